@@ -1,0 +1,1 @@
+"""Multaqa: the bot's wiring, settings, clock, command line and outbound sending."""

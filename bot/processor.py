@@ -1,0 +1,66 @@
+"""Concurrent across people, ordered per person: a PTB update processor.
+
+PTB runs each update in its own task. Tasks start in arrival order; each first takes its
+chat's lock (asyncio locks are FIFO), and only then a slot of the concurrency budget, so a
+chat's updates run one after the other while different chats run side by side, and a chat
+waiting for its own previous update never holds a slot someone else could use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+# PTB's own semaphore is set this high so it never makes a task wait before it has queued
+# on its chat's lock: waiting there first could let a later update of a chat overtake.
+_UNBOUNDED = 1_000_000
+
+
+def ordering_key(update: object) -> int | None:
+    """The chat (else user) whose updates must stay in order; None: no ordering needed."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """At most `max_concurrent` updates at once; one at a time per chat, in arrival order."""
+
+    def __init__(self, max_concurrent: int) -> None:
+        super().__init__(_UNBOUNDED)
+        self._budget = asyncio.BoundedSemaphore(max_concurrent)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+        self.limit = max_concurrent
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update after the previous one of its chat, within the budget."""
+        key = ordering_key(update)
+        if key is None:
+            async with self._budget:
+                await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock, self._budget:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # nobody else queued on this chat: forget its lock
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to allocate."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""

@@ -1,0 +1,134 @@
+"""Configuration read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("ar", "fr", "en")
+
+DEFAULT_FUNCTIONS = (
+    "inspector",
+    "head_social_action",
+    "regional_coordinator",
+    "provincial_delegate",
+    "head_of_service",
+    "educational_coordinator",
+    "centre_director",
+)
+
+# The twelve regions of Morocco (2015 division) and the central services.
+DEFAULT_REGIONS = (
+    "tanger_tetouan_alhoceima",
+    "oriental",
+    "fes_meknes",
+    "rabat_sale_kenitra",
+    "beni_mellal_khenifra",
+    "casablanca_settat",
+    "marrakech_safi",
+    "draa_tafilalet",
+    "souss_massa",
+    "guelmim_oued_noun",
+    "laayoune_sakia_elhamra",
+    "dakhla_oued_eddahab",
+    "central",
+)
+
+
+def _split_csv(value: object) -> object:
+    """Accept `a,b,c` (how people write lists in .env files) as well as real lists."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the bot needs to start; built once in `main` and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr = Field(description="Token from BotFather")
+    database_path: Path = Path("multaqa.db")
+    default_locale: str = "ar"
+    timezone: str = "Africa/Casablanca"
+    organizer_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    bot_api_base_url: str = "https://api.telegram.org/bot"
+    bot_api_file_url: str = "https://api.telegram.org/file/bot"
+    functions: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [*DEFAULT_FUNCTIONS])
+    regions: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [*DEFAULT_REGIONS])
+    max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
+    log_level: str = "INFO"
+
+    @field_validator("organizer_ids", "functions", "regions", mode="before")
+    @classmethod
+    def _lists_from_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        bot_id, _, secret = value.get_secret_value().partition(":")
+        if not (bot_id.isdigit() and secret):
+            raise ValueError("must look like 123456789:ABC-DEF... (as given by @BotFather)")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone (use an IANA name like Africa/Casablanca)") from exc
+        return value
+
+    @field_validator("functions", "regions")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        bad = [code for code in value if not code.replace("_", "").isalnum() or not code.isascii()]
+        if bad:
+            raise ValueError(f"codes must be ASCII letters, digits and _: {', '.join(bad)}")
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The event's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class SettingsError(Exception):
+    """Settings are missing or invalid; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, `.env` and overrides, reporting all problems at once."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "missing":
+                message = "is required but not set"
+            # Never echo the offending value: it may be the token.
+            problems.append(f"{field.upper()}: {message}")
+        raise SettingsError(problems) from None

@@ -1,0 +1,1 @@
+"""Translations: gettext PO catalogues, one per language (ar, fr, en)."""

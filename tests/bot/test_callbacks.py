@@ -15,10 +15,20 @@ def test_round_trip() -> None:
     assert callbacks.decode(data, "reg") == callbacks.Callback("reg", "fn", ("3",))
 
 
-@pytest.mark.parametrize("data", [
-    None, "", "reg", "lang:set:fr", "reg::x", "reg:fn:3;drop", "reg:fn:" + "9" * 70,
-    "reg:fn:٣", "reg:fn:3:",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "reg",
+        "lang:set:fr",
+        "reg::x",
+        "reg:fn:3;drop",
+        "reg:fn:" + "9" * 70,
+        "reg:fn:٣",
+        "reg:fn:3:",
+    ],
+)
 def test_malformed_or_foreign_data_is_rejected(data: str | None) -> None:
     assert callbacks.decode(data, "reg") is None
 

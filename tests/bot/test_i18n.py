@@ -47,14 +47,31 @@ def test_arabic_has_six_plural_forms() -> None:
     catalogue = load_catalogue("ar")
     assert all(len(forms) == 6 for forms in catalogue.plurals.values())
     assert [catalogue.plural_index(n) for n in (0, 1, 2, 3, 10, 11, 99, 100, 102, 111)] == [
-        0, 1, 2, 3, 3, 4, 4, 5, 5, 4]
+        0,
+        1,
+        2,
+        3,
+        3,
+        4,
+        4,
+        5,
+        5,
+        4,
+    ]
 
 
-@pytest.mark.parametrize(("n", "expected"), [
-    (0, "لا أحد مسجل"), (1, "مشارك واحد مسجل"), (2, "مشاركان مسجلان"),
-    (5, "5 مشاركين مسجلين"), (25, "25 مشاركا مسجلا"), (100, "100 مشارك مسجل"),
-    (1500, "1.500 مشارك مسجل"),
-])
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (0, "لا أحد مسجل"),
+        (1, "مشارك واحد مسجل"),
+        (2, "مشاركان مسجلان"),
+        (5, "5 مشاركين مسجلين"),
+        (25, "25 مشاركا مسجلا"),
+        (100, "100 مشارك مسجل"),
+        (1500, "1.500 مشارك مسجل"),
+    ],
+)
 def test_arabic_plural_text(n: int, expected: str) -> None:
     assert Translations("ar")["ar"].plural("admin.registered", n) == expected
 
@@ -67,8 +84,9 @@ def test_user_text_is_escaped_and_isolated_inside_arabic() -> None:
 
 def test_trusted_fragments_are_not_escaped() -> None:
     t = Translations("fr")["fr"]
-    assert "<i>" in t("reg.profile", name="A", function="B", region="C", unit="D",
-                      phone=Html(t("reg.phone_none")))
+    assert "<i>" in t(
+        "reg.profile", name="A", function="B", region="C", unit="D", phone=Html(t("reg.phone_none"))
+    )
 
 
 def test_locale_choice_order() -> None:

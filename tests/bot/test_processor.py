@@ -20,11 +20,15 @@ async def test_one_chat_in_order_while_another_chat_is_not_held_up() -> None:
     slow_may_finish = asyncio.Event()
     log: list[str] = []
 
+    b1_done = asyncio.Event()
+
     async def work(name: str, gate: asyncio.Event | None = None) -> None:
         log.append(f"start {name}")
         if gate is not None:
             await gate.wait()
         log.append(f"end {name}")
+        if name == "b1":
+            b1_done.set()
 
     tasks = [
         asyncio.create_task(processor.process_update(_update(1, 10), work("a1", slow_may_finish))),
@@ -32,8 +36,7 @@ async def test_one_chat_in_order_while_another_chat_is_not_held_up() -> None:
         asyncio.create_task(processor.process_update(_update(3, 20), work("b1"))),
     ]
     # b1 (another chat) completes while a1 is still blocked; a2 has not started.
-    while "end b1" not in log:
-        await asyncio.sleep(0)
+    await asyncio.wait_for(b1_done.wait(), 5)
     assert "start a2" not in log
     slow_may_finish.set()
     await asyncio.gather(*tasks)
@@ -49,8 +52,11 @@ async def test_many_updates_of_one_chat_keep_arrival_order_under_a_small_budget(
         await asyncio.sleep(0)
         seen[chat].append(n)
 
-    await asyncio.gather(*(
-        processor.process_update(_update(n * 3 + chat, chat), work(chat, n))
-        for n in range(200) for chat in (1, 2, 3)
-    ))
+    await asyncio.gather(
+        *(
+            processor.process_update(_update(n * 3 + chat, chat), work(chat, n))
+            for n in range(200)
+            for chat in (1, 2, 3)
+        )
+    )
     assert all(order == list(range(200)) for order in seen.values())

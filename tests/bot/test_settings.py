@@ -11,17 +11,28 @@ from bot.settings import load_settings
 
 
 def _run(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith(
-        ("BOT_", "DATABASE_", "DEFAULT_", "TIMEZONE", "ORGANIZER_", "FUNCTIONS", "REGIONS"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().startswith(
+            ("BOT_", "DATABASE_", "DEFAULT_", "TIMEZONE", "ORGANIZER_", "FUNCTIONS", "REGIONS")
+        )
+    }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], env={**clean, **env}, cwd=cwd,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "bot.cli", "run"],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
 def test_missing_and_invalid_settings_are_listed_together(tmp_path: Path) -> None:
-    result = _run({"DEFAULT_LOCALE": "de", "TIMEZONE": "Mars/Olympus", "ORGANIZER_IDS": "12,x"},
-                  tmp_path)
+    result = _run(
+        {"DEFAULT_LOCALE": "de", "TIMEZONE": "Mars/Olympus", "ORGANIZER_IDS": "12,x"}, tmp_path
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for field in ("BOT_TOKEN", "DEFAULT_LOCALE", "TIMEZONE", "ORGANIZER_IDS"):

@@ -24,13 +24,21 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
     db = await Database(tmp_path / "m.db").open()
     try:
         assert await db.table_names() == [
-            "audit_log", "drafts", "participants", "roles", "schema_migrations",
+            "audit_log",
+            "drafts",
+            "participants",
+            "roles",
+            "schema_migrations",
         ]
         assert await db.schema_version() == db.latest_version
         indexes = await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL ORDER BY name")
+            "SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL ORDER BY name"
+        )
         assert [r["name"] for r in indexes] == [
-            "audit_log_at", "participants_function", "participants_region"]
+            "audit_log_at",
+            "participants_function",
+            "participants_region",
+        ]
         keys = await db.fetchall("SELECT name FROM pragma_table_info('drafts') WHERE pk > 0")
         assert {r["name"] for r in keys} == {"user_id", "flow"}
         mode = await db.fetchone("PRAGMA journal_mode")
@@ -104,16 +112,31 @@ async def test_participant_profile_round_trip_and_reachability(tmp_path: Path) -
     clock = FakeClock()
     db = await Database(tmp_path / "m.db").open()
     repo = ParticipantRepository(db, clock)
-    fields = ProfileFields("ar", clock.now(), "Fatima Zahra El Idrissi", "inspector", None,
-                           "souss_massa", "Délégation d'Agadir", "+212612345678")
+    fields = ProfileFields(
+        "ar",
+        clock.now(),
+        "Fatima Zahra El Idrissi",
+        "inspector",
+        None,
+        "souss_massa",
+        "Délégation d'Agadir",
+        "+212612345678",
+    )
     saved = await repo.save_profile(42, 42, fields)
     assert (saved.full_name, saved.region_code, saved.phone, saved.reachable) == (
-        "Fatima Zahra El Idrissi", "souss_massa", "+212612345678", True)
+        "Fatima Zahra El Idrissi",
+        "souss_massa",
+        "+212612345678",
+        True,
+    )
     assert await repo.set_reachable(42, False) is True
     assert await repo.set_reachable(42, False) is False  # already so
     figures = await repo.figures()
     assert (figures.registered, figures.unreachable, figures.by_region) == (
-        1, 1, {"souss_massa": 1})
+        1,
+        1,
+        {"souss_massa": 1},
+    )
     await db.close()
 
 
@@ -126,5 +149,7 @@ async def test_organizers_from_settings_are_granted_once_and_audited(tmp_path: P
     assert await roles.roles_of(5) == frozenset({"organizer"})
     entries = await AuditLog(db, clock).entries()
     assert [(e["action"], e["subject"]) for e in entries] == [
-        ("role.grant", "user:6"), ("role.grant", "user:5")]
+        ("role.grant", "user:6"),
+        ("role.grant", "user:5"),
+    ]
     await db.close()

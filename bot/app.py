@@ -1,0 +1,147 @@
+"""Builds the PTB Application from Settings: the one place where everything is wired.
+
+Handler order (PTB runs the first matching handler of each group, groups in ascending order):
+  -1  who: load the participant, draft and roles behind the update (every update)
+   0  commands and buttons of each flow, then the fallbacks for unknown commands and buttons
+   1  typed answers to a flow in progress (stop further groups when taken)
+   9  anything else a person sends: a short, helpful answer
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    TypeHandler,
+)
+
+from bot.clock import Clock, SystemClock
+from bot.commands import set_chat_commands, set_default_commands
+from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
+from bot.i18n import Translations
+from bot.processor import PerChatUpdateProcessor
+from bot.settings import Settings
+from handlers import admin, basics, language, registration
+from storage.database import Database
+from storage.drafts import DraftRepository
+from storage.participants import ParticipantRepository
+from storage.roles import AuditLog, RoleRepository
+
+log = logging.getLogger(__name__)
+
+FLOWS = (registration, language, admin, basics)  # basics last: its fallbacks end group 0
+
+
+def build_services(settings: Settings, clock: Clock) -> Services:
+    """Services with an unopened database (opened in post_init)."""
+    db = Database(settings.database_path)
+    texts = Translations(settings.default_locale)
+    missing = [
+        f"{kind}.{code}"
+        for kind, codes in (("function", settings.functions), ("region", settings.regions))
+        for code in codes
+        if f"{kind}.{code}" not in texts.catalogues[settings.default_locale].singular
+    ]
+    if missing:
+        raise ValueError(f"no translation for configured codes: {', '.join(missing)}")
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        texts=texts,
+        participants=ParticipantRepository(db, clock),
+        drafts=DraftRepository(db, clock),
+        roles=RoleRepository(db, clock),
+        audit=AuditLog(db, clock),
+    )
+
+
+async def load_who(update: Update, context: MultaqaContext) -> None:
+    """Group -1: who is this, in which language; shared by every handler of this update."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    services = context.services
+    participant = await services.participants.get(user.id)
+    draft = await services.drafts.get(user.id, registration.FLOW)
+    chosen = participant.locale if participant else (draft.data.get("locale") if draft else None)
+    locale = services.texts.pick(chosen, user.language_code)
+    context.who = Who(
+        user=user,
+        participant=participant,
+        registration=draft,
+        roles=await services.roles.roles_of(user.id),
+        locale=locale,
+        t=services.texts[locale],
+    )
+
+
+async def on_error(update: object, context: MultaqaContext) -> None:
+    """Log without personal data; mark blocked users; tell the person their answers are safe."""
+    error = context.error
+    user_id = (
+        update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+    )
+    if isinstance(error, Forbidden) and user_id is not None:
+        await context.services.participants.set_reachable(user_id, False)
+        log.info("user %s blocked the bot", user_id)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error handling update %s (user %s): %s",
+        update_id,
+        user_id,
+        type(error).__name__,
+        exc_info=error,
+    )
+    if isinstance(update, Update) and update.effective_chat and context.has_who:
+        try:
+            await context.bot.send_message(update.effective_chat.id, context.who.t("common.error"))
+        except Exception:  # the error may be that we cannot send at all
+            log.info("could not tell user %s about the error", user_id)
+
+
+def build_application(settings: Settings, clock: Clock | None = None) -> Application:
+    """The Application, ready for `run_polling` or for tests to initialize and start."""
+    services = build_services(settings, clock or SystemClock())
+
+    async def post_init(application: Application) -> None:
+        await services.db.open()
+        added = await services.roles.bootstrap_organizers(settings.organizer_ids)
+        if added:
+            log.info("organizer role granted from settings to %d user(s)", len(added))
+        await set_default_commands(application.bot, services.texts)
+        for user_id in settings.organizer_ids:
+            participant = await services.participants.get(user_id)
+            locale = participant.locale if participant else settings.default_locale
+            await set_chat_commands(
+                application.bot, user_id, services.texts[locale], ("organizer",)
+            )
+
+    async def post_shutdown(application: Application) -> None:
+        await services.db.close()
+
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .context_types(ContextTypes(context=MultaqaContext))
+        .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
+        .pool_timeout(10.0)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = services
+    application.add_handler(TypeHandler(Update, load_who), group=-1)
+    for flow in FLOWS:
+        for group, handler in flow.handlers():
+            application.add_handler(handler, group=group)
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,83 @@
+"""The `multaqa` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import SettingsError, load_settings
+
+EXIT_CONFIG = 2
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _fail(title: str, problems: Sequence[str]) -> int:
+    print(title, file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the bot with long polling until SIGINT/SIGTERM."""
+    from telegram import Update
+
+    from bot.app import build_application
+    from storage.database import DatabaseTooNewError
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+    _configure_logging(settings.log_level)
+    try:
+        application = build_application(settings)
+    except ValueError as exc:
+        return _fail("Multaqa cannot start:", [str(exc)])
+    logging.getLogger("multaqa").info("starting; database %s", settings.database_path)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except DatabaseTooNewError as exc:
+        return _fail("Multaqa cannot start:", [str(exc)])
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Run the Bot API emulator as a standalone server."""
+    from sandbox.__main__ import main as sandbox_main
+
+    sandbox_main(args.rest)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its subcommands."""
+    parser = argparse.ArgumentParser(prog="multaqa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start the bot (long polling)")
+    run.set_defaults(func=cmd_run)
+    sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
+    sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
+    sandbox.set_defaults(func=cmd_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `multaqa` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

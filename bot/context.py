@@ -1,0 +1,80 @@
+"""Typed access to the bot's services and to the person behind the current update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import User
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.i18n import Translations, Translator
+from bot.settings import Settings
+from storage.database import Database
+from storage.drafts import Draft, DraftRepository
+from storage.participants import Participant, ParticipantRepository
+from storage.roles import AuditLog, RoleRepository
+
+SERVICES_KEY = "multaqa.services"
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything handlers use; built in `bot.app`, opened in post_init."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    texts: Translations
+    participants: ParticipantRepository
+    drafts: DraftRepository
+    roles: RoleRepository
+    audit: AuditLog
+
+
+@dataclass(slots=True)
+class Who:
+    """The person behind an update, as far as the database knows them."""
+
+    user: User
+    participant: Participant | None
+    registration: Draft | None
+    roles: frozenset[str]
+    locale: str
+    t: Translator
+
+    @property
+    def is_organizer(self) -> bool:
+        """Whether this person holds the organizer role right now."""
+        return "organizer" in self.roles
+
+
+class MultaqaContext(CallbackContext[ExtBot[None], dict, dict, dict]):
+    """CallbackContext with `services` and `who` (set by the loader in group -1)."""
+
+    @property
+    def services(self) -> Services:
+        """The bot's services."""
+        return services_of(self.application)
+
+    @property
+    def who(self) -> Who:
+        """The person behind this update; loaded once per update."""
+        who = self.__dict__.get("_who")
+        if who is None:
+            raise RuntimeError("who is only known for updates with a user (see bot.app)")
+        return who
+
+    @who.setter
+    def who(self, value: Who) -> None:
+        self.__dict__["_who"] = value
+
+    @property
+    def has_who(self) -> bool:
+        """Whether the update came from a user."""
+        return "_who" in self.__dict__
+
+
+def services_of(application: Application) -> Services:  # type: ignore[type-arg]
+    """The services stored on an application."""
+    return application.bot_data[SERVICES_KEY]

@@ -1,0 +1,46 @@
+"""/admin for organizers: the figures so far. The role is checked on every use."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.context import MultaqaContext
+from bot.i18n import Html
+from handlers.basics import unknown_command
+from handlers.common import reply
+
+log = logging.getLogger(__name__)
+
+
+async def admin_command(update: Update, context: MultaqaContext) -> None:
+    """Registration figures, per region."""
+    who = context.who
+    roles = await context.services.roles.roles_of(who.user.id)  # fresh: a role may be revoked
+    if "organizer" not in roles:
+        log.warning("user %s tried /admin without the organizer role", who.user.id)
+        await unknown_command(update, context)
+        return
+    t = who.t
+    figures = await context.services.participants.figures()
+    lines = [
+        t("admin.region_line", region=Html(t(f"region.{code}")), n=count)
+        for code, count in figures.by_region.items()
+    ]
+    await reply(
+        update,
+        context,
+        t(
+            "admin.figures",
+            registered=Html(t.plural("admin.registered", figures.registered)),
+            unreachable=Html(t.plural("admin.unreachable", figures.unreachable)),
+            regions=Html("\n".join(lines) or t("admin.no_regions")),
+        ),
+    )
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:
+    """Handlers of this flow with their groups."""
+    return [(0, CommandHandler("admin", admin_command, filters=filters.ChatType.PRIVATE))]

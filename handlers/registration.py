@@ -1,0 +1,645 @@
+"""Registration and profile editing: language → consent → name → function → region → unit →
+phone → summary → confirm.
+
+State lives in the `drafts` table, written on every answer before the bot replies, so a
+restart (even SIGKILL) resumes at the last answered step. Until consent, the draft holds only
+the chosen language and the /start payload; declining deletes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from telegram import (
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.commands import commands_for, set_chat_commands
+from bot.context import MultaqaContext, Who
+from bot.i18n import Html, Translator
+from bot.profile import (
+    FUNCTION_OTHER_MAX,
+    FUNCTION_OTHER_MIN,
+    UNIT_MAX,
+    UNIT_MIN,
+    clean_free_text,
+    clean_name,
+    clean_phone,
+)
+from handlers.common import chat_id_of, drop_buttons, in_rows, inline, reply, say, toast
+from storage.drafts import Draft
+from storage.participants import Participant, ProfileFields
+
+log = logging.getLogger(__name__)
+
+FLOW = "registration"
+PREFIX = "reg"
+FIELDS = ("name", "function", "region", "unit", "phone")
+# Where "Back" leads from each step (while registering; when editing, Back returns to summary).
+_BACK = {
+    "consent": "language",
+    "name": "consent",
+    "function": "name",
+    "function_other": "function",
+    "region": "function",
+    "unit": "region",
+    "phone": "unit",
+    "summary": "phone",
+}
+_TEXT_STEPS = ("name", "function_other", "unit", "phone")
+
+
+# ---------------------------------------------------------------- questions
+
+
+def _back(t: Translator, step: str) -> tuple[str, str]:
+    return (t("common.back"), callbacks.encode(PREFIX, "back", step))
+
+
+def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str, str]]]:
+    texts = context.services.texts
+    names = texts.language_names()
+    first = texts.supported(who.user.language_code)
+    order = sorted(names, key=lambda code: (code != first, texts.locales.index(code)))
+    return [[(names[code], callbacks.encode(PREFIX, "lang", code))] for code in order]
+
+
+def _choice_label(t: Translator, kind: str, code: str) -> str:
+    return t(f"{kind}.{code}")
+
+
+def function_label(t: Translator, code: str, other: str | None) -> str:
+    """How a stored function reads in a language."""
+    return other or "" if code == "other" else _choice_label(t, "function", code)
+
+
+def _summary_text(t: Translator, data: dict, heading: str) -> str:
+    phone = data.get("phone")
+    return t(
+        heading,
+        name=data.get("full_name", ""),
+        function=function_label(t, data.get("function_code", ""), data.get("function_other")),
+        region=_choice_label(t, "region", data.get("region_code", "")),
+        unit=data.get("unit", ""),
+        phone=phone if phone else Html(t("reg.phone_none")),
+    )
+
+
+def profile_text(t: Translator, participant: Participant) -> str:
+    """The stored profile, for /profile and /start."""
+    return _summary_text(t, _data_from(participant), "reg.profile")
+
+
+def _edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
+    buttons = [(t(f"reg.edit_{f}"), callbacks.encode(PREFIX, "edit", f)) for f in FIELDS]
+    return in_rows(buttons, 2)
+
+
+async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
+    """Send the question for the draft's current step."""
+    t = context.services.texts[draft.data.get("locale", context.who.locale)]
+    settings = context.services.settings
+    chat_id = chat_id_of(update)
+    step = draft.step
+    if step == "language":
+        return await say(
+            context,
+            chat_id,
+            t("reg.choose_language"),
+            inline(_language_buttons(context, context.who)),
+        )
+    if step == "consent":
+        return await say(
+            context,
+            chat_id,
+            t("reg.consent"),
+            inline(
+                [
+                    [(t("reg.consent_accept"), callbacks.encode(PREFIX, "consent", "yes"))],
+                    [(t("reg.consent_decline"), callbacks.encode(PREFIX, "consent", "no"))],
+                    [_back(t, step)],
+                ]
+            ),
+        )
+    if step == "name":
+        rows = []
+        telegram_name = clean_name(context.who.user.full_name)
+        if telegram_name and not draft.data.get("editing"):
+            rows.append(
+                [
+                    (
+                        t("reg.use_telegram_name", name=telegram_name),
+                        callbacks.encode(PREFIX, "name", "tg"),
+                    )
+                ]
+            )
+        rows.append([_back(t, step)])
+        return await say(context, chat_id, t("reg.ask_name"), inline(rows))
+    if step == "function":
+        buttons = [
+            (_choice_label(t, "function", code), callbacks.encode(PREFIX, "fn", i))
+            for i, code in enumerate(settings.functions)
+        ]
+        buttons.append((t("reg.function_other"), callbacks.encode(PREFIX, "fn", "other")))
+        return await say(
+            context,
+            chat_id,
+            t("reg.ask_function"),
+            inline([*in_rows(buttons, 1), [_back(t, step)]]),
+        )
+    if step == "function_other":
+        return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
+    if step == "region":
+        buttons = [
+            (_choice_label(t, "region", code), callbacks.encode(PREFIX, "rg", i))
+            for i, code in enumerate(settings.regions)
+        ]
+        return await say(
+            context, chat_id, t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]])
+        )
+    if step == "unit":
+        return await say(context, chat_id, t("reg.ask_unit"), inline([[_back(t, step)]]))
+    if step == "phone":
+        keyboard = ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(t("reg.share_contact"), request_contact=True)],
+                [KeyboardButton(t("reg.skip_phone")), KeyboardButton(t("common.back"))],
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        return await say(context, chat_id, t("reg.ask_phone"), keyboard)
+    # summary
+    heading = "reg.summary_profile" if draft.data.get("from_profile") else "reg.summary"
+    rows = _edit_rows(t)
+    rows.append([(t("reg.confirm"), callbacks.encode(PREFIX, "confirm"))])
+    if draft.data.get("from_profile"):
+        rows.append([(t("reg.keep_profile"), callbacks.encode(PREFIX, "keep"))])
+    else:
+        rows.append([_back(t, step)])
+    return await say(context, chat_id, _summary_text(t, draft.data, heading), inline(rows))
+
+
+# ---------------------------------------------------------------- moving between steps
+
+
+async def save_draft(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """Write the draft, remembering which update moved it (see `_replayed`)."""
+    draft.data["update_id"] = update.update_id
+    await context.services.drafts.save(draft)
+
+
+def _replayed(update: Update, draft: Draft) -> bool:
+    """Whether this update already moved the draft: after a crash, Telegram delivers again
+    the updates whose receipt was not yet confirmed."""
+    return update.update_id <= draft.data.get("update_id", -1)
+
+
+async def _advance(update: Update, context: MultaqaContext, draft: Draft, step: str) -> None:
+    """Save the draft at its next step, then ask that step's question."""
+    if draft.data.get("editing") and step != "function_other":
+        step = "summary"
+    draft.step = step
+    await save_draft(update, context, draft)
+    await ask(update, context, draft)
+
+
+def _data_from(participant: Participant) -> dict:
+    return {
+        "locale": participant.locale,
+        "consent_at": participant.consent_at.isoformat(),
+        "full_name": participant.full_name,
+        "function_code": participant.function_code,
+        "function_other": participant.function_other,
+        "region_code": participant.region_code,
+        "unit": participant.unit,
+        "phone": participant.phone,
+    }
+
+
+async def begin(
+    update: Update, context: MultaqaContext, payload: str | None = None, locale: str | None = None
+) -> None:
+    """Start registering (at the language step unless one is given), or resume."""
+    who = context.who
+    draft = who.registration
+    if draft is not None:
+        if payload:
+            draft.data["payload"] = payload
+            await save_draft(update, context, draft)
+        await reply(update, context, who.t("reg.resume"))
+        await ask(update, context, draft)
+        return
+    data: dict = {"payload": payload} if payload else {}
+    if locale:
+        data["locale"] = locale
+    draft = Draft(who.user.id, FLOW, "consent" if locale else "language", data)
+    await save_draft(update, context, draft)
+    who.registration = draft
+    await ask(update, context, draft)
+
+
+async def start_command(update: Update, context: MultaqaContext) -> None:
+    """/start [payload]: register, resume, or show the profile of someone registered."""
+    payload = context.args[0][:64] if context.args else None
+    who = context.who
+    if who.is_organizer:  # an organizer who had never opened the bot had no menu yet
+        await set_chat_commands(context.bot, chat_id_of(update), who.t, who.roles)
+    participant = who.participant
+    if participant is not None and who.registration is None:
+        await show_profile(update, context)
+        return
+    await begin(update, context, payload)
+
+
+async def show_profile(update: Update, context: MultaqaContext) -> None:
+    """/profile: the stored profile with edit buttons."""
+    who = context.who
+    if who.participant is None:
+        await reply(update, context, who.t("reg.not_registered"))
+        await begin(update, context)
+        return
+    await reply(update, context, profile_text(who.t, who.participant), inline(_edit_rows(who.t)))
+
+
+async def on_button(update: Update, context: MultaqaContext) -> None:
+    """Any `reg:` button."""
+    query = update.callback_query
+    assert query is not None
+    who = context.who
+    press = callbacks.decode(query.data, PREFIX)
+    draft = who.registration
+    if press is None:
+        log.warning("malformed registration button from user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+        return
+    if draft is not None and _replayed(update, draft):
+        await toast(update)
+        await ask(update, context, draft)
+        return
+    if press.action == "edit":
+        await _edit(update, context, press.arg())
+        return
+    if draft is None or not _fits(press, draft.step):
+        await toast(update, who.t("common.stale_button"))
+        await drop_buttons(update)
+        return
+    t = context.services.texts[draft.data.get("locale", who.locale)]
+    handler = _BUTTONS[press.action]
+    handled = await handler(update, context, draft, t, press.arg())
+    if handled is False:
+        log.warning("registration button with bad argument from user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+        return
+    await toast(update)
+    await drop_buttons(update)
+
+
+def _fits(press: callbacks.Callback, step: str) -> bool:
+    expected = {
+        "lang": ("language",),
+        "consent": ("consent",),
+        "name": ("name",),
+        "fn": ("function",),
+        "rg": ("region",),
+        "confirm": ("summary",),
+        "keep": ("summary",),
+    }
+    if press.action == "back":
+        return press.arg() == step and step in _BACK
+    return step in expected.get(press.action, ())
+
+
+async def _on_lang(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, code: str | None
+) -> bool:
+    if code not in context.services.texts.locales:
+        return False
+    draft.data["locale"] = code
+    context.who.t = context.services.texts[code]
+    await _advance(update, context, draft, "consent")
+    return True
+
+
+async def _on_consent(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, answer: str | None
+) -> bool:
+    if answer == "no":
+        await context.services.drafts.delete(draft.user_id, FLOW)
+        await reply(update, context, t("reg.declined"))
+        return True
+    if answer != "yes":
+        return False
+    draft.data["consent_at"] = context.services.clock.now().isoformat()
+    await _advance(update, context, draft, "name")
+    return True
+
+
+async def _on_name(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, source: str | None
+) -> bool:
+    name = clean_name(context.who.user.full_name) if source == "tg" else None
+    if name is None:
+        return False
+    draft.data["full_name"] = name
+    await _advance(update, context, draft, "function")
+    return True
+
+
+async def _on_function(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, choice: str | None
+) -> bool:
+    functions = context.services.settings.functions
+    if choice == "other":
+        draft.step = "function_other"
+        await save_draft(update, context, draft)
+        await ask(update, context, draft)
+        return True
+    if choice is None or not choice.isdigit() or int(choice) >= len(functions):
+        return False
+    draft.data["function_code"] = functions[int(choice)]
+    draft.data["function_other"] = None
+    await _advance(update, context, draft, "region")
+    return True
+
+
+async def _on_region(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, choice: str | None
+) -> bool:
+    regions = context.services.settings.regions
+    if choice is None or not choice.isdigit() or int(choice) >= len(regions):
+        return False
+    draft.data["region_code"] = regions[int(choice)]
+    await _advance(update, context, draft, "unit")
+    return True
+
+
+async def _on_back(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, _step: str | None
+) -> bool:
+    target = "summary" if draft.data.get("editing") else _BACK[draft.step]
+    draft.step = target
+    await save_draft(update, context, draft)
+    await ask(update, context, draft)
+    return True
+
+
+async def _on_confirm(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, _arg: str | None
+) -> bool:
+    data = draft.data
+    missing = [
+        k
+        for k in ("consent_at", "full_name", "function_code", "region_code", "unit")
+        if not data.get(k)
+    ]
+    if missing:  # cannot happen through buttons; a stale or forged path lands here
+        draft.step = _first_missing(missing)
+        await save_draft(update, context, draft)
+        await ask(update, context, draft)
+        return True
+    fields = ProfileFields(
+        locale=data["locale"],
+        consent_at=datetime.fromisoformat(data["consent_at"]),
+        full_name=data["full_name"],
+        function_code=data["function_code"],
+        function_other=data.get("function_other"),
+        region_code=data["region_code"],
+        unit=data["unit"],
+        phone=data.get("phone"),
+    )
+    user = context.who.user
+    participant = await context.services.participants.save_profile(
+        user.id, chat_id_of(update), fields
+    )
+    await context.services.drafts.delete(user.id, FLOW)
+    context.who.participant, context.who.registration = participant, None
+    key = "reg.profile_updated" if data.get("from_profile") else "reg.done"
+    await reply(update, context, t(key, commands=Html(commands_help(t, context.who))))
+    await set_chat_commands(context.bot, participant.chat_id, t, context.who.roles)
+    return True
+
+
+async def _on_keep(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, _arg: str | None
+) -> bool:
+    await context.services.drafts.delete(draft.user_id, FLOW)
+    context.who.registration = None
+    await reply(update, context, t("reg.profile_kept"))
+    return True
+
+
+ButtonHandler = Callable[[Update, MultaqaContext, Draft, Translator, str | None], Awaitable[bool]]
+
+_BUTTONS: dict[str, ButtonHandler] = {
+    "lang": _on_lang,
+    "consent": _on_consent,
+    "name": _on_name,
+    "fn": _on_function,
+    "rg": _on_region,
+    "back": _on_back,
+    "confirm": _on_confirm,
+    "keep": _on_keep,
+}
+
+
+def _first_missing(missing: list[str]) -> str:
+    order = {
+        "consent_at": "consent",
+        "full_name": "name",
+        "function_code": "function",
+        "region_code": "region",
+        "unit": "unit",
+    }
+    return order[missing[0]]
+
+
+async def _edit(update: Update, context: MultaqaContext, field: str | None) -> None:
+    """An Edit button, from the summary or from the stored profile."""
+    who = context.who
+    if field not in FIELDS:
+        await toast(update, who.t("common.invalid_button"))
+        return
+    draft = who.registration
+    if draft is None:
+        if who.participant is None:
+            await toast(update, who.t("common.stale_button"))
+            await drop_buttons(update)
+            return
+        draft = Draft(
+            who.user.id, FLOW, field, {**_data_from(who.participant), "from_profile": True}
+        )
+    elif draft.step != "summary":
+        await toast(update, who.t("common.stale_button"))
+        await drop_buttons(update)
+        return
+    draft.data["editing"] = True
+    draft.step = field
+    await save_draft(update, context, draft)
+    who.registration = draft
+    await toast(update)
+    await drop_buttons(update)
+    await ask(update, context, draft)
+
+
+# ---------------------------------------------------------------- typed answers
+
+
+async def on_message(update: Update, context: MultaqaContext) -> None:
+    """A message while registering: the answer to the current question."""
+    if not context.has_who or context.who.registration is None:
+        return  # not ours: later groups decide
+    draft = context.who.registration
+    message = update.effective_message
+    assert message is not None
+    t = context.services.texts[draft.data.get("locale", context.who.locale)]
+    step = draft.step
+    if _replayed(update, draft):
+        await ask(update, context, draft)
+    elif step == "phone":
+        await _phone_answer(update, context, draft, t, message)
+    elif step in _TEXT_STEPS:
+        if not message.text:
+            await reply(update, context, t("reg.need_text"))
+            await ask(update, context, draft)
+        else:
+            await _text_answer(update, context, draft, t, message.text)
+    else:
+        # A button step: typed text may still match a button label exactly.
+        if not (message.text and await _label_answer(update, context, draft, t, message.text)):
+            await reply(update, context, t("reg.use_buttons"))
+            await ask(update, context, draft)
+    raise ApplicationHandlerStop
+
+
+async def _text_answer(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, text: str
+) -> None:
+    step = draft.step
+    if step == "name":
+        name = clean_name(text)
+        if name is None:
+            await reply(update, context, t("reg.bad_name"))
+            return
+        draft.data["full_name"] = name
+        await _advance(update, context, draft, "function")
+    elif step == "function_other":
+        other = clean_free_text(text, FUNCTION_OTHER_MIN, FUNCTION_OTHER_MAX)
+        if other is None:
+            await reply(
+                update,
+                context,
+                t("reg.bad_function_other", low=FUNCTION_OTHER_MIN, high=FUNCTION_OTHER_MAX),
+            )
+            return
+        draft.data["function_code"], draft.data["function_other"] = "other", other
+        await _advance(update, context, draft, "region")
+    elif step == "unit":
+        unit = clean_free_text(text, UNIT_MIN, UNIT_MAX)
+        if unit is None:
+            await reply(update, context, t("reg.bad_unit", low=UNIT_MIN, high=UNIT_MAX))
+            return
+        draft.data["unit"] = unit
+        await _advance(update, context, draft, "phone")
+
+
+async def _label_answer(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, text: str
+) -> bool:
+    wanted = " ".join(text.split()).casefold()
+    settings = context.services.settings
+    if draft.step == "function":
+        for code in settings.functions:
+            if _choice_label(t, "function", code).casefold() == wanted:
+                draft.data["function_code"], draft.data["function_other"] = code, None
+                await _advance(update, context, draft, "region")
+                return True
+    if draft.step == "region":
+        for code in settings.regions:
+            if _choice_label(t, "region", code).casefold() == wanted:
+                draft.data["region_code"] = code
+                await _advance(update, context, draft, "unit")
+                return True
+    return False
+
+
+async def _phone_answer(
+    update: Update, context: MultaqaContext, draft: Draft, t: Translator, message: Message
+) -> None:
+    user = context.who.user
+    if message.contact is not None:
+        if message.contact.user_id != user.id:  # the button always sets it; a card may not
+            await reply(update, context, t("reg.contact_not_yours"))
+            return
+        phone = clean_phone(message.contact.phone_number)
+        if phone is None:
+            await reply(update, context, t("reg.bad_phone"))
+            return
+    elif message.text:
+        text = message.text.strip()
+        if text == t("common.back"):
+            await reply(update, context, t("reg.phone_left"), ReplyKeyboardRemove())
+            await _on_back(update, context, draft, t, "phone")
+            return
+        if text == t("reg.skip_phone"):
+            phone = None
+        else:
+            phone = clean_phone(text)
+            if phone is None:
+                await reply(update, context, t("reg.bad_phone"))
+                return
+    else:
+        await reply(update, context, t("reg.need_phone"))
+        return
+    draft.data["phone"] = phone
+    ack = t("reg.phone_saved", phone=phone) if phone else t("reg.phone_skipped")
+    await reply(update, context, ack, ReplyKeyboardRemove())
+    await _advance(update, context, draft, "summary")
+
+
+# ---------------------------------------------------------------- cancel and help
+
+
+async def cancel_command(update: Update, context: MultaqaContext) -> None:
+    """/cancel: leave registration or a profile edit."""
+    who = context.who
+    draft = who.registration
+    if draft is None:
+        await reply(update, context, who.t("common.nothing_to_cancel"), ReplyKeyboardRemove())
+        return
+    await context.services.drafts.delete(draft.user_id, FLOW)
+    who.registration = None
+    key = "reg.edit_cancelled" if draft.data.get("from_profile") else "reg.cancelled"
+    await reply(update, context, who.t(key), ReplyKeyboardRemove())
+
+
+def commands_help(t: Translator, who: Who) -> str:
+    """The list of commands this person can use, one per line."""
+    return "\n".join(f"/{name} — {t(key)}" for name, key in commands_for(who.roles))
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:
+    """Handlers of this flow with their groups (see bot.app for the order)."""
+    private = filters.ChatType.PRIVATE
+    return [
+        (0, CommandHandler("start", start_command, filters=private)),
+        (0, CommandHandler("profile", show_profile, filters=private)),
+        (0, CommandHandler("cancel", cancel_command, filters=private)),
+        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (1, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
+    ]

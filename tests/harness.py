@@ -1,0 +1,89 @@
+"""Runs the real Application against the emulator, and reads the chat like a person would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock, FakeClock
+from bot.settings import Settings, load_settings
+from sandbox import BotApiEmulator, BotMessage, SimUser
+
+
+def settings_for(emu: BotApiEmulator, db_path: Path, **overrides: Any) -> Settings:
+    """Settings pointing the bot at the emulator and a database file."""
+    return load_settings(
+        _env_file=None,
+        bot_token=emu.token,
+        database_path=db_path,
+        bot_api_base_url=emu.base_url,
+        bot_api_file_url=emu.base_file_url,
+        **overrides,
+    )
+
+
+class RunningBot:
+    """One Application polling the emulator; `restart()` builds a fresh one on the same DB."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or FakeClock()
+        self.app: Application | None = None  # type: ignore[type-arg]
+
+    async def start(self) -> RunningBot:
+        """Build, initialize, run post_init and start polling, as run_polling would."""
+        app = build_application(self.settings, self.clock)
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+        self.app = app
+        return self
+
+    async def stop(self) -> None:
+        """Stop polling (confirming the offset) and shut down, as run_polling would."""
+        app, self.app = self.app, None
+        if app is None:
+            return
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    async def restart(self) -> None:
+        """Stop this Application and start a new one on the same database."""
+        await self.stop()
+        await self.start()
+
+    @property
+    def services(self):  # type: ignore[no-untyped-def]
+        """The running application's services (for assertions on the database)."""
+        from bot.context import services_of
+
+        assert self.app is not None
+        return services_of(self.app)
+
+
+async def said(user: SimUser, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    """The next new message the bot sent this user, skipping edits of older messages."""
+    while True:
+        message = await user.next_message(timeout)
+        if message.kind != "edit":
+            return message
+
+
+async def said_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109
+    """Visible text of the next new message."""
+    return (await said(user, timeout)).text

@@ -3,7 +3,8 @@
 Handler order (PTB runs the first matching handler of each group, groups in ascending order):
   -1  who: load the participant, draft and roles behind the update (every update)
    0  commands and buttons of each flow, then the fallbacks for unknown commands and buttons
-   1  typed answers to a flow in progress (stop further groups when taken)
+   1  typed answers to registration in progress (stop further groups when taken)
+   2  typed answers to an organizer's broadcast being composed (likewise)
    9  anything else a person sends: a short, helpful answer
 """
 
@@ -11,22 +12,28 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import Forbidden
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     ContextTypes,
+    ExtBot,
     TypeHandler,
 )
+from telegram.request import HTTPXRequest
 
+from bot.campaigns import CampaignRunner
 from bot.clock import Clock, SystemClock
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.i18n import Translations
 from bot.processor import PerChatUpdateProcessor
+from bot.schedule import start_clock
+from bot.sender import BulkSender, SendPolicy
 from bot.settings import Settings
-from handlers import admin, basics, language, registration
+from handlers import admin, basics, broadcast, language, registration
+from storage.campaigns import CampaignRepository
 from storage.database import Database
 from storage.drafts import DraftRepository
 from storage.participants import ParticipantRepository
@@ -34,13 +41,10 @@ from storage.roles import AuditLog, RoleRepository
 
 log = logging.getLogger(__name__)
 
-FLOWS = (registration, language, admin, basics)  # basics last: its fallbacks end group 0
+FLOWS = (registration, language, admin, broadcast, basics)  # basics last: its fallbacks end group 0
 
 
-def build_services(settings: Settings, clock: Clock) -> Services:
-    """Services with an unopened database (opened in post_init)."""
-    db = Database(settings.database_path)
-    texts = Translations(settings.default_locale)
+def _check_labels(settings: Settings, texts: Translations) -> None:
     missing = [
         f"{kind}.{code}"
         for kind, codes in (("function", settings.functions), ("region", settings.regions))
@@ -49,7 +53,17 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     ]
     if missing:
         raise ValueError(f"no translation for configured codes: {', '.join(missing)}")
-    return Services(
+
+
+def build_services(
+    settings: Settings, clock: Clock, bot: Bot, bulk_bot: Bot, policy: SendPolicy
+) -> Services:
+    """Services with an unopened database (opened in post_init)."""
+    db = Database(settings.database_path)
+    texts = Translations(settings.default_locale)
+    _check_labels(settings, texts)
+    campaigns = CampaignRepository(db, clock, settings.default_locale)
+    services = Services(
         settings=settings,
         clock=clock,
         db=db,
@@ -58,7 +72,19 @@ def build_services(settings: Settings, clock: Clock) -> Services:
         drafts=DraftRepository(db, clock),
         roles=RoleRepository(db, clock),
         audit=AuditLog(db, clock),
+        campaigns=campaigns,
+        runner=None,  # type: ignore[arg-type]  # set just below: it reports through services
+        bot=bot,
+        sender_rate=policy.per_second,
     )
+
+    async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
+        await broadcast.report_progress(services, campaign, progress, finished)
+
+    services.runner = CampaignRunner(
+        campaigns, BulkSender(bulk_bot, policy), settings.default_locale, report
+    )
+    return services
 
 
 async def load_who(update: Update, context: MultaqaContext) -> None:
@@ -108,10 +134,19 @@ async def on_error(update: object, context: MultaqaContext) -> None:
 
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     """The Application, ready for `run_polling` or for tests to initialize and start."""
-    services = build_services(settings, clock or SystemClock())
+    policy = SendPolicy(per_second=settings.broadcast_rate)
+    # The bulk sender has its own bot object and connection pool: a broadcast never makes
+    # an interactive reply wait for a connection.
+    bulk_bot = ExtBot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.bot_api_base_url,
+        base_file_url=settings.bot_api_file_url,
+        request=HTTPXRequest(connection_pool_size=policy.concurrency + 4, pool_timeout=30.0),
+    )
 
     async def post_init(application: Application) -> None:
         await services.db.open()
+        await bulk_bot.initialize()
         added = await services.roles.bootstrap_organizers(settings.organizer_ids)
         if added:
             log.info("organizer role granted from settings to %d user(s)", len(added))
@@ -122,8 +157,14 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             await set_chat_commands(
                 application.bot, user_id, services.texts[locale], ("organizer",)
             )
+        resumed = await services.runner.resume_all()
+        if resumed:
+            log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))
+        start_clock(application, services)
 
     async def post_shutdown(application: Application) -> None:
+        await services.runner.shutdown()
+        await bulk_bot.shutdown()
         await services.db.close()
 
     application = (
@@ -138,6 +179,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .post_shutdown(post_shutdown)
         .build()
     )
+    services = build_services(settings, clock or SystemClock(), application.bot, bulk_bot, policy)
     application.bot_data[SERVICES_KEY] = services
     application.add_handler(TypeHandler(Update, load_who), group=-1)
     for flow in FLOWS:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from telegram import User
+from telegram import Bot, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.i18n import Translations, Translator
 from bot.settings import Settings
+from storage.campaigns import CampaignRepository
 from storage.database import Database
 from storage.drafts import Draft, DraftRepository
 from storage.participants import Participant, ParticipantRepository
 from storage.roles import AuditLog, RoleRepository
+
+if TYPE_CHECKING:
+    from bot.campaigns import CampaignRunner
 
 SERVICES_KEY = "multaqa.services"
 
@@ -30,6 +35,10 @@ class Services:
     drafts: DraftRepository
     roles: RoleRepository
     audit: AuditLog
+    campaigns: CampaignRepository
+    runner: CampaignRunner
+    bot: Bot  # the Application's bot: interactive messages (progress, reports)
+    sender_rate: float  # messages per second of the bulk sender, for time estimates
 
 
 @dataclass(slots=True)

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     functions: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [*DEFAULT_FUNCTIONS])
     regions: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [*DEFAULT_REGIONS])
     max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
+    broadcast_rate: float = Field(default=29.0, gt=0, le=30)
     log_level: str = "INFO"
 
     @field_validator("organizer_ids", "functions", "regions", mode="before")

@@ -7,10 +7,11 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot import callbacks
 from bot.context import MultaqaContext
 from bot.i18n import Html
 from handlers.basics import unknown_command
-from handlers.common import reply
+from handlers.common import inline, reply
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
             unreachable=Html(t.plural("admin.unreachable", figures.unreachable)),
             regions=Html("\n".join(lines) or t("admin.no_regions")),
         ),
+        inline([[(t("admin.broadcast"), callbacks.encode("bc", "new"))]]),
     )
 
 

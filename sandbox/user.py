@@ -85,6 +85,11 @@ class SimUser:
         # A type filtered out by allowed_updates never reaches the bot, as in Telegram.
         return update if update is not None else {"update_id": None, kind: payload}
 
+    def open_chat(self) -> None:
+        """Mark the chat as started without an update: this person talked to the bot long ago
+        (for tests that put many registered people straight into the database)."""
+        self._chat.started = True
+
     def _message(self, fields: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat
         if chat.blocked:

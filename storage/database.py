@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +19,13 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+Params = Iterable[Any] | Mapping[str, Any]
+
+
+def _bind(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
+    return params if isinstance(params, Mapping) else tuple(params)
 
 
 class DatabaseClosedError(RuntimeError):
@@ -159,21 +166,21 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; returns rows affected."""
-        async with self.transaction() as conn, conn.execute(sql, tuple(params)) as cur:
+        async with self.transaction() as conn, conn.execute(sql, _bind(params)) as cur:
             return cur.rowcount
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Read committed rows."""
         conn = self._require(self._reader or self._writer)
-        async with conn.execute(sql, tuple(params)) as cur:
+        async with conn.execute(sql, _bind(params)) as cur:
             return list(await cur.fetchall())
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Read one committed row, or None."""
         conn = self._require(self._reader or self._writer)
-        async with conn.execute(sql, tuple(params)) as cur:
+        async with conn.execute(sql, _bind(params)) as cur:
             return await cur.fetchone()
 
     async def table_names(self) -> list[str]:

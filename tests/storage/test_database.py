@@ -25,6 +25,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
     try:
         assert await db.table_names() == [
             "audit_log",
+            "campaigns",
+            "deliveries",
             "drafts",
             "participants",
             "roles",
@@ -36,6 +38,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
         )
         assert [r["name"] for r in indexes] == [
             "audit_log_at",
+            "campaigns_state",
+            "deliveries_state",
             "participants_function",
             "participants_region",
         ]

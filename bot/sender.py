@@ -1,0 +1,156 @@
+"""Sending to many people within Telegram's limits, with a ledger so that nobody is skipped.
+
+What PTB's own AIORateLimiter does not give us, and this does:
+- a per-private-chat limit (1 message per second per chat; 20 per minute per group);
+- one pause for the whole sender on 429 that no concurrent success can end early
+  (python-telegram-bot #5338): the pause is a deadline, only ever moved later;
+- its own connection pool, so interactive replies of the Application never queue behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SendPolicy:
+    """Limits and retry rules of the bulk sender."""
+
+    per_second: float = 29.0  # Telegram allows ~30/s per bot; a margin absorbs network jitter
+    per_chat_seconds: float = 1.0  # private chats: 1 message per second
+    per_group_seconds: float = 3.0  # groups: 20 per minute
+    max_attempts: int = 5  # network errors and 5xx, before a delivery fails
+    backoff_seconds: float = 1.0  # doubled after each failed attempt
+    concurrency: int = 16  # requests in flight at once
+
+
+class Outcome(Enum):
+    """How one delivery ended."""
+
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of sending one message, with what the ledger keeps."""
+
+    outcome: Outcome
+    message_id: int | None = None
+    error: str | None = None
+    attempts: int = 1
+
+
+Send = Callable[[Bot, int], Awaitable[Message]]
+
+
+class BulkSender:
+    """Sends one message per call, waiting for its turn under every limit."""
+
+    def __init__(self, bot: Bot, policy: SendPolicy | None = None) -> None:
+        self.bot = bot
+        self.policy = policy or SendPolicy()
+        # Capacity 1: sends are spaced evenly, never a burst that Telegram's window rejects.
+        self._bot_limiter = AsyncLimiter(1, 1 / self.policy.per_second)
+        self._chat_limiters: dict[int, AsyncLimiter] = {}
+        self._paused_until = 0.0
+        self.retry_after_received = 0
+
+    def pause(self, seconds: float) -> None:
+        """Stop every send for `seconds` (a 429 applies to the whole bot)."""
+        loop = asyncio.get_running_loop()
+        self._paused_until = max(self._paused_until, loop.time() + seconds)
+
+    async def _wait_pause(self) -> None:
+        loop = asyncio.get_running_loop()
+        # A deadline, not an event: another 429 during the sleep may move it later.
+        while (left := self._paused_until - loop.time()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chat_limiters.get(chat_id)
+        if limiter is None:
+            if len(self._chat_limiters) > 50_000:  # forget chats whose turn is long free
+                self._chat_limiters = {
+                    k: v for k, v in self._chat_limiters.items() if not v.has_capacity()
+                }
+            seconds = self.policy.per_chat_seconds if chat_id > 0 else self.policy.per_group_seconds
+            limiter = self._chat_limiters[chat_id] = AsyncLimiter(1, seconds)
+        return limiter
+
+    async def _turn(self, chat_id: int) -> None:
+        await self._wait_pause()
+        await self._chat_limiter(chat_id).acquire()
+        while True:
+            await self._bot_limiter.acquire()
+            if asyncio.get_running_loop().time() >= self._paused_until:
+                return
+            await self._wait_pause()  # a 429 arrived while we queued: wait it out, queue again
+
+    async def deliver(self, chat_id: int, send: Send, attempts_before: int = 0) -> Result:
+        """Send with retries: 429 waits and retries, 403 is final, 5xx/network back off."""
+        attempts = attempts_before
+        backoff = self.policy.backoff_seconds
+        while True:
+            await self._turn(chat_id)
+            attempts += 1
+            try:
+                message = await send(self.bot, chat_id)
+            except RetryAfter as exc:
+                self.retry_after_received += 1
+                attempts -= 1  # Telegram refused before trying: not an attempt
+                seconds = exc.retry_after
+                self.pause(
+                    seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
+                )
+                continue
+            except Forbidden as exc:
+                return Result(Outcome.UNREACHABLE, error=exc.message, attempts=attempts)
+            except BadRequest as exc:
+                if "chat not found" in exc.message.lower():
+                    return Result(Outcome.UNREACHABLE, error=exc.message, attempts=attempts)
+                return Result(Outcome.FAILED, error=exc.message, attempts=attempts)
+            except NetworkError as exc:  # includes TimedOut and 5xx answers
+                if attempts >= self.policy.max_attempts:
+                    return Result(Outcome.FAILED, error=exc.message, attempts=attempts)
+                log.info(
+                    "send to chat %s failed (%s), retrying in %.1f s",
+                    chat_id,
+                    type(exc).__name__,
+                    backoff,
+                )
+                await asyncio.sleep(backoff)
+                backoff *= 2
+                continue
+            except TelegramError as exc:
+                return Result(Outcome.FAILED, error=exc.message, attempts=attempts)
+            return Result(Outcome.SENT, message_id=message.message_id, attempts=attempts)
+
+
+def html_sender(text: str, media_kind: str | None = None, media_file_id: str | None = None) -> Send:
+    """A `Send` for a text, or a photo/document with the text as caption."""
+
+    async def send(bot: Bot, chat_id: int) -> Message:
+        if media_kind == "photo" and media_file_id:
+            return await bot.send_photo(
+                chat_id, media_file_id, caption=text, parse_mode=ParseMode.HTML
+            )
+        if media_kind == "document" and media_file_id:
+            return await bot.send_document(
+                chat_id, media_file_id, caption=text, parse_mode=ParseMode.HTML
+            )
+        return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+
+    return send

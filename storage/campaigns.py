@@ -1,0 +1,351 @@
+"""Campaigns and their deliveries: the ledger that makes a broadcast reach everyone once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.clock import Clock
+from storage.database import Database
+
+AudienceKind = Literal["everyone", "region", "function", "organizers", "delegates"]
+AUDIENCE_KINDS: tuple[AudienceKind, ...] = (
+    "everyone",
+    "region",
+    "function",
+    "organizers",
+    "delegates",
+)
+_NEEDS_CODE = ("region", "function")
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a campaign is for: everyone, one region, one function, or a role."""
+
+    kind: AudienceKind
+    code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in AUDIENCE_KINDS:
+            raise ValueError(f"unknown audience {self.kind!r}")
+        if (self.kind in _NEEDS_CODE) != bool(self.code):
+            raise ValueError(
+                f"audience {self.kind!r} {'needs' if self.kind in _NEEDS_CODE else 'takes no'} code"
+            )
+
+    @classmethod
+    def parse(cls, expression: str) -> Audience:
+        """`everyone`, `organizers`, `delegates`, `region=CODE` or `function=CODE`."""
+        kind, _, code = expression.strip().partition("=")
+        return cls(kind.strip(), code.strip() or None)  # type: ignore[arg-type]
+
+    def expression(self) -> str:
+        """The inverse of `parse`."""
+        return f"{self.kind}={self.code}" if self.code else self.kind
+
+    def to_json(self) -> str:
+        """For the campaigns table."""
+        return json.dumps({"kind": self.kind, "code": self.code})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Audience:
+        """From the campaigns table."""
+        data = json.loads(raw)
+        return cls(data["kind"], data.get("code"))
+
+
+CampaignState = Literal["draft", "scheduled", "sending", "paused", "done", "cancelled"]
+DeliveryState = Literal["pending", "sending", "sent", "failed", "unreachable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """An announcement to many people."""
+
+    id: int
+    author_id: int | None
+    author_locale: str
+    audience: Audience
+    texts: dict[str, str]
+    media_kind: str | None
+    media_file_id: str | None
+    state: CampaignState
+    scheduled_at: datetime | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One recipient of one campaign."""
+
+    campaign_id: int
+    user_id: int
+    chat_id: int
+    locale: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Counts per delivery state."""
+
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every recipient."""
+        return self.pending + self.sending + self.sent + self.failed + self.unreachable
+
+    @property
+    def remaining(self) -> int:
+        """Not yet settled."""
+        return self.pending + self.sending
+
+
+@dataclass(frozen=True, slots=True)
+class NotReached:
+    """A recipient the campaign did not reach, for the export."""
+
+    user_id: int
+    full_name: str | None
+    region_code: str | None
+    state: str
+    last_error: str | None
+
+
+def _campaign(row: sqlite3.Row) -> Campaign:
+    return Campaign(
+        id=row["id"],
+        author_id=row["author_id"],
+        author_locale=row["author_locale"],
+        audience=Audience.from_json(row["audience"]),
+        texts=json.loads(row["texts"]),
+        media_kind=row["media_kind"],
+        media_file_id=row["media_file_id"],
+        state=row["state"],
+        scheduled_at=datetime.fromisoformat(row["scheduled_at"]) if row["scheduled_at"] else None,
+        progress_chat_id=row["progress_chat_id"],
+        progress_message_id=row["progress_message_id"],
+    )
+
+
+def _recipients_sql(audience: Audience) -> str:
+    """user_id, chat_id, locale, reachable of everyone in the audience (named parameters)."""
+    if audience.kind in ("organizers", "delegates"):
+        return (
+            "SELECT r.user_id, COALESCE(p.chat_id, r.user_id) AS chat_id, "
+            "COALESCE(p.locale, :default_locale) AS locale, COALESCE(p.reachable, 1) AS reachable "
+            "FROM roles r LEFT JOIN participants p ON p.user_id = r.user_id WHERE r.role = :role"
+        )
+    base = "SELECT user_id, chat_id, locale, reachable FROM participants"
+    if audience.kind == "region":
+        return base + " WHERE region_code = :code"
+    if audience.kind == "function":
+        return base + " WHERE function_code = :code"
+    return base
+
+
+def _params(audience: Audience, default_locale: str) -> dict[str, object]:
+    return {
+        "default_locale": default_locale,
+        "role": audience.kind.removesuffix("s"),
+        "code": audience.code,
+    }
+
+
+class CampaignRepository:
+    """Reads and writes campaigns and deliveries."""
+
+    def __init__(self, db: Database, clock: Clock, default_locale: str) -> None:
+        self._db = db
+        self._clock = clock
+        self._default_locale = default_locale
+
+    def _now(self) -> str:
+        return self._clock.now().isoformat()
+
+    async def count_audience(self, audience: Audience) -> int:
+        """How many people the audience holds right now (reachable or not)."""
+        sql = _recipients_sql(audience)
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) AS n FROM ({sql})", _params(audience, self._default_locale)
+        )
+        return int(row["n"]) if row else 0
+
+    async def create(
+        self,
+        author_id: int | None,
+        author_locale: str,
+        audience: Audience,
+        texts: dict[str, str],
+        media_kind: str | None = None,
+        media_file_id: str | None = None,
+    ) -> int:
+        """A campaign in state draft."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO campaigns (author_id, author_locale, audience, texts, media_kind, "
+                "media_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    author_id,
+                    author_locale,
+                    audience.to_json(),
+                    json.dumps(texts, ensure_ascii=False),
+                    media_kind,
+                    media_file_id,
+                    self._now(),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def get(self, campaign_id: int) -> Campaign | None:
+        """One campaign."""
+        row = await self._db.fetchone("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
+        return _campaign(row) if row else None
+
+    async def schedule(self, campaign_id: int, at: datetime) -> None:
+        """Send later: the clock picks it up when due."""
+        await self._db.execute(
+            "UPDATE campaigns SET state = 'scheduled', scheduled_at = ? "
+            "WHERE id = ? AND state IN ('draft', 'scheduled')",
+            (at.isoformat(), campaign_id),
+        )
+
+    async def due(self) -> list[int]:
+        """Scheduled campaigns whose time has come."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= ? ORDER BY id",
+            (self._now(),),
+        )
+        return [row["id"] for row in rows]
+
+    async def start(self, campaign_id: int) -> bool:
+        """Freeze the recipient list into deliveries and mark the campaign sending.
+
+        People already known to be unreachable get their row too, settled as such, so the
+        report names them. False if the campaign was not in a startable state."""
+        campaign = await self.get(campaign_id)
+        if campaign is None:
+            return False
+        sql = _recipients_sql(campaign.audience)
+        now = self._now()
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE campaigns SET state = 'sending', started_at = COALESCE(started_at, ?) "
+                "WHERE id = ? AND state IN ('draft', 'scheduled')",
+                (now, campaign_id),
+            )
+            if cur.rowcount == 0:
+                return False
+            await conn.execute(
+                "INSERT OR IGNORE INTO deliveries (campaign_id, user_id, chat_id, locale, state, "
+                "updated_at) SELECT :campaign, user_id, chat_id, locale, "
+                "CASE reachable WHEN 1 THEN 'pending' ELSE 'unreachable' END, :now "
+                f"FROM ({sql})",
+                {
+                    **_params(campaign.audience, self._default_locale),
+                    "campaign": campaign_id,
+                    "now": now,
+                },
+            )
+        return True
+
+    async def set_state(
+        self, campaign_id: int, state: CampaignState, only_from: tuple[CampaignState, ...]
+    ) -> bool:
+        """Move a campaign between states (pause, resume, cancel); False if not allowed."""
+        marks = ",".join("?" * len(only_from))
+        finished = ", finished_at = ?" if state in ("done", "cancelled") else ""
+        params: list[object] = [state]
+        if finished:
+            params.append(self._now())
+        changed = await self._db.execute(
+            f"UPDATE campaigns SET state = ?{finished} WHERE id = ? AND state IN ({marks})",
+            (*params, campaign_id, *only_from),
+        )
+        return changed > 0
+
+    async def set_progress_message(self, campaign_id: int, chat_id: int, message_id: int) -> None:
+        """Remember the message edited with live progress."""
+        await self._db.execute(
+            "UPDATE campaigns SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
+            (chat_id, message_id, campaign_id),
+        )
+
+    async def claim(self, campaign_id: int, limit: int) -> list[Delivery]:
+        """Take up to `limit` pending deliveries, marking them sending (in flight)."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE deliveries SET state = 'sending', updated_at = ? "
+                "WHERE campaign_id = ? AND user_id IN (SELECT user_id FROM deliveries "
+                "WHERE campaign_id = ? AND state = 'pending' ORDER BY user_id LIMIT ?) "
+                "RETURNING campaign_id, user_id, chat_id, locale, attempts",
+                (self._now(), campaign_id, campaign_id, limit),
+            )
+            rows = await cur.fetchall()
+        return [Delivery(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def settle(
+        self,
+        delivery: Delivery,
+        state: DeliveryState,
+        *,
+        attempts: int,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record how a delivery ended (unreachable also marks the participant so)."""
+        now = self._now()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE deliveries SET state = ?, message_id = ?, last_error = ?, attempts = ?, "
+                "updated_at = ? WHERE campaign_id = ? AND user_id = ?",
+                (state, message_id, error, attempts, now, delivery.campaign_id, delivery.user_id),
+            )
+            if state == "unreachable":
+                await conn.execute(
+                    "UPDATE participants SET reachable = 0, updated_at = ? WHERE user_id = ?",
+                    (now, delivery.user_id),
+                )
+
+    async def release_in_flight(self, campaign_id: int | None = None) -> int:
+        """After a crash or a stop: in-flight deliveries go back to pending (they may repeat)."""
+        where = "state = 'sending'" + (" AND campaign_id = ?" if campaign_id is not None else "")
+        return await self._db.execute(
+            f"UPDATE deliveries SET state = 'pending', updated_at = ? WHERE {where}",
+            (self._now(), *(() if campaign_id is None else (campaign_id,))),
+        )
+
+    async def in_state(self, state: CampaignState) -> list[int]:
+        """Campaigns in a state (on start-up: those to resume)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM campaigns WHERE state = ? ORDER BY id", (state,)
+        )
+        return [row["id"] for row in rows]
+
+    async def progress(self, campaign_id: int) -> Progress:
+        """Counts per delivery state."""
+        rows = await self._db.fetchall(
+            "SELECT state, COUNT(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY state",
+            (campaign_id,),
+        )
+        return Progress(**{row["state"]: int(row["n"]) for row in rows})
+
+    async def not_reached(self, campaign_id: int) -> list[NotReached]:
+        """Recipients left unreached (unreachable or failed), for the export."""
+        rows = await self._db.fetchall(
+            "SELECT d.user_id, p.full_name, p.region_code, d.state, d.last_error "
+            "FROM deliveries d LEFT JOIN participants p ON p.user_id = d.user_id "
+            "WHERE d.campaign_id = ? AND d.state IN ('failed', 'unreachable') ORDER BY d.user_id",
+            (campaign_id,),
+        )
+        return [NotReached(r[0], r[1], r[2], r[3], r[4]) for r in rows]

@@ -1,0 +1,103 @@
+"""Broadcasts end to end: compose, audience, preview, send, progress, report; forged buttons."""
+
+from __future__ import annotations
+
+from sandbox import BotApiEmulator, SimUser
+from storage.participants import ProfileFields
+from tests.conftest import ORGANIZER_ID
+from tests.harness import RunningBot, said, said_text
+
+
+async def enrol(bot: RunningBot, user: SimUser, locale: str, region: str) -> None:
+    """A registered participant, written straight to the database (registration has its tests)."""
+    user.open_chat()
+    fields = ProfileFields(
+        locale,
+        bot.clock.now(),
+        f"Person {user.first_name}",
+        "inspector",
+        None,
+        region,
+        "Centre",
+        None,
+    )
+    await bot.services.participants.save_profile(user.id, user.id, fields)
+
+
+async def test_organizer_sends_a_bilingual_announcement_to_one_region(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    ar_user = emulator.user(first_name="Hamid", language_code="ar")
+    fr_user = emulator.user(first_name="Claire", language_code="fr")
+    en_user = emulator.user(first_name="John", language_code="en")
+    outsider = emulator.user(first_name="Other", language_code="fr")
+    await enrol(bot, ar_user, "ar", "souss_massa")
+    await enrol(bot, fr_user, "fr", "souss_massa")
+    await enrol(bot, en_user, "en", "souss_massa")
+    await enrol(bot, outsider, "fr", "oriental")
+
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📣 Broadcast a message")
+    assert "Send the message in English" in await said_text(organizer)
+    await organizer.send("The bus leaves at 8:15 from the hotel.")
+    assert "Versions ready: English" in await said_text(organizer)
+    await organizer.press("➕ Add a version in Français")
+    await said(organizer)
+    await organizer.send("Le bus part à 8h15 de l'hôtel.")
+    await said(organizer)
+    await organizer.press("➕ Add a version in العربية")
+    await said(organizer)
+    await organizer.send("تنطلق الحافلة على الساعة 8:15 من الفندق.")
+    await said(organizer)
+    await organizer.press("➡️ Continue")
+    audience = await said(organizer)
+    assert "Everyone (4)" in audience.labels
+    await organizer.press("By region…")
+    regions = await said(organizer)
+    assert "Souss-Massa (3)" in regions.labels
+    await organizer.press("Souss-Massa (3)")
+    previews = [await said_text(organizer) for _ in range(6)]
+    assert "The bus leaves at 8:15 from the hotel." in previews
+    assert "Le bus part à 8h15 de l'hôtel." in previews
+    confirm = await said_text(organizer)
+    assert "Send this to the region Souss-Massa: 3 people?" in confirm
+    await organizer.press("✅ Send now")
+    progress = await said(organizer)
+    assert "Broadcast #1" in progress.text
+
+    assert await said_text(ar_user) == "تنطلق الحافلة على الساعة 8:15 من الفندق."
+    assert await said_text(fr_user) == "Le bus part à 8h15 de l'hôtel."
+    assert await said_text(en_user) == "The bus leaves at 8:15 from the hotel."
+    await outsider.expect_silence(0.3)
+    report = await organizer.next_message()
+    while "finished" not in report.text:
+        report = await organizer.next_message()
+    assert "Delivered: 3 of 3" in report.text
+    entries = await bot.services.audit.entries()
+    assert entries[0]["action"] == "broadcast.send"
+
+
+async def test_forged_broadcast_buttons_from_a_participant_do_nothing(
+    emulator: BotApiEmulator, bot: RunningBot, caplog
+) -> None:
+    caplog.set_level("WARNING")
+    user = emulator.user(first_name="Curious", language_code="en")
+    await enrol(bot, user, "en", "central")
+    await user.send("/help")
+    message = await said(user)
+    for forged in (
+        "bc:new",
+        "bc:send",
+        "bc:stop:1",
+        "bc:resume:1",
+        "bc:export:1",
+        "bc:aud:everyone",
+    ):
+        press = await user.press_data(message.message_id, forged)
+        answer = await user.wait_callback_answer(press)
+        assert answer.text == "This button is not valid."
+    assert await bot.services.db.fetchall("SELECT * FROM campaigns") == []
+    assert await bot.services.drafts.get(user.id, "broadcast") is None
+    assert "broadcast button refused" in caplog.text

@@ -93,8 +93,9 @@ async def test_whole_registration_in_each_language(
     user = emulator.user(first_name="Fatima", language_code=lang)
     summary = await walk_to_summary(user, lang)
     assert "Fatima Zahra El Idrissi" in summary and "Khouribga" in summary
-    await user.press(UI[lang]["confirm"])
+    confirm = await user.press(UI[lang]["confirm"])
     done = await said_text(user)
+    await user.wait_callback_answer(confirm)
     assert UI[lang]["done"] in done and "/profile" in done
     participant = await bot.services.participants.get(user.id)
     assert participant is not None

@@ -50,6 +50,12 @@ class CampaignRunner:
         self._tasks[campaign_id] = task
         return task
 
+    async def wait(self, campaign_id: int) -> None:
+        """Until this process is no longer sending the campaign (done, stopped or failed)."""
+        task = self._tasks.get(campaign_id)
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+
     async def stop(self, campaign_id: int) -> None:
         """Halt after the messages in flight; the rest stays pending for Resume."""
         stop = self._stops.get(campaign_id)

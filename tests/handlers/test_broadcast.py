@@ -101,3 +101,30 @@ async def test_forged_broadcast_buttons_from_a_participant_do_nothing(
     assert await bot.services.db.fetchall("SELECT * FROM campaigns") == []
     assert await bot.services.drafts.get(user.id, "broadcast") is None
     assert "broadcast button refused" in caplog.text
+
+
+async def test_restart_mid_campaign_completes_with_nobody_skipped(
+    emulator: BotApiEmulator, make_bot
+) -> None:
+    from handlers.broadcast import start_campaign
+    from storage.campaigns import Audience
+
+    bot = await make_bot(broadcast_rate=30).start()
+    try:
+        people = [emulator.user(first_name=f"P{i}", language_code="fr") for i in range(120)]
+        for person in people:
+            await enrol(bot, person, "fr", "central")
+        services = bot.services
+        campaign_id = await services.campaigns.create(
+            ORGANIZER_ID, "fr", Audience("everyone"), {"fr": "Atelier 3 : salle D."})
+        await start_campaign(services, campaign_id, None, services.texts["fr"])
+        await said(people[40], timeout=10)  # sending is well under way
+        await bot.restart()  # a new Application on the same database resumes by itself
+        await bot.services.runner.wait(campaign_id)
+        progress = await bot.services.campaigns.progress(campaign_id)
+        assert (progress.sent, progress.remaining) == (120, 0)
+        assert all(len(person.inbox) == 1 for person in people)  # graceful stop: no repeats
+        campaign = await bot.services.campaigns.get(campaign_id)
+        assert campaign is not None and campaign.state == "done"
+    finally:
+        await bot.stop()

@@ -53,6 +53,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broadcast(args: argparse.Namespace) -> int:
+    """Send a campaign from the command line."""
+    import asyncio
+
+    from bot.broadcast_cli import problems_with, run_broadcast
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+    problems = problems_with(args, settings)
+    if problems:
+        return _fail("multaqa broadcast: nothing sent:", problems)
+    _configure_logging("WARNING")
+    try:
+        return asyncio.run(run_broadcast(args, settings))
+    except KeyboardInterrupt:
+        print("Stopped; go on later with --resume, or let the bot resume it.", file=sys.stderr)
+        return 130
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -67,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start the bot (long polling)")
     run.set_defaults(func=cmd_run)
+    broadcast = sub.add_parser("broadcast", help="send an announcement from the command line")
+    from bot.broadcast_cli import add_arguments
+
+    add_arguments(broadcast)
+    broadcast.set_defaults(func=cmd_broadcast)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
     sandbox.set_defaults(func=cmd_sandbox)

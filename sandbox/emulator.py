@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import Counter
@@ -13,9 +14,11 @@ from aiohttp import web
 from .botmessage import BotMessage
 from .commands import CommandStore, normalise_scope
 from .errors import ApiError
-from .faults import Faults
+from .faults import Faults, Mishap
 from .files import FileStore
-from .methods import METHODS
+from .flood import FloodControl
+from .group import SimGroup
+from .methods import METHODS, Method
 from .params import Params, read_params
 from .state import ChatState, PendingCallback
 from .updates import UpdateQueue
@@ -23,6 +26,9 @@ from .user import SimUser
 
 _UNAUTHORIZED = {"ok": False, "error_code": 401, "description": "Unauthorized"}
 _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
+# What a request held open by a timeout fault finally gets if the client is still waiting.
+_BAD_GATEWAY = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+_GROUP_ID_BASE = -1_000_000_000_000  # supergroup-looking ids: -100xxxxxxxxxx
 _MAX_UPLOAD = 60 * 1024 * 1024  # above Telegram's 50 MB so the limit is ours to enforce
 
 
@@ -52,17 +58,21 @@ class BotApiEmulator:
         self.updates = UpdateQueue()
         self.files = FileStore()
         self.faults = Faults()
+        self.flood = FloodControl()
         self.command_store = CommandStore()
         self.chats: dict[int, ChatState] = {}
         self.users: dict[int, SimUser] = {}
         self.callbacks: dict[str, PendingCallback] = {}
         self.request_counts: Counter[str] = Counter()
+        self.delivered: Counter[int] = Counter()  # new bot messages per chat (not edits)
+        self._hanging: set[asyncio.Task[object]] = set()
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port: int | None = None
         self._next_user_id = 100001
         self._callback_seq = 0
+        self._group_seq = 0
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -78,7 +88,10 @@ class BotApiEmulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> BotApiEmulator:
         """Listen on host:port (0 picks a free port)."""
         # No access log: at benchmark rates per-request logging dominates the cost.
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
+        # handler_cancellation: a client that gives up cancels its hanging request or long poll.
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=1.0, handler_cancellation=True
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -87,8 +100,9 @@ class BotApiEmulator:
         return self
 
     async def stop(self) -> None:
-        """Wake long polls and shut the server down."""
+        """Wake long polls, drop requests held open by timeout faults, and shut down."""
         self.updates.close()
+        await self._drop_hanging()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -128,6 +142,40 @@ class BotApiEmulator:
         if method is None:
             return json_response(404, _NOT_FOUND)
         self.request_counts[method.name] += 1
+        mishap = self.faults.draw(method.name)
+        if mishap is None:
+            return await self._call(method, request)
+        return await self._suffer(mishap, method, request)
+
+    async def _suffer(self, mishap: Mishap, method: Method, request: web.Request) -> web.Response:
+        """Answer a request hit by a random fault: an error, or a hang before/after delivery."""
+        if mishap.error is not None:
+            return json_response(mishap.error.code, mishap.error.payload())
+        if mishap.after_delivery:
+            await self._call(method, request)  # delivered; the answer is lost
+        return await self._hang(mishap.seconds)
+
+    async def _hang(self, seconds: float) -> web.Response:
+        """Hold the request open; cancelled when the client disconnects or the emulator stops."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._hanging.add(task)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self._hanging.discard(task)
+        return json_response(502, _BAD_GATEWAY)
+
+    async def _drop_hanging(self) -> None:
+        """Cancel every request a timeout fault holds open and wait until they are gone."""
+        tasks = list(self._hanging)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def _call(self, method: Method, request: web.Request) -> web.Response:
+        """Run one Bot API method and wrap its result or error in Telegram's JSON."""
         try:
             params = Params(await read_params(request))
             result = method.func(self, params)
@@ -187,6 +235,28 @@ class BotApiEmulator:
         self.chats[user_id] = state
         sim = self.users[user_id] = SimUser(self, state)
         return sim
+
+    def group(self, title: str = "Group") -> SimGroup:
+        """Create a group chat the bot is a member of (negative id; the bot may post at once)."""
+        self._group_seq += 1
+        chat_id = _GROUP_ID_BASE - self._group_seq
+        chat = {"id": chat_id, "title": title, "type": "supergroup"}
+        state = ChatState({}, chat, "", started=True)
+        self.chats[chat_id] = state
+        return SimGroup(state)
+
+    def sent_count(self, chat_id: int) -> int:
+        """New messages delivered to one chat (edits excluded): for exactly-once checks."""
+        return self.delivered[chat_id]
+
+    def delivered_counts(self) -> dict[int, int]:
+        """New messages delivered so far, per chat id."""
+        return dict(self.delivered)
+
+    @property
+    def hanging_requests(self) -> int:
+        """Requests a timeout fault is holding open right now."""
+        return len(self._hanging)
 
     def get_user(self, user_id: int) -> SimUser | None:
         """An existing simulated user."""

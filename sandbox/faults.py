@@ -1,11 +1,15 @@
-"""Injected failures: make sends to given chats answer 403/429/500 like Telegram would."""
+"""Injected failures: per-chat 403/429/5xx answers and seeded random 5xx errors or hangs."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from .errors import ApiError
+from .flood import SENDING_METHODS
 
 _DEFAULT_TEXT = {
     400: "Bad Request: chat not found",
@@ -15,6 +19,12 @@ _DEFAULT_TEXT = {
 }
 
 FaultHook = Callable[[str, int], ApiError | None]
+
+# Random fault kinds, in the order they win when several hit the same request.
+ERROR = "error"
+TIMEOUT = "timeout"
+TIMEOUT_AFTER_DELIVERY = "timeout_after_delivery"
+_KINDS = (ERROR, TIMEOUT, TIMEOUT_AFTER_DELIVERY)
 
 
 @dataclass
@@ -28,11 +38,55 @@ class Fault:
     methods: frozenset[str] | None  # canonical method names; None: every chat method
 
 
+@dataclass
+class RandomFault:
+    """A seeded fraction of requests that fail one way (an error code, or a hang)."""
+
+    rate: float
+    rng: random.Random
+    methods: frozenset[str]
+    codes: tuple[int, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Mishap:
+    """What one request suffers: an error answer, or a hang before or after delivery."""
+
+    kind: str
+    error: ApiError | None = None
+    seconds: float = 0.0
+
+    @property
+    def after_delivery(self) -> bool:
+        """True when the request is carried out before the response is withheld."""
+        return self.kind == TIMEOUT_AFTER_DELIVERY
+
+
+def server_error(code: int) -> ApiError:
+    """A 5xx answer in Telegram's shape (no "parameters")."""
+    return ApiError(code, _DEFAULT_TEXT.get(code) or HTTPStatus(code).phrase)
+
+
+def _method_set(methods: Iterable[str] | None) -> frozenset[str]:
+    """Canonical method names a random fault applies to (default: the sending methods)."""
+    return SENDING_METHODS if methods is None else frozenset(methods)
+
+
+def _check_rate(rate: float) -> float:
+    """Validate a probability."""
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must be within [0, 1], got {rate}")
+    return rate
+
+
 class Faults:
-    """Per-chat injected errors plus an optional hook (e.g. for flood control later)."""
+    """Per-chat injected errors, seeded random faults, and an optional hook."""
 
     def __init__(self) -> None:
         self._by_chat: dict[int, Fault] = {}
+        self._random: dict[str, RandomFault] = {}
+        self.injected: Counter[str] = Counter()  # random faults that hit, by kind
         # hook(method, chat_id) -> ApiError | None, consulted before the per-chat faults.
         self.hook: FaultHook | None = None
 
@@ -61,11 +115,71 @@ class Faults:
         )
 
     def clear(self, chat_id: int | None = None) -> None:
-        """Remove the fault of one chat, or all of them."""
+        """Remove the fault of one chat, or every fault (per-chat and random)."""
         if chat_id is None:
             self._by_chat.clear()
+            self._random.clear()
         else:
             self._by_chat.pop(chat_id, None)
+
+    def random_errors(
+        self,
+        rate: float = 0.05,
+        codes: Iterable[int] = (500, 502),
+        seed: int = 1,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """Answer this fraction of requests with one of `codes` (5xx), without carrying them out."""
+        chosen = tuple(codes)
+        if not chosen or not all(500 <= code <= 599 for code in chosen):
+            raise ValueError(f"codes must be 5xx status codes, got {chosen}")
+        self._random[ERROR] = RandomFault(
+            _check_rate(rate), random.Random(seed), _method_set(methods), codes=chosen
+        )
+
+    def random_timeouts(
+        self,
+        rate: float = 0.02,
+        seconds: float = 30.0,
+        seed: int = 2,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """Hold this fraction of requests open without carrying them out (then 502)."""
+        self._random[TIMEOUT] = RandomFault(
+            _check_rate(rate), random.Random(seed), _method_set(methods), seconds=seconds
+        )
+
+    def timeout_after_delivery(
+        self,
+        rate: float = 0.02,
+        seconds: float = 30.0,
+        seed: int = 3,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """Carry out this fraction of requests but hold the response back (then 502)."""
+        self._random[TIMEOUT_AFTER_DELIVERY] = RandomFault(
+            _check_rate(rate), random.Random(seed), _method_set(methods), seconds=seconds
+        )
+
+    def draw(self, method: str) -> Mishap | None:
+        """The random fault this request suffers, if any (each kind draws independently)."""
+        if not self._random:
+            return None
+        chosen: Mishap | None = None
+        for kind in _KINDS:
+            fault = self._random.get(kind)
+            if fault is None or method not in fault.methods:
+                continue
+            # Every matching kind draws, so one kind's pattern does not depend on the others.
+            if fault.rng.random() >= fault.rate or chosen is not None:
+                continue
+            if kind == ERROR:
+                chosen = Mishap(kind, error=server_error(fault.rng.choice(fault.codes)))
+            else:
+                chosen = Mishap(kind, seconds=fault.seconds)
+        if chosen is not None:
+            self.injected[chosen.kind] += 1
+        return chosen
 
     def check(self, method: str, chat_id: int) -> ApiError | None:
         """The error this request must get, if any (consumes one use of a counted fault)."""

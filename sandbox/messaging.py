@@ -133,7 +133,11 @@ def _post(
     mode: str | None,
     markup: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """Store a new bot message, notify the test side, and return its JSON."""
+    """Pass flood control, then store a new bot message, notify the test side, return its JSON."""
+    flooded = emu.flood.admit(chat.chat_id)
+    if flooded is not None:
+        raise flooded
+    emu.delivered[chat.chat_id] += 1
     message_id = chat.next_message_id()
     data = {
         "message_id": message_id,

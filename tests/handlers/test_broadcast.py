@@ -116,7 +116,8 @@ async def test_restart_mid_campaign_completes_with_nobody_skipped(
             await enrol(bot, person, "fr", "central")
         services = bot.services
         campaign_id = await services.campaigns.create(
-            ORGANIZER_ID, "fr", Audience("everyone"), {"fr": "Atelier 3 : salle D."})
+            ORGANIZER_ID, "fr", Audience("everyone"), {"fr": "Atelier 3 : salle D."}
+        )
         await start_campaign(services, campaign_id, None, services.texts["fr"])
         await said(people[40], timeout=10)  # sending is well under way
         await bot.restart()  # a new Application on the same database resumes by itself
@@ -126,5 +127,61 @@ async def test_restart_mid_campaign_completes_with_nobody_skipped(
         assert all(len(person.inbox) == 1 for person in people)  # graceful stop: no repeats
         campaign = await bot.services.campaigns.get(campaign_id)
         assert campaign is not None and campaign.state == "done"
+    finally:
+        await bot.stop()
+
+
+async def test_a_thousand_recipients_under_flood_control_blocks_and_5xx(
+    emulator: BotApiEmulator, make_bot
+) -> None:
+    from handlers.broadcast import start_campaign
+    from storage.campaigns import Audience
+
+    # Telegram's limits scaled up tenfold so the test takes seconds, not a minute.
+    emulator.flood.enable(per_bot_per_second=300, per_chat_per_second=1)
+    bot = await make_bot(broadcast_rate=290).start()
+    try:
+        people = [emulator.user(first_name=f"P{i}", language_code="fr") for i in range(1000)]
+        for person in people:
+            await enrol(bot, person, "fr", "central")
+        blocked = people[::40]  # 25 blocked the bot
+        deleted = people[7::50]  # 20 deleted their account
+        for person in blocked:  # blocked without us hearing of it yet: 403 on send
+            emulator.faults.fail(
+                person.id, 403, description="Forbidden: bot was blocked by the user"
+            )
+        for person in deleted:
+            emulator.faults.fail(person.id, 403, description="Forbidden: user is deactivated")
+        emulator.faults.random_errors(rate=0.05, codes=(500, 502), seed=7)
+        services = bot.services
+        campaign_id = await services.campaigns.create(
+            ORGANIZER_ID, "fr", Audience("everyone"), {"fr": "Le bus part à 8h15."}
+        )
+        await start_campaign(services, campaign_id, None, services.texts["fr"])
+
+        # Meanwhile a participant uses the bot: answered while the broadcast still runs.
+        asker = people[999]
+        await asker.send("/language")
+        question = await said(asker)
+        assert "Choisissez votre langue" in question.text
+        assert services.runner.running(campaign_id)
+
+        await services.runner.wait(campaign_id)
+        progress = await services.campaigns.progress(campaign_id)
+        unreachable = {p.id for p in blocked} | {p.id for p in deleted}
+        assert (progress.sent, progress.unreachable, progress.failed) == (
+            1000 - len(unreachable),
+            len(unreachable),
+            0,
+        )
+        for person in people:
+            broadcast = [m for m in person.inbox if m.text == "Le bus part à 8h15."]
+            assert len(broadcast) == (0 if person.id in unreachable else 1), person.id
+        assert emulator.flood.rejected == 0
+        reported = {row.user_id for row in await services.campaigns.not_reached(campaign_id)}
+        assert reported == unreachable
+        for person_id in unreachable:
+            participant = await services.participants.get(person_id)
+            assert participant is not None and not participant.reachable
     finally:
         await bot.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from bot.clock import Clock
@@ -217,7 +217,7 @@ class CampaignRepository:
         await self._db.execute(
             "UPDATE campaigns SET state = 'scheduled', scheduled_at = ? "
             "WHERE id = ? AND state IN ('draft', 'scheduled')",
-            (at.isoformat(), campaign_id),
+            (at.astimezone(UTC).isoformat(), campaign_id),  # UTC: compared as text
         )
 
     async def due(self) -> list[int]:

@@ -185,3 +185,97 @@ async def test_a_thousand_recipients_under_flood_control_blocks_and_5xx(
             assert participant is not None and not participant.reachable
     finally:
         await bot.stop()
+
+
+async def test_stop_resume_and_export_those_not_reached(emulator: BotApiEmulator, make_bot) -> None:
+    bot = await make_bot(broadcast_rate=20).start()
+    try:
+        people = [emulator.user(first_name=f"P{i}", language_code="en") for i in range(60)]
+        for person in people:
+            await enrol(bot, person, "en", "oriental")
+        emulator.faults.fail(
+            people[-1].id, 403, description="Forbidden: bot was blocked by the user"
+        )
+        organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+        await organizer.send("/admin")
+        await said(organizer)
+        await organizer.press("📣 Broadcast a message")
+        await said(organizer)
+        await organizer.send("Workshop 3 moves to Room D.")
+        await said(organizer)
+        await organizer.press("➡️ Continue")
+        await said(organizer)
+        await organizer.press("Everyone (60)")
+        await said(organizer)  # preview heading
+        await said(organizer)  # preview
+        assert "60 people" in await said_text(organizer)
+        await organizer.press("✅ Send now")
+        await said(organizer)
+        await said(people[10], timeout=5)
+        await organizer.press("⏸ Stop")
+        campaign_id = 1
+        await bot.services.runner.wait(campaign_id)
+        paused = await bot.services.campaigns.progress(campaign_id)
+        assert 0 < paused.remaining < 60
+        stopped = await bot.services.campaigns.get(campaign_id)
+        assert stopped is not None and stopped.state == "paused"
+        view = emulator.message(ORGANIZER_ID, stopped.progress_message_id)
+        assert view is not None and "stopped" in view.text and "▶️ Resume" in view.labels
+        await organizer.press("▶️ Resume")
+        await organizer.wait_callback_answer(
+            await organizer.press_data(view.message_id, "bc:resume:1")
+        )  # a double press
+        await bot.services.runner.wait(campaign_id)
+        final = await bot.services.campaigns.progress(campaign_id)
+        assert (final.sent, final.unreachable, final.remaining) == (59, 1, 0)
+        assert all(len(p.inbox) == 1 for p in people[:-1])
+        report = emulator.message(ORGANIZER_ID, stopped.progress_message_id)
+        assert report is not None and "Delivered: 59 of 60" in report.text
+        await organizer.press("📄 Export those not reached")
+        export = await said(organizer)
+        assert export.document is not None and export.document["file_name"].endswith(".csv")
+        actions = [e["action"] for e in await bot.services.audit.entries()]
+        assert actions[:4] == [
+            "broadcast.export",
+            "broadcast.resume",
+            "broadcast.stop",
+            "broadcast.send",
+        ]
+    finally:
+        await bot.stop()
+
+
+async def test_scheduled_broadcast_starts_when_the_clock_says_so(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    from datetime import timedelta
+
+    from bot.schedule import tick
+
+    person = emulator.user(first_name="Sara", language_code="fr")
+    await enrol(bot, person, "fr", "central")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="fr")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📣 Diffuser un message")
+    await said(organizer)
+    await organizer.send("Rappel : atelier à 14h30.")
+    await said(organizer)
+    await organizer.press("➡️ Continuer")
+    await said(organizer)
+    await organizer.press("Tout le monde (1)")
+    for _ in range(3):
+        await said(organizer)
+    await organizer.press("🕒 Programmer")
+    assert "Quand" in await said_text(organizer)
+    await organizer.send("demain")
+    assert "Je n'ai pas compris" in await said_text(organizer)
+    local = bot.clock.now().astimezone(bot.settings.zone) + timedelta(hours=2)
+    await organizer.send(local.strftime("%Y-%m-%d %H:%M"))
+    assert "Programmé pour" in await said_text(organizer)
+    assert await tick(bot.services) == 0  # not yet
+    bot.clock.advance(timedelta(hours=2, minutes=1))
+    assert await tick(bot.services) == 1
+    await bot.services.runner.wait(1)
+    assert await said_text(person) == "Rappel : atelier à 14h30."
+    assert await tick(bot.services) == 0  # once only

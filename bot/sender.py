@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -19,6 +20,7 @@ from aiolimiter import AsyncLimiter
 from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,9 @@ class BulkSender:
             except RetryAfter as exc:
                 self.retry_after_received += 1
                 attempts -= 1  # Telegram refused before trying: not an attempt
-                seconds = exc.retry_after
+                with warnings.catch_warnings():  # int or timedelta, by PTB_TIMEDELTA
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    seconds = exc.retry_after
                 self.pause(
                     seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
                 )

@@ -206,7 +206,7 @@ async def _take_text(
     elif not message.text:
         await reply(update, context, t("bc.bad_kind"))
         return
-    if media_kind and draft.data["texts"] and draft.data.get("media_kind") is None:
+    if media_kind and draft.data["texts"]:  # one photo/document, given with the first version
         await reply(update, context, t("bc.media_first"))
         return
     html = message.text_html if message.text else (message.caption_html or "")

@@ -279,3 +279,33 @@ async def test_scheduled_broadcast_starts_when_the_clock_says_so(
     await bot.services.runner.wait(1)
     assert await said_text(person) == "Rappel : atelier à 14h30."
     assert await tick(bot.services) == 0  # once only
+
+
+async def test_a_photo_with_caption_reaches_people_as_a_photo(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    person = emulator.user(first_name="Nora", language_code="en")
+    await enrol(bot, person, "en", "central")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📣 Broadcast a message")
+    await said(organizer)
+    await organizer.send_sticker()
+    assert "send text, a photo or a document" in await said_text(organizer)
+    await organizer.send_photo(caption="Room plan for the workshops")
+    await said(organizer)
+    await organizer.press("➕ Add a version in Français")
+    await said(organizer)
+    await organizer.send_photo(caption="Another photo")
+    assert "first version" in await said_text(organizer)
+    await organizer.send("Plan des salles des ateliers")
+    await said(organizer)
+    await organizer.press("➡️ Continue")
+    await said(organizer)
+    await organizer.press("Everyone (1)")
+    for _ in range(5):
+        await said(organizer)  # two headings, two previews, the question
+    await organizer.press("✅ Send now")
+    received = await said(person)
+    assert (received.kind, received.text) == ("photo", "Room plan for the workshops")

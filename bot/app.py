@@ -27,21 +27,31 @@ from bot.campaigns import CampaignRunner
 from bot.clock import Clock, SystemClock
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
+from bot.event import EventService
 from bot.i18n import Translations
 from bot.processor import PerChatUpdateProcessor
 from bot.schedule import start_clock
 from bot.sender import BulkSender, SendPolicy
 from bot.settings import Settings
-from handlers import admin, basics, broadcast, language, registration
+from handlers import admin, agenda, basics, broadcast, language, registration, workshops
 from storage.campaigns import CampaignRepository
 from storage.database import Database
 from storage.drafts import DraftRepository
+from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository
 from storage.participants import ParticipantRepository
 from storage.roles import AuditLog, RoleRepository
 
 log = logging.getLogger(__name__)
 
-FLOWS = (registration, language, admin, broadcast, basics)  # basics last: its fallbacks end group 0
+FLOWS = (
+    registration,
+    language,
+    agenda,
+    workshops,
+    admin,
+    broadcast,
+    basics,
+)  # basics last: its fallbacks end group 0
 
 
 def _check_labels(settings: Settings, texts: Translations) -> None:
@@ -63,12 +73,15 @@ def build_services(
     texts = Translations(settings.default_locale)
     _check_labels(settings, texts)
     campaigns = CampaignRepository(db, clock, settings.default_locale)
+    signups = SignupRepository(db, clock)
+    participants = ParticipantRepository(db, clock)
+    prompts = PromptRepository(db, clock)
     services = Services(
         settings=settings,
         clock=clock,
         db=db,
         texts=texts,
-        participants=ParticipantRepository(db, clock),
+        participants=participants,
         drafts=DraftRepository(db, clock),
         roles=RoleRepository(db, clock),
         audit=AuditLog(db, clock),
@@ -76,6 +89,12 @@ def build_services(
         runner=None,  # type: ignore[arg-type]  # set just below: it reports through services
         bot=bot,
         sender_rate=policy.per_second,
+        event=EventService(
+            EventStore(db, clock), signups, prompts, participants, texts, settings, clock
+        ),
+        signups=signups,
+        checkins=CheckinRepository(db, clock),
+        prompts=prompts,
     )
 
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
@@ -157,6 +176,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             await set_chat_commands(
                 application.bot, user_id, services.texts[locale], ("organizer",)
             )
+        await services.prompts.release_in_flight()
         resumed = await services.runner.resume_all()
         if resumed:
             log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))

@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 # (command, key of its description). Names are lowercase English, as Telegram requires.
 PARTICIPANT_COMMANDS = (
     ("start", "cmd.start"),
+    ("agenda", "cmd.agenda"),
+    ("workshops", "cmd.workshops"),
     ("profile", "cmd.profile"),
     ("language", "cmd.language"),
     ("help", "cmd.help"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from telegram import Bot, User
@@ -19,6 +21,8 @@ from storage.roles import AuditLog, RoleRepository
 
 if TYPE_CHECKING:
     from bot.campaigns import CampaignRunner
+    from bot.event import EventService
+    from storage.event import CheckinRepository, PromptRepository, SignupRepository
 
 SERVICES_KEY = "multaqa.services"
 
@@ -39,6 +43,17 @@ class Services:
     runner: CampaignRunner
     bot: Bot  # the Application's bot: interactive messages (progress, reports)
     sender_rate: float  # messages per second of the bulk sender, for time estimates
+    event: EventService
+    signups: SignupRepository
+    checkins: CheckinRepository
+    prompts: PromptRepository
+    kick: Callable[[], None] | None = None  # set by bot.schedule: run the clock now
+    clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
+
+    def kick_clock(self) -> None:
+        """Deliver due rows now rather than at the next tick (e.g. a seat just freed)."""
+        if self.kick is not None:
+            self.kick()
 
 
 @dataclass(slots=True)

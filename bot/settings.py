@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     regions: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [*DEFAULT_REGIONS])
     max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
     # Telegram's free limit is ~30/s; paid broadcasts and the emulator allow more.
-    broadcast_rate: float = Field(default=29.0, gt=0, le=1000)
+    broadcast_rate: float = Field(default=28.8, gt=0, le=1000)
+    checkin_code: str = Field(default="venue", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     log_level: str = "INFO"
 
     @field_validator("organizer_ids", "functions", "regions", mode="before")

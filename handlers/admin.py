@@ -9,7 +9,8 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext
-from bot.i18n import Html
+from bot.event import localized_text as localized
+from bot.i18n import Html, Translator
 from handlers.basics import unknown_command
 from handlers.common import inline, reply
 
@@ -38,9 +39,32 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
             registered=Html(t.plural("admin.registered", figures.registered)),
             unreachable=Html(t.plural("admin.unreachable", figures.unreachable)),
             regions=Html("\n".join(lines) or t("admin.no_regions")),
-        ),
+        )
+        + await _event_figures(context, t),
         inline([[(t("admin.broadcast"), callbacks.encode("bc", "new"))]]),
     )
+
+
+async def _event_figures(context: MultaqaContext, t: Translator) -> str:
+    """Check-ins, and seats taken / waiting per workshop (empty before an event is loaded)."""
+    services = context.services
+    event = await services.event.current()
+    if event is None:
+        return ""
+    counts = await services.signups.counts()
+    lines = [t("admin.checkins", n=await services.checkins.count())]
+    for workshop in event.workshops:
+        confirmed, waiting = counts.get(workshop.id, (0, 0))
+        lines.append(
+            t(
+                "admin.workshop_line",
+                title=localized(dict(workshop.title), t),
+                confirmed=confirmed,
+                capacity=workshop.capacity,
+                waiting=waiting,
+            )
+        )
+    return "\n\n" + "\n".join(lines)
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

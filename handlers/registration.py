@@ -30,7 +30,9 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
-from bot.context import MultaqaContext, Who
+from bot.context import MultaqaContext, Services, Who
+from bot.event import EventService
+from bot.event import localized_text as localized
 from bot.i18n import Html, Translator
 from bot.profile import (
     FUNCTION_OTHER_MAX,
@@ -41,6 +43,7 @@ from bot.profile import (
     clean_name,
     clean_phone,
 )
+from handlers.agenda import send_agenda
 from handlers.common import chat_id_of, drop_buttons, in_rows, inline, reply, say, toast
 from storage.drafts import Draft
 from storage.participants import Participant, ProfileFields
@@ -79,30 +82,27 @@ def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str,
     return [[(names[code], callbacks.encode(PREFIX, "lang", code))] for code in order]
 
 
-def _choice_label(t: Translator, kind: str, code: str) -> str:
-    return t(f"{kind}.{code}")
-
-
-def function_label(t: Translator, code: str, other: str | None) -> str:
-    """How a stored function reads in a language."""
-    return other or "" if code == "other" else _choice_label(t, "function", code)
-
-
-def _summary_text(t: Translator, data: dict, heading: str) -> str:
+async def _summary_text(services: Services, t: Translator, data: dict, heading: str) -> str:
     phone = data.get("phone")
+    code = data.get("function_code", "")
+    function = (
+        (data.get("function_other") or "")
+        if code == "other"
+        else await services.event.label_of(t, "function", code)
+    )
     return t(
         heading,
         name=data.get("full_name", ""),
-        function=function_label(t, data.get("function_code", ""), data.get("function_other")),
-        region=_choice_label(t, "region", data.get("region_code", "")),
+        function=function,
+        region=await services.event.label_of(t, "region", data.get("region_code", "")),
         unit=data.get("unit", ""),
         phone=phone if phone else Html(t("reg.phone_none")),
     )
 
 
-def profile_text(t: Translator, participant: Participant) -> str:
+async def profile_text(services: Services, t: Translator, participant: Participant) -> str:
     """The stored profile, for /profile and /start."""
-    return _summary_text(t, _data_from(participant), "reg.profile")
+    return await _summary_text(services, t, _data_from(participant), "reg.profile")
 
 
 def _edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
@@ -113,7 +113,7 @@ def _edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
 async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
     """Send the question for the draft's current step."""
     t = context.services.texts[draft.data.get("locale", context.who.locale)]
-    settings = context.services.settings
+    services = context.services
     chat_id = chat_id_of(update)
     step = draft.step
     if step == "language":
@@ -152,8 +152,8 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
         return await say(context, chat_id, t("reg.ask_name"), inline(rows))
     if step == "function":
         buttons = [
-            (_choice_label(t, "function", code), callbacks.encode(PREFIX, "fn", i))
-            for i, code in enumerate(settings.functions)
+            (EventService.label(t, "function", choice), callbacks.encode(PREFIX, "fn", i))
+            for i, choice in enumerate(await services.event.choices("function"))
         ]
         buttons.append((t("reg.function_other"), callbacks.encode(PREFIX, "fn", "other")))
         return await say(
@@ -166,8 +166,8 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
         return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
     if step == "region":
         buttons = [
-            (_choice_label(t, "region", code), callbacks.encode(PREFIX, "rg", i))
-            for i, code in enumerate(settings.regions)
+            (EventService.label(t, "region", choice), callbacks.encode(PREFIX, "rg", i))
+            for i, choice in enumerate(await services.event.choices("region"))
         ]
         return await say(
             context, chat_id, t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]])
@@ -192,7 +192,9 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
         rows.append([(t("reg.keep_profile"), callbacks.encode(PREFIX, "keep"))])
     else:
         rows.append([_back(t, step)])
-    return await say(context, chat_id, _summary_text(t, draft.data, heading), inline(rows))
+    return await say(
+        context, chat_id, await _summary_text(services, t, draft.data, heading), inline(rows)
+    )
 
 
 # ---------------------------------------------------------------- moving between steps
@@ -262,9 +264,39 @@ async def start_command(update: Update, context: MultaqaContext) -> None:
         await set_chat_commands(context.bot, chat_id_of(update), who.t, who.roles)
     participant = who.participant
     if participant is not None and who.registration is None:
+        if payload and is_checkin(context.services, payload):
+            await check_in(update, context)
+            return
         await show_profile(update, context)
         return
     await begin(update, context, payload)
+
+
+def is_checkin(services: Services, payload: str) -> bool:
+    """Whether a /start payload is the venue's check-in code."""
+    return payload == f"checkin-{services.settings.checkin_code}"
+
+
+async def check_in(update: Update, context: MultaqaContext) -> None:
+    """Mark the person present (once) and tell them where to go."""
+    who = context.who
+    services = context.services
+    first = await services.checkins.check_in(who.user.id)
+    confirmed = [
+        w for w, seat in await services.event.my_workshops(who.user.id) if seat.state == "confirmed"
+    ]
+    where = (
+        who.t(
+            "checkin.workshop",
+            title=localized(dict(confirmed[0].title), who.t),
+            room=confirmed[0].room,
+        )
+        if confirmed
+        else who.t("checkin.no_workshop")
+    )
+    await reply(
+        update, context, who.t("checkin.done" if first else "checkin.again", where=Html(where))
+    )
 
 
 async def show_profile(update: Update, context: MultaqaContext) -> None:
@@ -274,7 +306,12 @@ async def show_profile(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, who.t("reg.not_registered"))
         await begin(update, context)
         return
-    await reply(update, context, profile_text(who.t, who.participant), inline(_edit_rows(who.t)))
+    await reply(
+        update,
+        context,
+        await profile_text(context.services, who.t, who.participant),
+        inline(_edit_rows(who.t)),
+    )
 
 
 async def on_button(update: Update, context: MultaqaContext) -> None:
@@ -364,7 +401,7 @@ async def _on_name(
 async def _on_function(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, choice: str | None
 ) -> bool:
-    functions = context.services.settings.functions
+    functions = await context.services.event.choices("function")
     if choice == "other":
         draft.step = "function_other"
         await save_draft(update, context, draft)
@@ -372,7 +409,7 @@ async def _on_function(
         return True
     if choice is None or not choice.isdigit() or int(choice) >= len(functions):
         return False
-    draft.data["function_code"] = functions[int(choice)]
+    draft.data["function_code"] = functions[int(choice)].code
     draft.data["function_other"] = None
     await _advance(update, context, draft, "region")
     return True
@@ -381,10 +418,10 @@ async def _on_function(
 async def _on_region(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, choice: str | None
 ) -> bool:
-    regions = context.services.settings.regions
+    regions = await context.services.event.choices("region")
     if choice is None or not choice.isdigit() or int(choice) >= len(regions):
         return False
-    draft.data["region_code"] = regions[int(choice)]
+    draft.data["region_code"] = regions[int(choice)].code
     await _advance(update, context, draft, "unit")
     return True
 
@@ -432,6 +469,13 @@ async def _on_confirm(
     key = "reg.profile_updated" if data.get("from_profile") else "reg.done"
     await reply(update, context, t(key, commands=Html(commands_help(t, context.who))))
     await set_chat_commands(context.bot, participant.chat_id, t, context.who.roles)
+    if not data.get("from_profile"):
+        services = context.services
+        await services.event.plan_reminders(user.id)
+        payload = data.get("payload") or ""
+        if is_checkin(services, payload):
+            await check_in(update, context)
+        await send_agenda(services, context, participant.chat_id, user.id, t)
     return True
 
 
@@ -562,19 +606,18 @@ async def _label_answer(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, text: str
 ) -> bool:
     wanted = " ".join(text.split()).casefold()
-    settings = context.services.settings
-    if draft.step == "function":
-        for code in settings.functions:
-            if _choice_label(t, "function", code).casefold() == wanted:
-                draft.data["function_code"], draft.data["function_other"] = code, None
+    if draft.step not in ("function", "region"):
+        return False
+    kind = draft.step
+    for choice in await context.services.event.choices(kind):
+        if EventService.label(t, kind, choice).casefold() == wanted:
+            if kind == "function":
+                draft.data["function_code"], draft.data["function_other"] = choice.code, None
                 await _advance(update, context, draft, "region")
-                return True
-    if draft.step == "region":
-        for code in settings.regions:
-            if _choice_label(t, "region", code).casefold() == wanted:
-                draft.data["region_code"] = code
+            else:
+                draft.data["region_code"] = choice.code
                 await _advance(update, context, draft, "unit")
-                return True
+            return True
     return False
 
 

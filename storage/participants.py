@@ -135,6 +135,13 @@ class ParticipantRepository:
         )
         return changed > 0
 
+    async def everyone(self) -> list[tuple[int, str]]:
+        """(user id, locale) of every participant, in registration order."""
+        rows = await self._db.fetchall(
+            "SELECT user_id, locale FROM participants ORDER BY registered_at, user_id"
+        )
+        return [(row["user_id"], row["locale"]) for row in rows]
+
     async def figures(self) -> RegistrationFigures:
         """Registrations so far, in total and per region."""
         rows = await self._db.fetchall(

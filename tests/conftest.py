@@ -36,9 +36,9 @@ def db_path(tmp_path: Path) -> Path:
 def make_bot(emulator: BotApiEmulator, db_path: Path) -> Callable[..., RunningBot]:
     """Build (not start) a bot with settings overrides."""
 
-    def make(**overrides: Any) -> RunningBot:
+    def make(clock: FakeClock | None = None, **overrides: Any) -> RunningBot:
         overrides.setdefault("organizer_ids", [ORGANIZER_ID])
-        return RunningBot(settings_for(emulator, db_path, **overrides), FakeClock())
+        return RunningBot(settings_for(emulator, db_path, **overrides), clock or FakeClock())
 
     return make
 

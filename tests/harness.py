@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.clock import Clock, FakeClock
+from bot.i18n import FSI, PDI
 from bot.settings import Settings, load_settings
 from sandbox import BotApiEmulator, BotMessage, SimUser
 
@@ -84,6 +85,11 @@ async def said(user: SimUser, timeout: float = 5.0) -> BotMessage:  # noqa: ASYN
             return message
 
 
+def plain(text: str) -> str:
+    """Text without the Unicode isolates that wrap user-supplied fragments (see bot.i18n)."""
+    return text.replace(FSI, "").replace(PDI, "")
+
+
 async def said_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109
-    """Visible text of the next new message."""
-    return (await said(user, timeout)).text
+    """Visible text of the next new message, isolates removed (tests read it as a person)."""
+    return plain((await said(user, timeout)).text)

@@ -21,6 +21,8 @@ async def test_menus_are_set_per_language_and_for_organizers(
     assert by_language["ar"][0] == "التسجيل أو الاطلاع عليه"
     assert [c["command"] for c in emulator.commands(scope)] == [
         "start",
+        "agenda",
+        "workshops",
         "profile",
         "language",
         "help",

@@ -26,11 +26,15 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
         assert await db.table_names() == [
             "audit_log",
             "campaigns",
+            "checkins",
             "deliveries",
             "drafts",
+            "event_versions",
             "participants",
+            "prompts",
             "roles",
             "schema_migrations",
+            "signups",
         ]
         assert await db.schema_version() == db.latest_version
         indexes = await db.fetchall(
@@ -42,6 +46,10 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "deliveries_state",
             "participants_function",
             "participants_region",
+            "prompts_due",
+            "prompts_user",
+            "signups_user",
+            "signups_workshop",
         ]
         keys = await db.fetchall("SELECT name FROM pragma_table_info('drafts') WHERE pk > 0")
         assert {r["name"] for r in keys} == {"user_id", "flow"}

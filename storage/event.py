@@ -1,0 +1,380 @@
+"""The event's stored versions, workshop sign-ups (seats and waiting lists), check-ins, and
+the clock's due rows (reminders, change notices)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bot.clock import Clock
+from storage.database import Database
+
+SeatState = Literal["confirmed", "waiting"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One loaded version of the event file."""
+
+    version: int
+    definition_json: str
+
+
+class EventStore:
+    """Every version of the event definition; the newest is the event."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def latest(self) -> StoredEvent | None:
+        """The event as last loaded."""
+        row = await self._db.fetchone(
+            "SELECT id, definition FROM event_versions ORDER BY id DESC LIMIT 1"
+        )
+        return StoredEvent(row["id"], row["definition"]) if row else None
+
+    async def latest_version(self) -> int:
+        """The newest version number (0 if none): cheap, to know when to re-read."""
+        row = await self._db.fetchone("SELECT COALESCE(MAX(id), 0) AS v FROM event_versions")
+        return int(row["v"]) if row else 0
+
+    async def save(self, slug: str, definition_json: str, loaded_by: int | None) -> int:
+        """Store a new version."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO event_versions (slug, definition, loaded_at, loaded_by) "
+                "VALUES (?, ?, ?, ?)",
+                (slug, definition_json, self._clock.now().isoformat(), loaded_by),
+            )
+            return int(cur.lastrowid or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """Someone's place in a workshop: confirmed, or waiting at `position` (1 = next)."""
+
+    workshop_id: str
+    state: SeatState
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class JoinOutcome:
+    """What asking for a seat did."""
+
+    seat: Seat | None  # None: refused because of `conflict`
+    already: bool = False
+    conflict: str | None = None  # another workshop of the same slot the person holds
+
+
+async def _position(conn: Any, user_id: int, workshop_id: str) -> Seat | None:
+    cur = await conn.execute(
+        "SELECT id, state FROM signups WHERE user_id = ? AND workshop_id = ?",
+        (user_id, workshop_id),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    if row[1] == "confirmed":
+        return Seat(workshop_id, "confirmed", 0)
+    cur = await conn.execute(
+        "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'waiting' AND id <= ?",
+        (workshop_id, row[0]),
+    )
+    ahead = await cur.fetchone()
+    return Seat(workshop_id, "waiting", int(ahead[0]))
+
+
+async def _promote(conn: Any, workshop_id: str, capacity: int) -> list[int]:
+    """Fill free seats from the waiting list, in arrival order; returns who got one."""
+    cur = await conn.execute(
+        "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
+        (workshop_id,),
+    )
+    free = capacity - int((await cur.fetchone())[0])
+    if free <= 0:
+        return []
+    cur = await conn.execute(
+        "UPDATE signups SET state = 'confirmed' WHERE id IN (SELECT id FROM signups "
+        "WHERE workshop_id = ? AND state = 'waiting' ORDER BY id LIMIT ?) RETURNING user_id",
+        (workshop_id, free),
+    )
+    return [row[0] for row in await cur.fetchall()]
+
+
+class SignupRepository:
+    """Seats in workshops. Every check-then-write runs inside one BEGIN IMMEDIATE
+    transaction, so confirmed seats never exceed capacity whatever the concurrency."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def join(
+        self,
+        user_id: int,
+        workshop_id: str,
+        capacity: int,
+        same_slot: Iterable[str] = (),
+        leave: str | None = None,
+    ) -> tuple[JoinOutcome, list[int]]:
+        """Take a seat (or a place on the waiting list). With `leave`, first give up that
+        workshop (a switch, in the same transaction). Returns the outcome and who was
+        promoted from the waiting list of the workshop left."""
+        promoted: list[int] = []
+        async with self._db.transaction() as conn:
+            existing = await _position(conn, user_id, workshop_id)
+            if existing is not None:
+                return JoinOutcome(existing, already=True), []
+            if leave is not None:
+                promoted = await self._leave(conn, user_id, leave, None)
+            others = [w for w in same_slot if w != workshop_id]
+            if others:
+                marks = ",".join("?" * len(others))
+                cur = await conn.execute(
+                    f"SELECT workshop_id FROM signups WHERE user_id = ? AND workshop_id IN "
+                    f"({marks}) LIMIT 1",
+                    (user_id, *others),
+                )
+                row = await cur.fetchone()
+                if row is not None:
+                    return JoinOutcome(None, conflict=row[0]), promoted
+            cur = await conn.execute(
+                "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
+                (workshop_id,),
+            )
+            taken = int((await cur.fetchone())[0])
+            state = "confirmed" if taken < capacity else "waiting"
+            await conn.execute(
+                "INSERT INTO signups (workshop_id, user_id, state, created_at) VALUES (?, ?, ?, ?)",
+                (workshop_id, user_id, state, self._clock.now().isoformat()),
+            )
+            seat = await _position(conn, user_id, workshop_id)
+        return JoinOutcome(seat), promoted
+
+    async def _leave(
+        self, conn: Any, user_id: int, workshop_id: str, capacity: int | None
+    ) -> list[int]:
+        cur = await conn.execute(
+            "DELETE FROM signups WHERE user_id = ? AND workshop_id = ? RETURNING state",
+            (user_id, workshop_id),
+        )
+        row = await cur.fetchone()
+        if row is None or row[0] != "confirmed" or capacity is None:
+            return []
+        return await _promote(conn, workshop_id, capacity)
+
+    async def leave(self, user_id: int, workshop_id: str, capacity: int) -> tuple[bool, list[int]]:
+        """Give up a seat or a waiting place; the first waiting gets a freed seat."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "SELECT 1 FROM signups WHERE user_id = ? AND workshop_id = ?",
+                (user_id, workshop_id),
+            )
+            if await cur.fetchone() is None:
+                return False, []
+            return True, await self._leave(conn, user_id, workshop_id, capacity)
+
+    async def promote(self, workshop_id: str, capacity: int) -> list[int]:
+        """Fill free seats (after a leave elsewhere, or a larger capacity)."""
+        async with self._db.transaction() as conn:
+            return await _promote(conn, workshop_id, capacity)
+
+    async def seats_of(self, user_id: int) -> list[Seat]:
+        """Where this person is signed up."""
+        rows = await self._db.fetchall(
+            "SELECT s.workshop_id, s.state, (SELECT COUNT(*) FROM signups w WHERE "
+            "w.workshop_id = s.workshop_id AND w.state = 'waiting' AND w.id <= s.id) AS ahead "
+            "FROM signups s WHERE s.user_id = ? ORDER BY s.id",
+            (user_id,),
+        )
+        return [
+            Seat(r["workshop_id"], r["state"], 0 if r["state"] == "confirmed" else int(r["ahead"]))
+            for r in rows
+        ]
+
+    async def counts(self) -> dict[str, tuple[int, int]]:
+        """workshop id -> (confirmed, waiting)."""
+        rows = await self._db.fetchall(
+            "SELECT workshop_id, SUM(state = 'confirmed') AS c, SUM(state = 'waiting') AS w "
+            "FROM signups GROUP BY workshop_id"
+        )
+        return {r["workshop_id"]: (int(r["c"]), int(r["w"])) for r in rows}
+
+    async def members(self, workshop_id: str, state: SeatState | None = None) -> list[int]:
+        """People in a workshop (confirmed, waiting, or both), in arrival order."""
+        sql = "SELECT user_id FROM signups WHERE workshop_id = ?"
+        params: list[object] = [workshop_id]
+        if state is not None:
+            sql += " AND state = ?"
+            params.append(state)
+        rows = await self._db.fetchall(sql + " ORDER BY id", params)
+        return [r["user_id"] for r in rows]
+
+    async def drop_workshop(self, workshop_id: str) -> list[int]:
+        """Remove every sign-up of a workshop that no longer exists; returns who had one."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM signups WHERE workshop_id = ? RETURNING user_id", (workshop_id,)
+            )
+            return [row[0] for row in await cur.fetchall()]
+
+
+class CheckinRepository:
+    """Who is at the venue."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def check_in(self, user_id: int) -> bool:
+        """Mark present; False if they already were (counted once)."""
+        return (
+            await self._db.execute(
+                "INSERT OR IGNORE INTO checkins (user_id, at) VALUES (?, ?)",
+                (user_id, self._clock.now().isoformat()),
+            )
+            > 0
+        )
+
+    async def is_present(self, user_id: int) -> bool:
+        """Whether this person checked in."""
+        return (
+            await self._db.fetchone("SELECT 1 FROM checkins WHERE user_id = ?", (user_id,))
+            is not None
+        )
+
+    async def count(self) -> int:
+        """Check-ins so far."""
+        row = await self._db.fetchone("SELECT COUNT(*) AS n FROM checkins")
+        return int(row["n"]) if row else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A due row: a reminder or a notice for one person."""
+
+    id: int
+    key: str
+    kind: str
+    user_id: int
+    subject: str | None
+    payload: dict[str, Any]
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPrompt:
+    """A prompt to have at a time (re-planning the same key moves it, never doubles it)."""
+
+    key: str
+    kind: str
+    user_id: int
+    subject: str | None
+    due_at: datetime
+    payload: dict[str, Any] | None = None
+
+
+def _prompt(row: sqlite3.Row) -> Prompt:
+    return Prompt(
+        row["id"],
+        row["key"],
+        row["kind"],
+        row["user_id"],
+        row["subject"],
+        json.loads(row["payload"]),
+        datetime.fromisoformat(row["due_at"]),
+    )
+
+
+class PromptRepository:
+    """The clock's rows. A restart neither loses nor doubles them: they are claimed, sent,
+    and settled in the database."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def plan(self, user_id: int, kinds: Iterable[str], wanted: list[PlannedPrompt]) -> None:
+        """Make this person's pending prompts of these kinds exactly `wanted`."""
+        kinds = tuple(kinds)
+        keys = [p.key for p in wanted]
+        async with self._db.transaction() as conn:
+            marks = ",".join("?" * len(kinds))
+            keep = ",".join("?" * len(keys)) or "''"
+            await conn.execute(
+                f"DELETE FROM prompts WHERE user_id = ? AND state = 'pending' AND kind IN "
+                f"({marks}) AND key NOT IN ({keep})",
+                (user_id, *kinds, *keys),
+            )
+            for p in wanted:
+                await conn.execute(
+                    "INSERT INTO prompts (key, kind, user_id, subject, payload, due_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                    "due_at = excluded.due_at, payload = excluded.payload "
+                    "WHERE prompts.state = 'pending'",
+                    (
+                        p.key,
+                        p.kind,
+                        p.user_id,
+                        p.subject,
+                        json.dumps(p.payload or {}, ensure_ascii=False),
+                        p.due_at.astimezone(UTC).isoformat(),
+                    ),
+                )
+
+    async def add(self, prompts: list[PlannedPrompt]) -> None:
+        """Add prompts (notices); an existing key is left alone."""
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO prompts (key, kind, user_id, subject, payload, due_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        p.key,
+                        p.kind,
+                        p.user_id,
+                        p.subject,
+                        json.dumps(p.payload or {}, ensure_ascii=False),
+                        p.due_at.astimezone(UTC).isoformat(),
+                    )
+                    for p in prompts
+                ],
+            )
+
+    async def claim_due(self, limit: int = 200) -> list[Prompt]:
+        """Due pending rows, marked sending (a crash may at most repeat these)."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE prompts SET state = 'sending' WHERE id IN (SELECT id FROM prompts "
+                "WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?) "
+                "RETURNING *",
+                (self._clock.now().isoformat(), limit),
+            )
+            return [_prompt(row) for row in await cur.fetchall()]
+
+    async def settle(self, prompt_id: int, state: str) -> None:
+        """Record how a prompt ended: sent, dropped (too late), failed or unreachable."""
+        await self._db.execute(
+            "UPDATE prompts SET state = ?, done_at = ? WHERE id = ?",
+            (state, self._clock.now().isoformat(), prompt_id),
+        )
+
+    async def release_in_flight(self) -> int:
+        """At start: rows claimed by a process that died go back to pending."""
+        return await self._db.execute(
+            "UPDATE prompts SET state = 'pending' WHERE state = 'sending'"
+        )
+
+    async def of_user(self, user_id: int) -> list[tuple[str, str, datetime]]:
+        """(key, state, due) of a person's prompts, for tests and support."""
+        rows = await self._db.fetchall(
+            "SELECT key, state, due_at FROM prompts WHERE user_id = ? ORDER BY due_at, id",
+            (user_id,),
+        )
+        return [(r["key"], r["state"], datetime.fromisoformat(r["due_at"])) for r in rows]

@@ -1,0 +1,240 @@
+"""The event end to end: agenda, workshop seats and waiting lists, reminders on a controlled
+clock (across a restart, dropped when late), change notices, and check-in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.event_file import load_event_file, parse_event_text
+from bot.schedule import tick
+from sandbox import BotApiEmulator, SimUser
+from tests.conftest import ORGANIZER_ID
+from tests.handlers.test_broadcast import enrol
+from tests.handlers.test_registration import walk_to_summary
+from tests.harness import RunningBot, said, said_text
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
+# Monday before the study day (Wednesday 30 January 2019), 10:00 in Casablanca (UTC+1).
+MONDAY = datetime(2019, 1, 28, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def event_bot(make_bot: Callable[..., RunningBot]) -> AsyncIterator[RunningBot]:
+    """The bot on Monday morning, with the study day loaded."""
+    bot = await make_bot(clock=FakeClock(MONDAY)).start()
+    await bot.services.event.load(load_event_file(EXAMPLE), None)
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+async def test_agenda_comes_after_registration_and_on_request(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    user = emulator.user(first_name="Ahmed", language_code="fr")
+    await walk_to_summary(user, "fr", name="Ahmed Alami", function="Inspecteur / Inspectrice")
+    await user.press("✅ Confirmer")
+    assert "Vous êtes inscrit·e" in await said_text(user)
+    agenda = await said_text(user)
+    assert "09:00–09:30" in agenda and "Amphithéâtre" in agenda
+    assert "mercredi 30 janvier 2019" in agenda
+    assert "/workshops" in agenda  # no workshop yet
+    await user.send("/agenda")
+    assert await said_text(user) == agenda
+
+
+async def test_sign_up_switch_and_leave(emulator: BotApiEmulator, event_bot: RunningBot) -> None:
+    user = emulator.user(first_name="Leila", language_code="en")
+    await enrol(event_bot, user, "en", "central")
+    await user.send("/workshops")
+    listing = await said(user)
+    assert "30 seats left" in listing.text and "25 seats left" in listing.text
+    await user.press("➕ Sign up for workshop 1")
+    assert "You have a seat in" in await said_text(user)
+    await user.send("/workshops")
+    listing = await said(user)
+    assert "29 seats left" in listing.text and "✖️ Leave workshop 1" in listing.labels
+    await user.press("➕ Sign up for workshop 2")
+    offer = await said(user)
+    assert "at the same time" in offer.text
+    await user.press("🔁 Yes, switch to workshop 2")
+    assert "Framing partnerships" in await said_text(user)
+    seats = await event_bot.services.signups.seats_of(user.id)
+    assert [(s.workshop_id, s.state) for s in seats] == [("partnerships", "confirmed")]
+    await user.send("/agenda")
+    assert "Your workshop: Framing partnerships" in await said_text(user)
+    await user.send("/workshops")
+    await said(user)
+    await user.press("✖️ Leave workshop 2")
+    assert "You left" in await said_text(user)
+    assert await event_bot.services.signups.seats_of(user.id) == []
+
+
+async def test_200_people_race_for_30_seats_through_the_bot(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    people = [emulator.user(first_name=f"P{i}", language_code="en") for i in range(200)]
+    for person in people:
+        await enrol(event_bot, person, "en", "central")
+    await asyncio.gather(*(person.send("/workshops") for person in people))
+    await asyncio.gather(*(said(person, timeout=20) for person in people))
+    presses = await asyncio.gather(
+        *(person.press("➕ Sign up for workshop 1") for person in people)
+    )
+    answers = await asyncio.gather(*(said_text(person, timeout=20) for person in people))
+    assert sum("You have a seat" in a for a in answers) == 30
+    assert sum("waiting list, position" in a for a in answers) == 170
+    assert await event_bot.services.signups.counts() == {"management": (30, 170)}
+    # The waiting list keeps the order in which the presses reached the bot.
+    order = sorted(range(200), key=lambda i: presses[i]["update_id"])
+    waiting = await event_bot.services.signups.members("management", "waiting")
+    by_id = {p.id: i for i, p in enumerate(people)}
+    assert [by_id[uid] for uid in waiting] == [
+        i for i in order if by_id[people[i].id] in {by_id[u] for u in waiting}
+    ]
+    # One confirmed person leaves: the first waiting is promoted and told at once.
+    leaver = next(p for p, a in zip(people, answers, strict=True) if "You have a seat" in a)
+    first_waiting = next(p for p in people if p.id == waiting[0])
+    await leaver.send("/workshops")
+    await said(leaver)
+    await leaver.press("✖️ Leave workshop 1")
+    await said(leaver)
+    assert "A seat freed up" in await said_text(first_waiting, timeout=10)
+    assert await event_bot.services.signups.counts() == {"management": (30, 169)}
+
+
+async def test_reminders_fire_on_time_survive_a_restart_and_are_dropped_when_late(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    user = emulator.user(first_name="Rim", language_code="fr")
+    await enrol(bot, user, "fr", "central")
+    await bot.services.signups.join(user.id, "management", 30, ["management"])
+    await bot.services.event.plan_reminders(user.id)
+    planned = [key for key, _, _ in await bot.services.prompts.of_user(user.id)]
+    assert planned[:2] == [f"day_before:{user.id}", f"morning:{user.id}"]
+    assert f"session:management:{user.id}" in planned
+
+    assert await tick(bot.services) == 0  # Monday: nothing due
+    bot.clock.advance(timedelta(days=1, hours=8, minutes=1))  # Tuesday 18:01 local
+    assert await tick(bot.services) == 1
+    assert "c'est demain" in await said_text(user)
+    await bot.restart()  # rows live in the database: nothing lost, nothing doubled
+    assert await tick(bot.services) == 0
+    bot.clock.advance(timedelta(hours=13, minutes=29))  # Wednesday 07:30 local
+    assert await tick(bot.services) == 1
+    assert "Amphithéâtre" in await said_text(user)  # the morning agenda
+    bot.clock.advance(timedelta(hours=1, minutes=16))  # 08:46: the opening is at 09:00
+    assert await tick(bot.services) == 1
+    assert "Dans 14 min" in await said_text(user)
+    bot.clock.advance(timedelta(hours=3))  # 11:46, but the bot was down until 12:00
+    bot.clock.advance(timedelta(minutes=14))
+    await tick(bot.services)
+    states = {key: state for key, state, _ in await bot.services.prompts.of_user(user.id)}
+    assert states[f"session:debate:{user.id}"] == "dropped"  # started 11:20: too late
+    assert states[f"session:management:{user.id}"] == "dropped"  # started 11:50
+    await user.expect_silence(0.2)
+
+
+async def test_changes_are_told_to_those_concerned_in_their_language(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    member = emulator.user(first_name="Souad", language_code="ar")
+    other = emulator.user(first_name="Marc", language_code="fr")
+    await enrol(bot, member, "ar", "central")
+    await enrol(bot, other, "fr", "central")
+    await bot.services.signups.join(member.id, "partnerships", 30, [])
+    changed = (
+        EXAMPLE.read_text(encoding="utf-8")
+        .replace('room: "Salle 2"', 'room: "Salle D"')
+        .replace(
+            'start: "2019-01-30 16:30"\n    end: "2019-01-30 17:00"',
+            'start: "2019-01-30 16:45"\n    end: "2019-01-30 17:00"',
+        )
+        .replace(
+            '- id: reports\n    start: "2019-01-30 14:30"\n    end: "2019-01-30 16:30"',
+            '- id: reports\n    start: "2019-01-30 14:30"\n    end: "2019-01-30 16:45"',
+        )
+    )
+    report = await bot.services.event.load(parse_event_text(changed), ORGANIZER_ID)
+    assert report.version is not None and report.notices == 2
+    await tick(bot.services)
+    told_member = await said_text(member)
+    assert "Salle 2" in told_member and "Salle D" in told_member and "تنتقل" in told_member
+    told_other = await said_text(other)
+    assert "16:45–17:00 au lieu de 16:30–17:00" in told_other
+    assert "Salle D" not in told_other  # not in that workshop
+
+
+async def test_removing_a_workshop_with_sign_ups_needs_force(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    member = emulator.user(first_name="Yasmine", language_code="en")
+    await enrol(bot, member, "en", "central")
+    await bot.services.signups.join(member.id, "repositioning", 35, [])
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("  - id: repositioning")
+    end = text.index("# FR : fonctions")
+    without = text[:start] + text[end:]
+    refused = await bot.services.event.load(parse_event_text(without), None)
+    assert refused.version is None and refused.blocked == [("repositioning", 1)]
+    assert (await bot.services.event.current()).workshop("repositioning") is not None
+    forced = await bot.services.event.load(parse_event_text(without), None, force=True)
+    assert forced.version is not None
+    await tick(bot.services)
+    assert "is cancelled; your place is released" in await said_text(member)
+    assert await bot.services.signups.seats_of(member.id) == []
+
+
+async def test_checkin_counts_once_and_newcomers_register_first(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    regular = emulator.user(first_name="Hicham", language_code="fr")
+    await enrol(bot, regular, "fr", "central")
+    await bot.services.signups.join(regular.id, "training-offer", 25, [])
+    await regular.send("/start checkin-venue")
+    first = await said_text(regular)
+    assert "présence est enregistrée" in first and "Salle 3" in first
+    await regular.send("/start checkin-venue")
+    assert "déjà enregistrée" in await said_text(regular)
+    await regular.send("/start checkin-wrong")
+    assert "Votre profil" in await said_text(regular)  # not the code: just the profile
+    assert await bot.services.checkins.count() == 1
+
+    newcomer: SimUser = emulator.user(first_name="Nabil", language_code="en")
+    await newcomer.send("/start checkin-venue")
+    await said(newcomer)
+    await newcomer.press("English")
+    await said(newcomer)
+    await newcomer.press("✅ I agree")
+    await said(newcomer)
+    await newcomer.send("Nabil Chaoui")
+    for label in ("Inspector", "Souss-Massa"):
+        await said(newcomer)
+        await newcomer.press(label)
+    await said(newcomer)
+    await newcomer.send("Délégation d'Agadir")
+    await said(newcomer)
+    await newcomer.press("Skip")
+    await said(newcomer)
+    await said(newcomer)
+    await newcomer.press("✅ Confirm")
+    assert "You are registered" in await said_text(newcomer)
+    assert "presence is recorded" in await said_text(newcomer)
+    assert await bot.services.checkins.count() == 2
+
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await organizer.send("/admin")
+    figures = await said_text(organizer)
+    assert "Check-ins: 2" in figures
+    assert "1/25 seats, 0 waiting" in figures

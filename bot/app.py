@@ -5,12 +5,14 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
    0  commands and buttons of each flow, then the fallbacks for unknown commands and buttons
    1  typed answers to registration in progress (stop further groups when taken)
    2  typed answers to an organizer's broadcast being composed (likewise)
+   3  an event file (YAML) sent by an organizer
    9  anything else a person sends: a short, helpful answer
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from telegram import Bot, Update
 from telegram.error import Forbidden
@@ -28,12 +30,22 @@ from bot.clock import Clock, SystemClock
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.event import EventService
+from bot.event_file import load_event_file
 from bot.i18n import Translations
 from bot.processor import PerChatUpdateProcessor
 from bot.schedule import start_clock
 from bot.sender import BulkSender, SendPolicy
 from bot.settings import Settings
-from handlers import admin, agenda, basics, broadcast, language, registration, workshops
+from handlers import (
+    admin,
+    agenda,
+    basics,
+    broadcast,
+    event_admin,
+    language,
+    registration,
+    workshops,
+)
 from storage.campaigns import CampaignRepository
 from storage.database import Database
 from storage.drafts import DraftRepository
@@ -43,15 +55,8 @@ from storage.roles import AuditLog, RoleRepository
 
 log = logging.getLogger(__name__)
 
-FLOWS = (
-    registration,
-    language,
-    agenda,
-    workshops,
-    admin,
-    broadcast,
-    basics,
-)  # basics last: its fallbacks end group 0
+# basics last: its fallbacks end group 0.
+FLOWS = (registration, language, agenda, workshops, admin, broadcast, event_admin, basics)
 
 
 def _check_labels(settings: Settings, texts: Translations) -> None:
@@ -144,11 +149,40 @@ async def on_error(update: object, context: MultaqaContext) -> None:
         type(error).__name__,
         exc_info=error,
     )
-    if isinstance(update, Update) and update.effective_chat and context.has_who:
-        try:
-            await context.bot.send_message(update.effective_chat.id, context.who.t("common.error"))
-        except Exception:  # the error may be that we cannot send at all
-            log.info("could not tell user %s about the error", user_id)
+    if not isinstance(update, Update) or update.effective_chat is None or user_id is None:
+        return
+    # PTB gives error handlers a fresh context (no `who`): find the language again.
+    try:
+        services = context.services
+        participant = await services.participants.get(user_id)
+        t = services.texts[
+            services.texts.pick(
+                participant.locale if participant else None,
+                update.effective_user.language_code if update.effective_user else None,
+            )
+        ]
+        await context.bot.send_message(update.effective_chat.id, t("common.error"))
+    except Exception:  # the error may be that we cannot send (or read) at all
+        log.info("could not tell user %s about the error", user_id)
+
+
+async def _load_event_file(services: Services, path: Path) -> None:
+    """EVENT_FILE at start: load it if it differs from the stored event (checked in `run`)."""
+    definition = load_event_file(path)
+    current = await services.event.current()
+    if current is not None and current.to_json() == definition.to_json():
+        return
+    report = await services.event.load(definition, None)
+    if report.version is None:
+        log.error(
+            "EVENT_FILE not loaded: it removes workshops people signed up for (%s); "
+            "use `multaqa event load --force`",
+            ", ".join(w for w, _ in report.blocked),
+        )
+    else:
+        log.info(
+            "event file loaded as version %d (%d change(s))", report.version, len(report.changes)
+        )
 
 
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
@@ -176,6 +210,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             await set_chat_commands(
                 application.bot, user_id, services.texts[locale], ("organizer",)
             )
+        if settings.event_file is not None:
+            await _load_event_file(services, settings.event_file)
         await services.prompts.release_in_flight()
         resumed = await services.runner.resume_all()
         if resumed:
@@ -194,6 +230,9 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=MultaqaContext))
         .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
+        # httpcore scans every pooled connection per request: a big pool costs CPU (measured
+        # with the registration benchmark); 64 is plenty for one bot's interactive replies.
+        .connection_pool_size(64)
         .pool_timeout(10.0)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -41,6 +41,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
     _configure_logging(settings.log_level)
+    if settings.event_file is not None:
+        from bot.event_cli import check_file
+
+        definition, problems = check_file(settings.event_file)
+        if definition is None:
+            return _fail(f"EVENT_FILE {settings.event_file}: {len(problems)} problem(s):", problems)
     try:
         application = build_application(settings)
     except ValueError as exc:
@@ -74,6 +80,28 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
         return 130
 
 
+def cmd_event(args: argparse.Namespace) -> int:
+    """Check or load an event file."""
+    import asyncio
+
+    from bot.event_cli import check_file, describe, load_file, summary
+
+    definition, problems = check_file(args.file)
+    if definition is None:
+        return _fail(f"{args.file}: {len(problems)} problem(s):", problems)
+    print(f"{args.file}: valid — {summary(definition)}")
+    if args.event_command == "check":
+        return 0
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+    report = asyncio.run(load_file(args.file, settings, args.force))
+    for line in describe(report):
+        print(line)
+    return 0 if report.version is not None else EXIT_CONFIG
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -93,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(broadcast)
     broadcast.set_defaults(func=cmd_broadcast)
+    event = sub.add_parser("event", help="check or load the event file")
+    from bot.event_cli import add_arguments as add_event_arguments
+
+    add_event_arguments(event)
+    event.set_defaults(func=cmd_event)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
     sandbox.set_defaults(func=cmd_sandbox)

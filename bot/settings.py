@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
     # Telegram's free limit is ~30/s; paid broadcasts and the emulator allow more.
     broadcast_rate: float = Field(default=28.8, gt=0, le=1000)
+    event_file: Path | None = None  # loaded (with change notices) at start when it changed
     checkin_code: str = Field(default="venue", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     log_level: str = "INFO"
 

@@ -174,14 +174,14 @@ class Database:
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Read committed rows."""
         conn = self._require(self._reader or self._writer)
-        async with conn.execute(sql, _bind(params)) as cur:
-            return list(await cur.fetchall())
+        # One call: the statement runs to completion before any other coroutine's statement
+        # on this connection, so no open cursor holds an old read snapshot (WAL).
+        return list(await conn.execute_fetchall(sql, _bind(params)))
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Read one committed row, or None."""
-        conn = self._require(self._reader or self._writer)
-        async with conn.execute(sql, _bind(params)) as cur:
-            return await cur.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def table_names(self) -> list[str]:
         """User tables, for tests and diagnostics."""

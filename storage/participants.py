@@ -86,7 +86,7 @@ class ParticipantRepository:
         """Create the participant or update their profile; they are reachable again."""
         now = self._clock.now().isoformat()
         async with self._db.transaction() as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 """
                 INSERT INTO participants (user_id, chat_id, locale, consent_at, full_name,
                     function_code, function_other, region_code, unit, phone, reachable,
@@ -98,6 +98,7 @@ class ParticipantRepository:
                     function_other = excluded.function_other,
                     region_code = excluded.region_code, unit = excluded.unit,
                     phone = excluded.phone, reachable = 1, updated_at = excluded.updated_at
+                RETURNING *
                 """,
                 (
                     user_id,
@@ -114,9 +115,8 @@ class ParticipantRepository:
                     now,
                 ),
             )
-        participant = await self.get(user_id)
-        assert participant is not None
-        return participant
+            row = await cursor.fetchone()
+        return _participant(row)
 
     async def set_locale(self, user_id: int, locale: str) -> bool:
         """Change a participant's language; False if they are not registered."""

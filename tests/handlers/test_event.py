@@ -238,3 +238,77 @@ async def test_checkin_counts_once_and_newcomers_register_first(
     figures = await said_text(organizer)
     assert "Check-ins: 2" in figures
     assert "1/25 seats, 0 waiting" in figures
+
+
+async def test_an_organizer_sends_the_event_file_to_the_bot(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    bot = await make_bot(clock=FakeClock(MONDAY)).start()
+    try:
+        organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="fr")
+        await organizer.send_document(
+            "broken.yaml", "application/x-yaml", b"event:\n  slug: Bad Slug\n"
+        )
+        invalid = await said_text(organizer)
+        assert "problème(s)" in invalid and "event.slug (line 2)" in invalid
+        await organizer.send_document("study-day.yaml", "application/x-yaml", EXAMPLE.read_bytes())
+        preview = await said(organizer)
+        assert "11 éléments au programme, 4 ateliers" in preview.text
+        await organizer.press("✅ Charger")
+        assert "Événement chargé (version 1)" in await said_text(organizer)
+        assert (await bot.services.event.current()) is not None
+
+        stranger = emulator.user(first_name="X", language_code="fr")
+        await stranger.send_document("study-day.yaml", "application/x-yaml", b"event: {}")
+        assert "/start" in await said_text(stranger)  # not an organizer: an ordinary answer
+        assert await bot.services.event.store.latest_version() == 1
+    finally:
+        await bot.stop()
+
+
+async def test_event_file_setting_is_loaded_at_start_once(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    bot = await make_bot(clock=FakeClock(MONDAY), event_file=EXAMPLE).start()
+    try:
+        assert await bot.services.event.store.latest_version() == 1
+        await bot.restart()
+        assert await bot.services.event.store.latest_version() == 1  # unchanged: not again
+    finally:
+        await bot.stop()
+
+
+async def test_event_commands_on_the_terminal(emulator: BotApiEmulator, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    env = {**os.environ, "BOT_TOKEN": emulator.token, "DATABASE_PATH": str(tmp_path / "m.db")}
+
+    async def run(*args: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "event",
+            *args,
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode or 0, out.decode(), err.decode()
+
+    status, out, _ = await run("check", str(EXAMPLE))
+    assert status == 0 and "4 workshops, 120 workshop seats" in out
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace(
+            'end: "2019-01-30 09:30"', 'end: "2019-01-30 08:00"', 1
+        ),
+        encoding="utf-8",
+    )
+    status, _, err = await run("check", str(broken))
+    assert status == 2 and "end (line" in err and "must be after start" in err
+    status, out, _ = await run("load", str(EXAMPLE))
+    assert status == 0 and "loaded as version 1" in out

@@ -436,3 +436,23 @@ async def test_blocking_marks_unreachable_and_unblocking_reachable(
     participant = await bot.services.participants.get(user.id)
     assert participant is not None and participant.reachable
     assert "Zineb" not in caplog.text  # no personal data in logs
+
+
+async def test_a_failure_while_answering_is_explained_and_loses_nothing(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    user = emulator.user(first_name="Ines", language_code="fr")
+    await user.send("/start")
+    await said(user)
+    await user.press("Français")
+    await said(user)
+    await user.press("✅ J'accepte")
+    await said(user)
+    assert (await user.next_message()).kind == "edit"  # the pressed buttons are removed
+    # Telegram fails the bot's next reply once: the answer is saved, the person is told.
+    emulator.faults.fail(user.id, 500, times=1, description="Internal Server Error")
+    await user.send("Ines Berrada")
+    assert "Vos réponses sont enregistrées" in await said_text(user)
+    draft = await bot.services.drafts.get(user.id, "registration")
+    assert draft is not None
+    assert (draft.step, draft.data["full_name"]) == ("function", "Ines Berrada")

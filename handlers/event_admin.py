@@ -1,0 +1,144 @@
+"""Organizers send the event file (YAML) to the bot: it is checked, the changes are shown,
+and only Load (and, to remove workshops people signed up for, Remove anyway) applies it."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import MultaqaContext
+from bot.event import change_line
+from bot.event_diff import diff_events
+from bot.event_file import EventFileError, parse_event_text
+from bot.i18n import Html
+from handlers.common import drop_buttons, inline, reply, toast
+from storage.drafts import Draft
+
+log = logging.getLogger(__name__)
+
+FLOW = "event_file"
+PREFIX = "evf"
+MAX_BYTES = 512 * 1024
+MAX_LINES = 25
+
+
+async def _is_organizer(context: MultaqaContext) -> bool:
+    return "organizer" in await context.services.roles.roles_of(context.who.user.id)
+
+
+async def on_document(update: Update, context: MultaqaContext) -> None:
+    """A .yaml/.yml document: from an organizer, check it and show what would change."""
+    if not context.has_who or not await _is_organizer(context):
+        return  # someone else's file: the fallback answers
+    await _take_file(update, context)
+    raise ApplicationHandlerStop  # the file was ours: no later group answers it
+
+
+async def _take_file(update: Update, context: MultaqaContext) -> None:
+    t = context.who.t
+    message = update.effective_message
+    document = message.document if message else None
+    if document is None:
+        return
+    if (document.file_size or 0) > MAX_BYTES:
+        await reply(update, context, t("evf.too_big"))
+        return
+    data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
+    try:
+        text = bytes(data).decode("utf-8-sig")
+        new = parse_event_text(text, document.file_name or "event.yaml")
+    except (UnicodeDecodeError, EventFileError) as exc:
+        problems = exc.problems if isinstance(exc, EventFileError) else [str(exc)]
+        shown = "\n".join(f"• {html.escape(p)}" for p in problems[:MAX_LINES])
+        more = t("evf.more", n=len(problems) - MAX_LINES) if len(problems) > MAX_LINES else ""
+        await reply(update, context, t("evf.invalid", n=len(problems), problems=Html(shown + more)))
+        return
+    services = context.services
+    old = await services.event.current()
+    lines = []
+    if old is not None:
+        lines = [line for c in diff_events(old, new) if (line := change_line(t, c, old, new))]
+    await services.drafts.save(Draft(context.who.user.id, FLOW, "confirm", {"yaml": text}))
+    shown = "\n".join(html.escape(line) for line in lines[:MAX_LINES]) or t("evf.no_changes")
+    await reply(
+        update,
+        context,
+        t("evf.preview", workshops=len(new.workshops), items=len(new.agenda), changes=Html(shown)),
+        inline(
+            [
+                [(t("evf.load"), callbacks.encode(PREFIX, "load"))],
+                [(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))],
+            ]
+        ),
+    )
+
+
+async def on_button(update: Update, context: MultaqaContext) -> None:
+    """evf:load, evf:force, evf:cancel."""
+    who = context.who
+    services = context.services
+    query = update.callback_query
+    press = callbacks.decode(query.data if query else None, PREFIX)
+    if (
+        press is None
+        or press.action not in ("load", "force", "cancel")
+        or not await _is_organizer(context)
+    ):
+        log.warning("event-file button refused for user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+        return
+    draft = await services.drafts.get(who.user.id, FLOW)
+    await toast(update)
+    await drop_buttons(update)
+    if draft is None:
+        await reply(update, context, who.t("common.stale_button"))
+        return
+    if press.action == "cancel":
+        await services.drafts.delete(who.user.id, FLOW)
+        await reply(update, context, who.t("evf.cancelled"))
+        return
+    report = await services.event.load(
+        parse_event_text(draft.data["yaml"]), who.user.id, force=press.action == "force"
+    )
+    if report.version is None:
+        names = ", ".join(f"{wid} ({n})" for wid, n in report.blocked)
+        await reply(
+            update,
+            context,
+            who.t("evf.blocked", workshops=names),
+            inline(
+                [
+                    [(who.t("evf.force"), callbacks.encode(PREFIX, "force"))],
+                    [(who.t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))],
+                ]
+            ),
+        )
+        return
+    await services.drafts.delete(who.user.id, FLOW)
+    await services.audit.record(
+        who.user.id,
+        "event.load",
+        f"version:{report.version}",
+        {"changes": len(report.changes), "forced": press.action == "force"},
+    )
+    services.kick_clock()
+    await reply(update, context, who.t("evf.loaded", version=report.version, people=report.notices))
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:
+    """Handlers of this flow with their groups (3: after a broadcast being composed)."""
+    yaml_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
+    return [
+        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (3, MessageHandler(filters.ChatType.PRIVATE & yaml_file, on_document)),
+    ]

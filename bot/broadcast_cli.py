@@ -32,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audience",
         default="everyone",
-        help="everyone | organizers | delegates | region=CODE | function=CODE",
+        help="everyone | organizers | delegates | checked_in | not_checked_in | region=CODE | "
+        "function=CODE | workshop=ID (confirmed seats) | waitlist=ID",
     )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--resume", type=int, metavar="ID", help="go on with a stopped campaign")
@@ -71,7 +72,7 @@ def problems_with(args: argparse.Namespace, settings: Settings) -> list[str]:
             problems.append(f"--audience: {exc}")
         else:
             known = {"region": settings.regions, "function": settings.functions}
-            if audience.code and audience.code not in known[audience.kind]:
+            if audience.kind in known and audience.code not in known[audience.kind]:
                 problems.append(f"--audience: unknown {audience.kind} {audience.code!r}")
     return problems
 

@@ -8,6 +8,7 @@ The role is checked on every command, button and message; the draft lives in `dr
 from __future__ import annotations
 
 import csv
+import html
 import io
 import logging
 from datetime import datetime, timedelta, tzinfo
@@ -19,6 +20,8 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.event import EventService
+from bot.event import localized_text as localized
 from bot.i18n import Html, Translator
 from bot.sender import html_sender
 from handlers.common import chat_id_of, drop_buttons, in_rows, inline, reply, say, toast
@@ -81,7 +84,7 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         await reply(update, context, t("bc.languages", languages=Html(listed)), inline(rows))
     elif draft.step == "audience":
         await _ask_audience(update, context)
-    elif draft.step in ("region", "function"):
+    elif draft.step in CODED:
         await _ask_codes(update, context, draft.step)
     elif draft.step == "confirm":
         await _preview(update, context, draft)
@@ -89,39 +92,57 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         await reply(update, context, t("bc.ask_time"), inline([[(t("common.back"), _b("back"))]]))
 
 
+CODED = ("region", "function", "workshop", "waitlist")  # audiences that need a code
+PLAIN = ("everyone", "organizers", "delegates", "checked_in", "not_checked_in")
+
+
 async def _ask_audience(update: Update, context: MultaqaContext) -> None:
     t = context.who.t
     repo = context.services.campaigns
 
-    async def label(kind: str) -> str:
+    async def label(kind: str) -> tuple[str, str]:
         count = await repo.count_audience(Audience(kind))  # type: ignore[arg-type]
-        return t(f"bc.audience_{kind}", n=count)
+        return t(f"bc.audience_{kind}", n=count), _b("aud", kind)
 
     rows = [
-        [(await label("everyone"), _b("aud", "everyone"))],
+        [await label("everyone")],
         [
             (t("bc.audience_by_region"), _b("aud", "region")),
             (t("bc.audience_by_function"), _b("aud", "function")),
         ],
-        [
-            (await label("organizers"), _b("aud", "organizers")),
-            (await label("delegates"), _b("aud", "delegates")),
-        ],
-        [(t("common.back"), _b("back")), (t("bc.cancel"), _b("cancel"))],
     ]
+    if await context.services.event.current() is not None:
+        rows.append(
+            [
+                (t("bc.audience_by_workshop"), _b("aud", "workshop")),
+                (t("bc.audience_by_waitlist"), _b("aud", "waitlist")),
+            ]
+        )
+        rows.append([await label("checked_in"), await label("not_checked_in")])
+    rows.append([await label("organizers"), await label("delegates")])
+    rows.append([(t("common.back"), _b("back")), (t("bc.cancel"), _b("cancel"))])
     await reply(update, context, t("bc.ask_audience"), inline(rows))
+
+
+async def _options(services: Services, t: Translator, kind: str) -> list[tuple[str, str]]:
+    """(code, label) of each choice for an audience that needs a code."""
+    if kind in ("region", "function"):
+        return [
+            (c.code, EventService.label(t, kind, c)) for c in await services.event.choices(kind)
+        ]
+    event = await services.event.current()
+    return [(w.id, localized(dict(w.title), t)) for w in (event.workshops if event else [])]
 
 
 async def _ask_codes(update: Update, context: MultaqaContext, kind: str) -> None:
     t = context.who.t
-    settings = context.services.settings
-    codes = settings.regions if kind == "region" else settings.functions
     repo = context.services.campaigns
     buttons = []
-    for index, code in enumerate(codes):
+    for index, (code, label) in enumerate(await _options(context.services, t, kind)):
         count = await repo.count_audience(Audience(kind, code))  # type: ignore[arg-type]
-        buttons.append((f"{t(f'{kind}.{code}')} ({t.number(count)})", _b("code", index)))
-    rows = [*in_rows(buttons, 2), [(t("common.back"), _b("back"))]]
+        buttons.append((f"{label} ({t.number(count)})", _b("code", index)))
+    per_row = 2 if kind in ("region", "function") else 1
+    rows = [*in_rows(buttons, per_row), [(t("common.back"), _b("back"))]]
     await reply(update, context, t(f"bc.ask_{kind}"), inline(rows))
 
 
@@ -129,11 +150,11 @@ def _audience_of(draft: Draft) -> Audience:
     return Audience(draft.data["audience"], draft.data.get("code"))
 
 
-def _audience_label(t: Translator, audience: Audience) -> str:
-    if audience.kind in ("region", "function"):
-        return t(
-            f"bc.audience_{audience.kind}_named", name=Html(t(f"{audience.kind}.{audience.code}"))
-        )
+async def _audience_label(services: Services, t: Translator, audience: Audience) -> str:
+    if audience.kind in CODED:
+        names = dict(await _options(services, t, audience.kind))
+        name = names.get(audience.code or "", audience.code or "")
+        return t(f"bc.audience_{audience.kind}_named", name=Html(html.escape(name)))
     return t(f"bc.audience_name_{audience.kind}")
 
 
@@ -158,7 +179,7 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
         context,
         t(
             "bc.confirm",
-            audience=Html(_audience_label(t, audience)),
+            audience=Html(await _audience_label(context.services, t, audience)),
             people=Html(t.plural("bc.people", count)),
         ),
         inline(rows),
@@ -170,6 +191,8 @@ _BACK = {
     "audience": "languages",
     "region": "audience",
     "function": "audience",
+    "workshop": "audience",
+    "waitlist": "audience",
     "confirm": "audience",
     "schedule": "confirm",
 }
@@ -336,19 +359,22 @@ async def _on_audience_step(
 
 
 async def _on_aud(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
-    if draft.step == "audience" and arg in ("everyone", "organizers", "delegates"):
+    if draft.step == "audience" and arg in PLAIN:
         draft.data["audience"], draft.data["code"], draft.step = arg, None, "confirm"
         await context.services.drafts.save(draft)
-    elif draft.step == "audience" and arg in ("region", "function"):
+    elif draft.step == "audience" and arg in CODED:
         draft.step = arg
         await context.services.drafts.save(draft)
     await _ask(update, context, draft)
 
 
 async def _on_code(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
-    settings = context.services.settings
-    codes = settings.regions if draft.step == "region" else settings.functions
-    if draft.step in ("region", "function") and arg and arg.isdigit() and int(arg) < len(codes):
+    codes = (
+        [code for code, _ in await _options(context.services, context.who.t, draft.step)]
+        if draft.step in CODED
+        else []
+    )
+    if arg and arg.isdigit() and int(arg) < len(codes):
         draft.data["audience"], draft.data["code"] = draft.step, codes[int(arg)]
         draft.step = "confirm"
         await context.services.drafts.save(draft)

@@ -11,15 +11,29 @@ from typing import Literal
 from bot.clock import Clock
 from storage.database import Database
 
-AudienceKind = Literal["everyone", "region", "function", "organizers", "delegates"]
+AudienceKind = Literal[
+    "everyone",
+    "region",
+    "function",
+    "organizers",
+    "delegates",
+    "workshop",
+    "waitlist",
+    "checked_in",
+    "not_checked_in",
+]
 AUDIENCE_KINDS: tuple[AudienceKind, ...] = (
     "everyone",
     "region",
     "function",
     "organizers",
     "delegates",
+    "workshop",
+    "waitlist",
+    "checked_in",
+    "not_checked_in",
 )
-_NEEDS_CODE = ("region", "function")
+_NEEDS_CODE = ("region", "function", "workshop", "waitlist")  # workshop: its confirmed seats
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +53,8 @@ class Audience:
 
     @classmethod
     def parse(cls, expression: str) -> Audience:
-        """`everyone`, `organizers`, `delegates`, `region=CODE` or `function=CODE`."""
+        """`everyone`, `organizers`, `delegates`, `checked_in`, `not_checked_in`, or with a code:
+        `region=CODE`, `function=CODE`, `workshop=ID` (confirmed seats), `waitlist=ID`."""
         kind, _, code = expression.strip().partition("=")
         return cls(kind.strip(), code.strip() or None)  # type: ignore[arg-type]
 
@@ -147,6 +162,16 @@ def _recipients_sql(audience: Audience) -> str:
             "FROM roles r LEFT JOIN participants p ON p.user_id = r.user_id WHERE r.role = :role"
         )
     base = "SELECT user_id, chat_id, locale, reachable FROM participants"
+    if audience.kind in ("workshop", "waitlist"):
+        state = "confirmed" if audience.kind == "workshop" else "waiting"
+        return (
+            base + " WHERE user_id IN (SELECT user_id FROM signups WHERE workshop_id = :code "
+            f"AND state = '{state}')"
+        )
+    if audience.kind == "checked_in":
+        return base + " WHERE user_id IN (SELECT user_id FROM checkins)"
+    if audience.kind == "not_checked_in":
+        return base + " WHERE user_id NOT IN (SELECT user_id FROM checkins)"
     if audience.kind == "region":
         return base + " WHERE region_code = :code"
     if audience.kind == "function":

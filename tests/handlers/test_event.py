@@ -312,3 +312,52 @@ async def test_event_commands_on_the_terminal(emulator: BotApiEmulator, tmp_path
     assert status == 2 and "end (line" in err and "must be after start" in err
     status, out, _ = await run("load", str(EXAMPLE))
     assert status == 0 and "loaded as version 1" in out
+
+
+async def test_broadcast_to_a_waiting_list_and_to_those_not_checked_in(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    seated, waiting, present = (
+        emulator.user(first_name=n, language_code="en") for n in ("Seated", "Waiting", "Present")
+    )
+    for person in (seated, waiting, present):
+        await enrol(bot, person, "en", "central")
+    await bot.services.signups.join(seated.id, "training-offer", 1, [])
+    await bot.services.signups.join(waiting.id, "training-offer", 1, [])
+    await bot.services.checkins.check_in(present.id)
+
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📣 Broadcast a message")
+    await said(organizer)
+    await organizer.send("A second room opens for workshop 3: come to Room 5.")
+    await said(organizer)
+    await organizer.press("➡️ Continue")
+    menu = await said(organizer)
+    assert "Checked in (1)" in menu.labels and "Not checked in (2)" in menu.labels
+    await organizer.press("A waiting list…")
+    lists = await said(organizer)
+    assert any(
+        label.startswith("Supporting and developing") and label.endswith("(1)")
+        for label in lists.labels
+    )
+    await organizer.press(
+        next(label for label in lists.labels if label.startswith("Supporting and developing"))
+    )
+    await said(organizer)
+    await said(organizer)
+    confirm = await said_text(organizer)
+    assert "the waiting list of the workshop “Supporting and developing" in confirm
+    await organizer.press("✅ Send now")
+    await said(organizer)
+    assert "Room 5" in await said_text(waiting)
+    await seated.expect_silence(0.2)
+
+    from storage.campaigns import Audience
+
+    assert await bot.services.campaigns.count_audience(Audience("not_checked_in")) == 2
+    assert (
+        await bot.services.campaigns.count_audience(Audience.parse("workshop=training-offer")) == 1
+    )

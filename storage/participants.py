@@ -135,6 +135,32 @@ class ParticipantRepository:
         )
         return changed > 0
 
+    async def remember_username(self, user_id: int, username: str | None) -> None:
+        """Keep the Telegram @username (to find owners named in imported tables)."""
+        await self._db.execute(
+            "UPDATE participants SET username = ? WHERE user_id = ?", (username, user_id)
+        )
+
+    async def find(self, query: str, limit: int = 10) -> list[Participant]:
+        """By E.164 phone, @username, or part of the name (case-insensitive for Latin)."""
+        query = query.strip()
+        if query.startswith("+"):
+            rows = await self._db.fetchall(
+                "SELECT * FROM participants WHERE phone = ? LIMIT ?", (query, limit)
+            )
+        elif query.startswith("@"):
+            rows = await self._db.fetchall(
+                "SELECT * FROM participants WHERE username = ? COLLATE NOCASE LIMIT ?",
+                (query[1:], limit),
+            )
+        else:
+            pattern = "%" + query.replace("%", "").replace("_", "") + "%"
+            rows = await self._db.fetchall(
+                "SELECT * FROM participants WHERE full_name LIKE ? ORDER BY full_name LIMIT ?",
+                (pattern, limit),
+            )
+        return [_participant(row) for row in rows]
+
     async def everyone(self) -> list[tuple[int, str]]:
         """(user id, locale) of every participant, in registration order."""
         rows = await self._db.fetchall(

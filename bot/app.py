@@ -6,6 +6,7 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
    1  typed answers to registration in progress (stop further groups when taken)
    2  typed answers to an organizer's broadcast being composed (likewise)
    3  an event file (YAML) sent by an organizer
+   4  the parts of a proposal being written
    9  anything else a person sends: a short, helpful answer
 """
 
@@ -43,6 +44,7 @@ from handlers import (
     broadcast,
     event_admin,
     language,
+    proposals,
     registration,
     workshops,
 )
@@ -51,12 +53,23 @@ from storage.database import Database
 from storage.drafts import DraftRepository
 from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository
 from storage.participants import ParticipantRepository
+from storage.proposals import ProposalRepository, RecommendationRepository
 from storage.roles import AuditLog, RoleRepository
 
 log = logging.getLogger(__name__)
 
 # basics last: its fallbacks end group 0.
-FLOWS = (registration, language, agenda, workshops, admin, broadcast, event_admin, basics)
+FLOWS = (
+    registration,
+    language,
+    agenda,
+    workshops,
+    proposals,
+    admin,
+    broadcast,
+    event_admin,
+    basics,
+)
 
 
 def _check_labels(settings: Settings, texts: Translations) -> None:
@@ -100,6 +113,8 @@ def build_services(
         signups=signups,
         checkins=CheckinRepository(db, clock),
         prompts=prompts,
+        proposals=ProposalRepository(db, clock),
+        recommendations=RecommendationRepository(db, clock),
     )
 
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]

@@ -17,6 +17,8 @@ PARTICIPANT_COMMANDS = (
     ("start", "cmd.start"),
     ("agenda", "cmd.agenda"),
     ("workshops", "cmd.workshops"),
+    ("propose", "cmd.propose"),
+    ("mine", "cmd.mine"),
     ("profile", "cmd.profile"),
     ("language", "cmd.language"),
     ("help", "cmd.help"),

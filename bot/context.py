@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.campaigns import CampaignRunner
     from bot.event import EventService
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
+    from storage.proposals import ProposalRepository, RecommendationRepository
 
 SERVICES_KEY = "multaqa.services"
 
@@ -47,6 +48,8 @@ class Services:
     signups: SignupRepository
     checkins: CheckinRepository
     prompts: PromptRepository
+    proposals: ProposalRepository
+    recommendations: RecommendationRepository
     kick: Callable[[], None] | None = None  # set by bot.schedule: run the clock now
     clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
 

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # Telegram's free limit is ~30/s; paid broadcasts and the emulator allow more.
     broadcast_rate: float = Field(default=28.8, gt=0, le=1000)
     event_file: Path | None = None  # loaded (with change notices) at start when it changed
+    proposals_per_hour: int = Field(default=5, ge=1, le=100)
     checkin_code: str = Field(default="venue", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     log_level: str = "INFO"
 

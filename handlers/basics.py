@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.context import MultaqaContext
 from bot.i18n import Html
 from handlers.common import reply, toast
+from handlers.proposals import offer_capture
 from handlers.registration import commands_help
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ async def unknown_command(update: Update, context: MultaqaContext) -> None:
 async def unexpected_message(update: Update, context: MultaqaContext) -> None:
     """A message outside any flow."""
     who = context.who
+    if who.participant is not None and await offer_capture(update, context):
+        return  # proposals are collected as ordinary messages
     key = "common.unexpected_registered" if who.participant else "common.unexpected_newcomer"
     await reply(update, context, who.t(key))
 

@@ -23,6 +23,8 @@ async def test_menus_are_set_per_language_and_for_organizers(
         "start",
         "agenda",
         "workshops",
+        "propose",
+        "mine",
         "profile",
         "language",
         "help",

@@ -124,6 +124,8 @@ async def test_whole_registration_in_each_language(
         "start",
         "agenda",
         "workshops",
+        "propose",
+        "mine",
         "profile",
         "language",
         "help",

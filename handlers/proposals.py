@@ -1,0 +1,361 @@
+"""Proposals "from where they stand": /propose (theme, then text, voice notes, photos,
+documents, then Done), any message outside a flow offered as a proposal, and /mine (status,
+withdraw while new). A flood guard limits proposals per hour."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Message, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import MultaqaContext, Services
+from bot.event import localized_text as localized
+from bot.i18n import Html, Translator
+from handlers.common import drop_buttons, inline, reply, toast
+from storage.drafts import Draft
+from storage.event import PlannedPrompt
+from storage.proposals import Attachment, Proposal
+
+log = logging.getLogger(__name__)
+
+FLOW = "proposal"
+PREFIX = "pr"
+TEXT_LIMIT = 3000
+ATTACHMENT_LIMIT = 5
+PREVIEW = 120
+
+
+def _b(action: str, *args: object) -> str:
+    return callbacks.encode(PREFIX, action, *args)
+
+
+async def themes(services: Services, t: Translator) -> list[tuple[str, str]]:
+    """(theme code, label): the workshops, then "general"."""
+    event = await services.event.current()
+    found = [(w.id, localized(dict(w.title), t)) for w in (event.workshops if event else [])]
+    return [*found, ("general", t("pr.general"))]
+
+
+async def theme_label(services: Services, t: Translator, theme: str) -> str:
+    """A theme's label in a language."""
+    return dict(await themes(services, t)).get(theme, theme)
+
+
+def _attachment_of(message: Message) -> Attachment | None:
+    if message.photo:
+        return Attachment("photo", message.photo[-1].file_id)
+    if message.voice:
+        return Attachment("voice", message.voice.file_id)
+    if message.audio:
+        return Attachment("audio", message.audio.file_id, message.audio.file_name)
+    if message.document:
+        return Attachment("document", message.document.file_id, message.document.file_name)
+    if message.video:
+        return Attachment("video", message.video.file_id, message.video.file_name)
+    return None
+
+
+def _content(message: Message) -> tuple[str, Attachment | None] | None:
+    """The text (or caption) and the file of a message; None for kinds we do not take."""
+    attachment = _attachment_of(message)
+    text = (message.text or message.caption or "").strip()
+    if attachment is None and not message.text:
+        return None
+    return text, attachment
+
+
+async def _flooded(update: Update, context: MultaqaContext) -> bool:
+    """True (and the person told) when they reached the hourly limit."""
+    services = context.services
+    limit = services.settings.proposals_per_hour
+    if await services.proposals.count_since(context.who.user.id, 1) >= limit:
+        await reply(update, context, context.who.t("pr.flood", n=limit))
+        return True
+    return False
+
+
+async def _theme_buttons(
+    services: Services, t: Translator, action: str
+) -> list[list[tuple[str, str]]]:
+    rows = [[(label, _b(action, i))] for i, (_, label) in enumerate(await themes(services, t))]
+    rows.append([(t("bc.cancel"), _b("cancel"))])
+    return rows
+
+
+async def propose_command(update: Update, context: MultaqaContext) -> None:
+    """/propose: choose the theme first."""
+    who = context.who
+    if who.participant is None:
+        await reply(update, context, who.t("ws.register_first"))
+        return
+    if await _flooded(update, context):
+        return
+    await context.services.drafts.save(Draft(who.user.id, FLOW, "theme", {}))
+    await reply(
+        update,
+        context,
+        who.t("pr.ask_theme"),
+        inline(await _theme_buttons(context.services, who.t, "theme")),
+    )
+
+
+def _status_line(t: Translator, draft: Draft) -> str:
+    return t(
+        "pr.collected",
+        chars=len(draft.data.get("text", "")),
+        limit=TEXT_LIMIT,
+        files=len(draft.data.get("files", [])),
+        max_files=ATTACHMENT_LIMIT,
+    )
+
+
+def _done_buttons(t: Translator) -> object:
+    return inline([[(t("pr.done"), _b("done"))], [(t("bc.cancel"), _b("cancel"))]])
+
+
+async def on_message(update: Update, context: MultaqaContext) -> None:
+    """A message while a proposal is being written (group 4)."""
+    if not context.has_who or context.who.participant is None:
+        return
+    services = context.services
+    draft = await services.drafts.get(context.who.user.id, FLOW)
+    if draft is None or draft.step != "collect":
+        return
+    t = context.who.t
+    message = update.effective_message
+    assert message is not None
+    content = _content(message)
+    if content is None:
+        await reply(update, context, t("pr.bad_kind"), _done_buttons(t))
+        raise ApplicationHandlerStop
+    text, attachment = content
+    so_far = draft.data.get("text", "")
+    joined = f"{so_far}\n\n{text}".strip() if text else so_far
+    files = draft.data.get("files", [])
+    if len(joined) > TEXT_LIMIT:
+        await reply(
+            update,
+            context,
+            t("pr.too_long", limit=TEXT_LIMIT, left=TEXT_LIMIT - len(so_far)),
+            _done_buttons(t),
+        )
+        raise ApplicationHandlerStop
+    if attachment is not None and len(files) >= ATTACHMENT_LIMIT:
+        await reply(update, context, t("pr.too_many", n=ATTACHMENT_LIMIT), _done_buttons(t))
+        raise ApplicationHandlerStop
+    draft.data["text"] = joined
+    if attachment is not None:
+        files.append([attachment.kind, attachment.file_id, attachment.file_name])
+        draft.data["files"] = files
+    await services.drafts.save(draft)
+    await reply(update, context, _status_line(t, draft), _done_buttons(t))
+    raise ApplicationHandlerStop
+
+
+async def offer_capture(update: Update, context: MultaqaContext) -> bool:
+    """A registered person wrote outside any flow: offer to keep it as a proposal.
+    Returns False when the message is not something a proposal can hold."""
+    who = context.who
+    message = update.effective_message
+    content = _content(message) if message else None
+    if content is None or who.participant is None:
+        return False
+    text, attachment = content
+    if len(text) > TEXT_LIMIT:
+        text = text[:TEXT_LIMIT]
+    files = [[attachment.kind, attachment.file_id, attachment.file_name]] if attachment else []
+    await context.services.drafts.save(
+        Draft(who.user.id, FLOW, "capture", {"text": text, "files": files})
+    )
+    rows = await _theme_buttons(context.services, who.t, "keep")
+    rows[-1] = [(who.t("pr.no_thanks"), _b("cancel"))]
+    await reply(update, context, who.t("pr.capture"), inline(rows))
+    return True
+
+
+async def _create(update: Update, context: MultaqaContext, draft: Draft, theme: str) -> None:
+    services = context.services
+    t = context.who.t
+    files = [Attachment(kind, file_id, name) for kind, file_id, name in draft.data.get("files", [])]
+    text = draft.data.get("text", "")
+    proposal_id = await services.proposals.create(draft.user_id, theme, text, files)
+    await services.drafts.delete(draft.user_id, FLOW)
+    preview = text if len(text) <= PREVIEW else text[:PREVIEW].rstrip() + "…"
+    await reply(
+        update,
+        context,
+        t(
+            "pr.received",
+            ref=Html(f"P-{proposal_id:04d}"),
+            theme=await theme_label(services, t, theme),
+            preview=preview or t.plural("pr.files", len(files)),
+        ),
+    )
+
+
+async def on_button(update: Update, context: MultaqaContext) -> None:
+    """pr:theme:N, pr:keep:N, pr:done, pr:cancel, pr:wd:ID, pr:wdyes:ID."""
+    who = context.who
+    services = context.services
+    query = update.callback_query
+    press = callbacks.decode(query.data if query else None, PREFIX)
+    if press is None or who.participant is None:
+        log.warning("proposal button refused for user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+        return
+    t = who.t
+    if press.action in ("wd", "wdyes"):
+        await _withdraw(update, context, press.action, press.arg())
+        return
+    draft = await services.drafts.get(who.user.id, FLOW)
+    await toast(update)
+    await drop_buttons(update)
+    if draft is None:
+        await reply(update, context, t("common.stale_button"))
+        return
+    if press.action == "cancel":
+        await services.drafts.delete(who.user.id, FLOW)
+        await reply(update, context, t("pr.cancelled"))
+        return
+    options = [code for code, _ in await themes(services, t)]
+    index = press.arg()
+    theme = options[int(index)] if index and index.isdigit() and int(index) < len(options) else None
+    if press.action == "theme" and draft.step == "theme" and theme is not None:
+        draft.step, draft.data = "collect", {"theme": theme, "text": "", "files": []}
+        await services.drafts.save(draft)
+        await reply(
+            update,
+            context,
+            t(
+                "pr.ask_content",
+                theme=await theme_label(services, t, theme),
+                limit=TEXT_LIMIT,
+                max_files=ATTACHMENT_LIMIT,
+            ),
+            _done_buttons(t),
+        )
+    elif press.action == "keep" and draft.step == "capture" and theme is not None:
+        if not await _flooded(update, context):
+            await _create(update, context, draft, theme)
+    elif press.action == "done" and draft.step == "collect":
+        if not draft.data.get("text") and not draft.data.get("files"):
+            await reply(update, context, t("pr.empty"), _done_buttons(t))
+        elif not await _flooded(update, context):
+            await _create(update, context, draft, draft.data["theme"])
+    else:
+        await reply(update, context, t("common.stale_button"))
+
+
+def status_text(t: Translator, proposal: Proposal) -> str:
+    """How a proposal stands, for its author."""
+    if proposal.status == "merged" and proposal.recommendation_id:
+        return t("pr.status_merged", rec=Html(f"R-{proposal.recommendation_id}"))
+    if proposal.status == "rejected":
+        note = t("pr.note", note=proposal.note) if proposal.note else ""
+        return t("pr.status_rejected") + note
+    return t(f"pr.status_{proposal.status}")
+
+
+async def mine_command(update: Update, context: MultaqaContext) -> None:
+    """/mine: my proposals and how they stand."""
+    who = context.who
+    services = context.services
+    proposals = await services.proposals.of_author(who.user.id) if who.participant else []
+    if not proposals:
+        await reply(update, context, who.t("pr.none"))
+        return
+    t = who.t
+    lines, rows = [t("pr.mine_header")], []
+    for p in proposals[:20]:
+        text = p.text if len(p.text) <= PREVIEW else p.text[:PREVIEW].rstrip() + "…"
+        lines.append(
+            t(
+                "pr.mine_line",
+                ref=Html(p.reference),
+                theme=await theme_label(services, t, p.theme),
+                text=text or "📎",
+                status=Html(html.escape(status_text(t, p), quote=False)),
+            )
+        )
+        if p.status == "new":
+            rows.append([(t("pr.withdraw", ref=Html(p.reference)), _b("wd", p.id))])
+    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
+
+
+async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: str | None) -> None:
+    who = context.who
+    t = who.t
+    proposal = await context.services.proposals.get(int(arg)) if arg and arg.isdigit() else None
+    if proposal is None or proposal.author_id != who.user.id:
+        log.warning("withdraw refused for user %s", who.user.id)
+        await toast(update, t("common.invalid_button"))
+        return
+    await toast(update)
+    if action == "wd":  # ask first: withdrawing cannot be undone
+        await reply(
+            update,
+            context,
+            t("pr.withdraw_confirm", ref=Html(proposal.reference)),
+            inline(
+                [
+                    [(t("pr.withdraw_yes"), _b("wdyes", proposal.id))],
+                    [(t("pr.withdraw_no"), _b("cancel"))],
+                ]
+            ),
+        )
+        return
+    await drop_buttons(update)
+    done = await context.services.proposals.withdraw(proposal.id, who.user.id)
+    await reply(
+        update,
+        context,
+        t("pr.withdrawn" if done else "pr.not_withdrawable", ref=Html(proposal.reference)),
+    )
+
+
+async def notify_author(services: Services, proposal: Proposal) -> None:
+    """Tell the author, in their language, how their proposal was handled (via the clock)."""
+    author = await services.participants.get(proposal.author_id)
+    if author is None:
+        return
+    t = services.texts[author.locale]
+    text = t(
+        "pr.reviewed",
+        ref=Html(proposal.reference),
+        status=Html(html.escape(status_text(t, proposal), quote=False)),
+    )
+    now = services.clock.now()
+    await services.prompts.add(
+        [
+            PlannedPrompt(
+                f"reviewed:{proposal.id}:{proposal.status}:{now.isoformat()}",
+                "notice",
+                author.user_id,
+                None,
+                now,
+                {"text": text},
+            )
+        ]
+    )
+    services.kick_clock()
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:
+    """Handlers of this flow with their groups (4: after the organizers' flows)."""
+    private = filters.ChatType.PRIVATE
+    return [
+        (0, CommandHandler("propose", propose_command, filters=private)),
+        (0, CommandHandler("mine", mine_command, filters=private)),
+        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (4, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
+    ]

@@ -7,6 +7,7 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
    2  typed answers to an organizer's broadcast being composed (likewise)
    3  an event file (YAML) sent by an organizer
    4  the parts of a proposal being written
+   5  an organizer's typed review answers (a note, a tag, a recommendation)
    9  anything else a person sends: a short, helpful answer
 """
 
@@ -46,6 +47,7 @@ from handlers import (
     language,
     proposals,
     registration,
+    review,
     workshops,
 )
 from storage.campaigns import CampaignRepository
@@ -58,7 +60,6 @@ from storage.roles import AuditLog, RoleRepository
 
 log = logging.getLogger(__name__)
 
-# basics last: its fallbacks end group 0.
 FLOWS = (
     registration,
     language,
@@ -68,7 +69,8 @@ FLOWS = (
     admin,
     broadcast,
     event_admin,
-    basics,
+    review,
+    basics,  # last: its fallbacks end group 0
 )
 
 

@@ -41,7 +41,15 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
             regions=Html("\n".join(lines) or t("admin.no_regions")),
         )
         + await _event_figures(context, t),
-        inline([[(t("admin.broadcast"), callbacks.encode("bc", "new"))]]),
+        inline(
+            [
+                [(t("admin.broadcast"), callbacks.encode("bc", "new"))],
+                [
+                    (t("admin.proposals"), callbacks.encode("rv", "menu")),
+                    (t("admin.recommendations"), callbacks.encode("rv", "recs")),
+                ],
+            ]
+        ),
     )
 
 

@@ -201,11 +201,36 @@ def _send_media(emu: BotApiEmulator, p: Params, field: str, method: str) -> dict
     raw, fields, mode = _caption(p)
     record = _input_file(emu, p, field)
     chat = target_chat(emu, p, method)
-    fields[field] = record.as_photo() if field == "photo" else record.as_document()
+    fields[field] = record.as_photo() if field == "photo" else _media_json(record, field)
     reply = _reply_to(chat, p)
     if reply is not None:
         fields["reply_to_message"] = reply
     return _post(emu, chat, fields, kind=field, html=raw, mode=mode, markup=markup)
+
+
+def _media_json(record: StoredFile, field: str) -> dict[str, Any]:
+    """Document-like JSON plus the fields Voice, Audio and Video require."""
+    data = record.as_document()
+    if field in ("voice", "audio", "video"):
+        data["duration"] = 1
+    if field == "video":
+        data.update(width=320, height=240)
+    return data
+
+
+def send_voice(emu: BotApiEmulator, p: Params) -> dict[str, Any]:
+    """sendVoice."""
+    return _send_media(emu, p, "voice", "sendVoice")
+
+
+def send_audio(emu: BotApiEmulator, p: Params) -> dict[str, Any]:
+    """sendAudio."""
+    return _send_media(emu, p, "audio", "sendAudio")
+
+
+def send_video(emu: BotApiEmulator, p: Params) -> dict[str, Any]:
+    """sendVideo."""
+    return _send_media(emu, p, "video", "sendVideo")
 
 
 def send_document(emu: BotApiEmulator, p: Params) -> dict[str, Any]:

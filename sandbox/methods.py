@@ -172,6 +172,9 @@ def _table() -> dict[str, Method]:
         "deleteMessage": messaging.delete_message,
         "sendDocument": messaging.send_document,
         "sendPhoto": messaging.send_photo,
+        "sendVoice": messaging.send_voice,
+        "sendAudio": messaging.send_audio,
+        "sendVideo": messaging.send_video,
         "sendChatAction": messaging.send_chat_action,
     }
     # Telegram matches method names case-insensitively.

@@ -1,0 +1,445 @@
+"""Organizers review proposals (one at a time, per workshop, newest or oldest first) and turn
+them into recommendations with an owner and a due date. The role is checked on every button
+and message; every decision is audited; authors are told in their language."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from datetime import date, datetime
+
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import MultaqaContext, Services
+from bot.i18n import Html, Translator
+from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from handlers.proposals import notify_author, status_text, theme_label, themes
+from storage.drafts import Draft
+from storage.proposals import Proposal, ProposalStatus, Recommendation
+
+log = logging.getLogger(__name__)
+
+FLOW = "review"
+PREFIX = "rv"
+REC_TEXT_LIMIT = 2000
+
+
+def _b(action: str, *args: object) -> str:
+    return callbacks.encode(PREFIX, action, *args)
+
+
+def guess_language(text: str, fallback: str) -> str:
+    """Arabic script means Arabic; otherwise the organizer's language."""
+    letters = [c for c in text if c.isalpha()]
+    arabic = sum(1 for c in letters if "ARABIC" in unicodedata.name(c, ""))
+    return "ar" if letters and arabic * 2 > len(letters) else fallback
+
+
+def parse_due(text: str, today: date) -> date | None:
+    """YYYY-MM-DD or DD/MM/YYYY, not in the past."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            due = datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+        return due if due >= today else None
+    return None
+
+
+async def _organizer(context: MultaqaContext) -> bool:
+    return "organizer" in await context.services.roles.roles_of(context.who.user.id)
+
+
+# ---------------------------------------------------------------- the queue
+
+
+async def _menu(update: Update, context: MultaqaContext) -> None:
+    services, t = context.services, context.who.t
+    counts = await services.proposals.counts_by_theme()
+    rows = []
+    for index, (code, label) in enumerate(await themes(services, t)):
+        new, total = counts.get(code, (0, 0))
+        rows.append([(t("rv.theme", theme=label, new=new, total=total), _b("q", index, "n"))])
+    rows.append([(t("rv.all"), _b("q", "a", "n"))])
+    await reply(update, context, t("rv.menu"), inline(rows))
+
+
+async def _queue(services: Services, t: Translator, theme_index: str, order: str) -> list[int]:
+    options = [code for code, _ in await themes(services, t)]
+    theme = None if theme_index == "a" else options[int(theme_index)]
+    return await services.proposals.queue(theme, newest_first=order == "n")
+
+
+async def _show(
+    update: Update, context: MultaqaContext, theme_index: str, order: str, position: int
+) -> None:
+    """One proposal with its files, and what can be done with it."""
+    services, t = context.services, context.who.t
+    ids = await _queue(services, t, theme_index, order)
+    if not ids:
+        await reply(update, context, t("rv.empty"), inline([[(t("rv.back_menu"), _b("menu"))]]))
+        return
+    position = max(0, min(position, len(ids) - 1))
+    proposal = await services.proposals.get(ids[position])
+    assert proposal is not None
+    chat_id = chat_id_of(update)
+    for attachment in proposal.attachments:  # the author's own files, by Telegram file id
+        send = {
+            "photo": context.bot.send_photo,
+            "voice": context.bot.send_voice,
+            "audio": context.bot.send_audio,
+            "video": context.bot.send_video,
+        }.get(attachment.kind, context.bot.send_document)
+        await send(chat_id, attachment.file_id)
+    author = await services.participants.get(proposal.author_id)
+    nav = []
+    if position > 0:
+        nav.append(("◀️", _b("show", theme_index, order, position - 1)))
+    if position < len(ids) - 1:
+        nav.append(("▶️", _b("show", theme_index, order, position + 1)))
+    where = (theme_index, order, position)
+    rows = [nav] if nav else []
+    rows += [
+        [
+            (t("rv.accept"), _b("acc", proposal.id, *where)),
+            (t("rv.reject"), _b("rej", proposal.id)),
+        ],
+        [(t("rv.tag"), _b("tag", proposal.id)), (t("rv.merge"), _b("merge", proposal.id))],
+        [
+            (
+                t("rv.order_oldest" if order == "n" else "rv.order_newest"),
+                _b("show", theme_index, "o" if order == "n" else "n", 0),
+            ),
+            (t("rv.back_menu"), _b("menu")),
+        ],
+    ]
+    await reply(
+        update,
+        context,
+        t(
+            "rv.card",
+            ref=Html(proposal.reference),
+            position=position + 1,
+            total=len(ids),
+            theme=await theme_label(services, t, proposal.theme),
+            author=author.full_name if author else "—",
+            region=await services.event.label_of(t, "region", author.region_code) if author else "",
+            text=proposal.text or "📎",
+            status=status_text(t, proposal),
+            tags=", ".join(proposal.tags) or "—",
+        ),
+        inline(rows),
+    )
+
+
+# ---------------------------------------------------------------- decisions
+
+
+async def _decide(
+    update: Update,
+    context: MultaqaContext,
+    proposal: Proposal,
+    status: ProposalStatus,
+    note: str | None = None,
+    rec_id: int | None = None,
+) -> None:
+    services, who = context.services, context.who
+    await services.proposals.review(proposal.id, status, who.user.id, note, rec_id)
+    await services.audit.record(
+        who.user.id,
+        f"proposal.{status}",
+        proposal.reference,
+        {"note": bool(note), "recommendation": rec_id},
+    )
+    updated = await services.proposals.get(proposal.id)
+    if updated is not None:
+        await notify_author(services, updated)
+
+
+async def _recommendation_line(services: Services, t: Translator, rec: Recommendation) -> str:
+    owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
+    return t(
+        "rv.rec_line",
+        ref=Html(rec.reference),
+        theme=await theme_label(services, t, rec.workshop_id or "general"),
+        text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
+        owner=owner.full_name if owner else t("rv.no_owner"),
+        due=t.date(
+            datetime.combine(rec.due_date, datetime.min.time()).replace(
+                tzinfo=services.settings.zone
+            ),
+            services.settings.zone,
+            "short",
+        )
+        if rec.due_date
+        else "—",
+        status=t(f"rec.{rec.status}"),
+    )
+
+
+async def _recommendations(update: Update, context: MultaqaContext) -> None:
+    services, t = context.services, context.who.t
+    recs = await services.recommendations.all()
+    if not recs:
+        await reply(update, context, t("rv.no_recs"))
+        return
+    lines = [t("rv.recs_header")] + [await _recommendation_line(services, t, r) for r in recs]
+    rows = [
+        [(t("rv.drop", ref=Html(r.reference)), _b("drop", r.id))]
+        for r in recs
+        if r.status != "dropped"
+    ]
+    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
+
+
+async def on_button(update: Update, context: MultaqaContext) -> None:
+    """Every rv: button; forged or stale ones do nothing but say so (and are logged)."""
+    who = context.who
+    query = update.callback_query
+    press = callbacks.decode(query.data if query else None, PREFIX)
+    if press is None or not await _organizer(context):
+        log.warning("review button refused for user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+        return
+    try:
+        await _dispatch(update, context, press)
+    except (ValueError, IndexError):  # numbers that do not parse or point nowhere
+        log.warning("malformed review button from user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+
+
+async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Callback) -> None:
+    services, who, t = context.services, context.who, context.who.t
+    a = press.args
+    if press.action == "menu":
+        await toast(update)
+        await _menu(update, context)
+        return
+    if press.action == "recs":
+        await toast(update)
+        await _recommendations(update, context)
+        return
+    if press.action in ("q", "show"):
+        await toast(update)
+        await _show(update, context, a[0], a[1], int(a[2]) if len(a) > 2 else 0)
+        return
+    if press.action in ("drop", "dropyes"):
+        rec = await services.recommendations.get(int(a[0]))
+        if rec is None:
+            raise ValueError("no such recommendation")
+        await toast(update)
+        if press.action == "drop":  # irreversible for the owner's follow-up: ask first
+            await reply(
+                update,
+                context,
+                t("rv.drop_confirm", ref=Html(rec.reference)),
+                inline(
+                    [
+                        [(t("rv.drop_yes"), _b("dropyes", rec.id))],
+                        [(t("pr.withdraw_no"), _b("recs"))],
+                    ]
+                ),
+            )
+            return
+        await drop_buttons(update)
+        await services.recommendations.update(rec.id, status="dropped")
+        await services.audit.record(who.user.id, "recommendation.drop", rec.reference)
+        await reply(update, context, t("rv.dropped", ref=Html(rec.reference)))
+        return
+    if press.action == "owner":
+        await _take_owner(update, context, int(a[0]))
+        return
+    if press.action in ("noowner", "nodue", "nonote"):
+        await toast(update)
+        await drop_buttons(update)
+        await _skip(update, context, press.action)
+        return
+    proposal = await services.proposals.get(int(a[0]))
+    if proposal is None:
+        raise ValueError("no such proposal")
+    await toast(update)
+    if press.action == "acc":
+        await _decide(update, context, proposal, "accepted")
+        await reply(update, context, t("rv.accepted", ref=Html(proposal.reference)))
+        await _show(update, context, a[1], a[2], int(a[3]))
+    elif press.action == "rej":
+        await services.drafts.save(Draft(who.user.id, FLOW, "note", {"pid": proposal.id}))
+        await reply(update, context, t("rv.ask_note"), inline([[(t("rv.no_note"), _b("nonote"))]]))
+    elif press.action == "tag":
+        await services.drafts.save(Draft(who.user.id, FLOW, "tag", {"pid": proposal.id}))
+        await reply(update, context, t("rv.ask_tag"))
+    elif press.action == "merge":
+        recs = await services.recommendations.all(
+            None if proposal.theme == "general" else proposal.theme
+        )
+        rows = [[(t("rv.new_rec"), _b("newrec", proposal.id))]]
+        rows += [
+            [(f"{r.reference}: {r.text[:40]}", _b("into", r.id, proposal.id))]
+            for r in recs
+            if r.status != "dropped"
+        ][:10]
+        await reply(
+            update, context, t("rv.merge_where", ref=Html(proposal.reference)), inline(rows)
+        )
+    elif press.action == "into":
+        rec = await services.recommendations.get(int(a[0]))
+        merged_into = await services.proposals.get(int(a[1]))
+        if rec is None or merged_into is None:
+            raise ValueError("stale merge")
+        await services.recommendations.merge(rec.id, merged_into.id, who.user.id)
+        await _decide(update, context, merged_into, "merged", rec_id=rec.id)
+        await reply(
+            update,
+            context,
+            t("rv.merged", ref=Html(merged_into.reference), rec=Html(rec.reference)),
+        )
+    elif press.action == "newrec":
+        await services.drafts.save(
+            Draft(who.user.id, FLOW, "rec_text", {"pid": proposal.id, "theme": proposal.theme})
+        )
+        await reply(update, context, t("rv.ask_rec_text", limit=REC_TEXT_LIMIT))
+    else:
+        raise ValueError("unknown action")
+
+
+# ---------------------------------------------------------------- typed answers
+
+
+async def on_message(update: Update, context: MultaqaContext) -> None:
+    """A note, a tag, a recommendation's text, its owner search or due date (group 5)."""
+    if not context.has_who:
+        return
+    services, who = context.services, context.who
+    draft = await services.drafts.get(who.user.id, FLOW)
+    if draft is None:
+        return
+    if not await _organizer(context):
+        await services.drafts.delete(who.user.id, FLOW)
+        return
+    message = update.effective_message
+    text = (message.text or "").strip() if message else ""
+    t = who.t
+    if not text:
+        await reply(update, context, t("reg.need_text"))
+        raise ApplicationHandlerStop
+    if draft.step == "note":
+        proposal = await services.proposals.get(draft.data["pid"])
+        await services.drafts.delete(who.user.id, FLOW)
+        if proposal is not None:
+            await _decide(update, context, proposal, "rejected", note=text[:500])
+            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+    elif draft.step == "tag":
+        tags = await services.proposals.tag(draft.data["pid"], text[:30])
+        await services.drafts.delete(who.user.id, FLOW)
+        await reply(update, context, t("rv.tagged", tags=", ".join(tags)))
+    elif draft.step == "rec_text":
+        if len(text) > REC_TEXT_LIMIT:
+            await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
+            raise ApplicationHandlerStop
+        draft.data["text"], draft.step = text, "rec_owner"
+        await services.drafts.save(draft)
+        await reply(update, context, t("rv.ask_owner"), inline([[(t("rv.skip"), _b("noowner"))]]))
+    elif draft.step == "rec_owner":
+        found = await services.participants.find(text, limit=8)
+        if not found:
+            await reply(
+                update, context, t("rv.owner_not_found"), inline([[(t("rv.skip"), _b("noowner"))]])
+            )
+        else:
+            rows = [[(f"{p.full_name} · {p.unit}"[:60], _b("owner", p.user_id))] for p in found]
+            rows.append([(t("rv.skip"), _b("noowner"))])
+            await reply(update, context, t("rv.pick_owner"), inline(rows))
+    elif draft.step == "rec_due":
+        due = parse_due(text, services.clock.now().astimezone(services.settings.zone).date())
+        if due is None:
+            await reply(update, context, t("rv.bad_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
+        else:
+            await _create_recommendation(update, context, draft, due)
+    raise ApplicationHandlerStop
+
+
+async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> None:
+    services, t = context.services, context.who.t
+    draft = await services.drafts.get(context.who.user.id, FLOW)
+    if (
+        draft is None
+        or draft.step != "rec_owner"
+        or await services.participants.get(user_id) is None
+    ):
+        await toast(update, t("common.stale_button"))
+        return
+    await toast(update)
+    await drop_buttons(update)
+    draft.data["owner"], draft.step = user_id, "rec_due"
+    await services.drafts.save(draft)
+    await reply(update, context, t("rv.ask_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
+
+
+async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
+    services, t = context.services, context.who.t
+    draft = await services.drafts.get(context.who.user.id, FLOW)
+    if draft is None:
+        await reply(update, context, t("common.stale_button"))
+        return
+    if action == "nonote" and draft.step == "note":
+        proposal = await services.proposals.get(draft.data["pid"])
+        await services.drafts.delete(draft.user_id, FLOW)
+        if proposal is not None:
+            await _decide(update, context, proposal, "rejected")
+            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+    elif action == "noowner" and draft.step == "rec_owner":
+        draft.data["owner"], draft.step = None, "rec_due"
+        await services.drafts.save(draft)
+        await reply(update, context, t("rv.ask_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
+    elif action == "nodue" and draft.step == "rec_due":
+        await _create_recommendation(update, context, draft, None)
+    else:
+        await reply(update, context, t("common.stale_button"))
+
+
+async def _create_recommendation(
+    update: Update, context: MultaqaContext, draft: Draft, due: date | None
+) -> None:
+    services, who, t = context.services, context.who, context.who.t
+    theme = draft.data["theme"]
+    rec_id = await services.recommendations.create(
+        None if theme == "general" else theme,
+        draft.data["text"],
+        guess_language(draft.data["text"], who.locale),
+        draft.data.get("owner"),
+        due,
+        who.user.id,
+        sources=[draft.data["pid"]],
+    )
+    await services.drafts.delete(who.user.id, FLOW)
+    await services.audit.record(
+        who.user.id,
+        "recommendation.create",
+        f"R-{rec_id}",
+        {"source": draft.data["pid"], "owner": draft.data.get("owner")},
+    )
+    proposal = await services.proposals.get(draft.data["pid"])
+    if proposal is not None:
+        await notify_author(services, proposal)
+    rec = await services.recommendations.get(rec_id)
+    assert rec is not None
+    await reply(
+        update, context, t("rv.rec_created") + "\n" + await _recommendation_line(services, t, rec)
+    )
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:
+    """Handlers of this flow with their groups (5: an organizer's typed review answers)."""
+    private = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    return [
+        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (5, MessageHandler(private, on_message)),
+    ]

@@ -5,7 +5,7 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
    0  commands and buttons of each flow, then the fallbacks for unknown commands and buttons
    1  typed answers to registration in progress (stop further groups when taken)
    2  typed answers to an organizer's broadcast being composed (likewise)
-   3  an event file (YAML) sent by an organizer
+   3  an event file (YAML) or a recommendations table (CSV/XLSX) sent by an organizer
    4  the parts of a proposal being written
    5  an organizer's typed review answers (a note, a tag, a recommendation)
    9  anything else a person sends: a short, helpful answer
@@ -46,6 +46,7 @@ from handlers import (
     event_admin,
     language,
     proposals,
+    rec_upload,
     registration,
     review,
     workshops,
@@ -69,6 +70,7 @@ FLOWS = (
     admin,
     broadcast,
     event_admin,
+    rec_upload,
     review,
     basics,  # last: its fallbacks end group 0
 )

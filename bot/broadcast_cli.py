@@ -95,7 +95,7 @@ class _Bar:
             self.bar.close()
 
 
-def _ask(question: str) -> bool:
+def ask(question: str) -> bool:
     """A yes/no question on the terminal; no answer (no terminal) means no."""
     try:
         return input(question).strip().lower() in ("y", "yes", "o", "oui")
@@ -105,7 +105,7 @@ def _ask(question: str) -> bool:
 
 
 async def run_broadcast(
-    args: argparse.Namespace, settings: Settings, confirm: Callable[[str], bool] = _ask
+    args: argparse.Namespace, settings: Settings, confirm: Callable[[str], bool] = ask
 ) -> int:
     """Create (or resume) the campaign and send it; returns the exit status."""
     from telegram.ext import ExtBot

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.settings import SettingsError, load_settings
 
@@ -102,6 +103,23 @@ def cmd_event(args: argparse.Namespace) -> int:
     return 0 if report.version is not None else EXIT_CONFIG
 
 
+def cmd_recommendations(args: argparse.Namespace) -> int:
+    """Import recommendations from a CSV/XLSX table: show the plan, then create on yes."""
+    import asyncio
+
+    from bot.rec_cli import run_import
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}:", [exc.strerror or str(exc)])
+    return asyncio.run(run_import(args.file, data, settings, args.yes))
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -126,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_event_arguments(event)
     event.set_defaults(func=cmd_event)
+    recs = sub.add_parser("recommendations", help="import recommendations from a table")
+    recs_sub = recs.add_subparsers(dest="recommendations_command", required=True)
+    recs_import = recs_sub.add_parser("import", help="CSV (UTF-8) or XLSX; see the README")
+    recs_import.add_argument("file", type=Path)
+    recs_import.add_argument("--yes", action="store_true", help="create without asking")
+    recs_import.set_defaults(func=cmd_recommendations)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
     sandbox.set_defaults(func=cmd_sandbox)

@@ -5,7 +5,6 @@ and message; every decision is audited; authors are told in their language."""
 from __future__ import annotations
 
 import logging
-import unicodedata
 from datetime import date, datetime
 
 from telegram import Update
@@ -20,6 +19,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.i18n import Html, Translator
+from bot.rec_import import guess_language
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes
 from storage.drafts import Draft
@@ -34,13 +34,6 @@ REC_TEXT_LIMIT = 2000
 
 def _b(action: str, *args: object) -> str:
     return callbacks.encode(PREFIX, action, *args)
-
-
-def guess_language(text: str, fallback: str) -> str:
-    """Arabic script means Arabic; otherwise the organizer's language."""
-    letters = [c for c in text if c.isalpha()]
-    arabic = sum(1 for c in letters if "ARABIC" in unicodedata.name(c, ""))
-    return "ar" if letters and arabic * 2 > len(letters) else fallback
 
 
 def parse_due(text: str, today: date) -> date | None:
@@ -413,7 +406,7 @@ async def _create_recommendation(
     rec_id = await services.recommendations.create(
         None if theme == "general" else theme,
         draft.data["text"],
-        guess_language(draft.data["text"], who.locale),
+        guess_language(draft.data["text"]),
         draft.data.get("owner"),
         due,
         who.user.id,

@@ -1,0 +1,58 @@
+"""`multaqa recommendations import FILE`: the plan (rows kept, rows refused), then create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.broadcast_cli import ask
+from bot.clock import SystemClock
+from bot.event import EventService
+from bot.i18n import Translations
+from bot.rec_import import apply_import, plan_import
+from bot.settings import Settings
+from storage.database import Database
+from storage.event import EventStore, PromptRepository, SignupRepository
+from storage.participants import ParticipantRepository
+from storage.proposals import RecommendationRepository
+
+
+async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> int:
+    """Plan, print, confirm, create; 0 when something was created or nothing was to be."""
+    clock = SystemClock()
+    db = await Database(settings.database_path).open()
+    try:
+        participants = ParticipantRepository(db, clock)
+        event = await EventService(
+            EventStore(db, clock),
+            SignupRepository(db, clock),
+            PromptRepository(db, clock),
+            participants,
+            Translations(settings.default_locale),
+            settings,
+            clock,
+        ).current()
+        today = clock.now().astimezone(settings.zone).date()
+        plan = await plan_import(data, path.name, event, participants, today)
+        if plan.file_problem:
+            print(f"{path}: {plan.file_problem}")
+            return 2
+        for item in plan.planned:
+            owner = item.owner_label or "no owner"
+            due = item.due.isoformat() if item.due else "no due date"
+            print(
+                f"  row {item.row}: [{item.workshop_id or 'general'}] {item.text[:60]} "
+                f"— {owner}, {due}"
+            )
+        for problem in plan.problems:
+            print(f"  row {problem.row}: NOT USED — {problem.reason}")
+        print(f"{len(plan.planned)} to create, {len(plan.problems)} row problem(s)")
+        if not plan.planned:
+            return 2 if plan.problems else 0
+        if not yes and not ask(f"Create {len(plan.planned)} recommendation(s)? [y/N] "):
+            print("Nothing created.")
+            return 1
+        created = await apply_import(plan, RecommendationRepository(db, clock), None)
+        print(f"created {len(created)}: " + ", ".join(f"R-{i}" for i in created))
+        return 0
+    finally:
+        await db.close()

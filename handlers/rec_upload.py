@@ -1,0 +1,124 @@
+"""Organizers send the workshops' recommendation tables (CSV or XLSX) to the bot: the bot
+shows what it will create and every row it cannot use, and creates them on Confirm."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import MultaqaContext
+from bot.i18n import Html
+from bot.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
+from handlers.common import drop_buttons, inline, reply, toast
+from storage.drafts import Draft
+
+log = logging.getLogger(__name__)
+
+FLOW = "rec_import"
+PREFIX = "ri"
+SHOWN = 20
+
+
+async def _organizer(context: MultaqaContext) -> bool:
+    return "organizer" in await context.services.roles.roles_of(context.who.user.id)
+
+
+async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
+    services = context.services
+    data = await (await context.bot.get_file(file_id)).download_as_bytearray()
+    today = services.clock.now().astimezone(services.settings.zone).date()
+    return await plan_import(
+        bytes(data), file_name, await services.event.current(), services.participants, today
+    )
+
+
+async def on_document(update: Update, context: MultaqaContext) -> None:
+    """A .csv/.xlsx from an organizer: preview the import."""
+    if not context.has_who or not await _organizer(context):
+        return
+    message = update.effective_message
+    document = message.document if message else None
+    if document is None:
+        return
+    t = context.who.t
+    if (document.file_size or 0) > MAX_BYTES:
+        await reply(update, context, t("ri.too_big"))
+        raise ApplicationHandlerStop
+    name = document.file_name or "table.csv"
+    plan = await _plan(context, document.file_id, name)
+    if plan.file_problem:
+        await reply(update, context, t("ri.file_problem", problem=plan.file_problem))
+        raise ApplicationHandlerStop
+    problems = "\n".join(
+        f"• {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.problems[:SHOWN]
+    )
+    if len(plan.problems) > SHOWN:
+        problems += t("evf.more", n=len(plan.problems) - SHOWN)
+    await context.services.drafts.save(
+        Draft(context.who.user.id, FLOW, "confirm", {"file_id": document.file_id, "name": name})
+    )
+    rows = [[(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))]]
+    if plan.planned:
+        rows.insert(0, [(t("ri.create", n=len(plan.planned)), callbacks.encode(PREFIX, "go"))])
+    await reply(
+        update,
+        context,
+        t(
+            "ri.preview",
+            n=len(plan.planned),
+            bad=len(plan.problems),
+            problems=Html(problems or "—"),
+        ),
+        inline(rows),
+    )
+    raise ApplicationHandlerStop
+
+
+async def on_button(update: Update, context: MultaqaContext) -> None:
+    """ri:go creates what the preview showed (planned again: the data may have moved)."""
+    who = context.who
+    query = update.callback_query
+    press = callbacks.decode(query.data if query else None, PREFIX)
+    if press is None or press.action not in ("go", "cancel") or not await _organizer(context):
+        log.warning("import button refused for user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+        return
+    await toast(update)
+    await drop_buttons(update)
+    services = context.services
+    draft = await services.drafts.get(who.user.id, FLOW)
+    if draft is None:
+        await reply(update, context, who.t("common.stale_button"))
+        return
+    await services.drafts.delete(who.user.id, FLOW)
+    if press.action == "cancel":
+        await reply(update, context, who.t("ri.cancelled"))
+        return
+    plan = await _plan(context, draft.data["file_id"], draft.data["name"])
+    created = await apply_import(plan, services.recommendations, who.user.id)
+    await services.audit.record(
+        who.user.id,
+        "recommendation.import",
+        draft.data["name"],
+        {"created": len(created), "skipped": len(plan.problems)},
+    )
+    await reply(update, context, who.t("ri.done", n=len(created)))
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:
+    """Handlers of this flow with their groups (3, beside the event file)."""
+    table = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
+    return [
+        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (3, MessageHandler(filters.ChatType.PRIVATE & table, on_document)),
+    ]

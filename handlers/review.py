@@ -186,7 +186,7 @@ async def _recommendations(update: Update, context: MultaqaContext) -> None:
         return
     lines = [t("rv.recs_header")] + [await _recommendation_line(services, t, r) for r in recs]
     rows = [
-        [(t("rv.drop", ref=Html(r.reference)), _b("drop", r.id))]
+        [(t("rv.open", ref=Html(r.reference)), _b("rec", r.id))]
         for r in recs
         if r.status != "dropped"
     ]
@@ -223,6 +223,37 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
     if press.action in ("q", "show"):
         await toast(update)
         await _show(update, context, a[0], a[1], int(a[2]) if len(a) > 2 else 0)
+        return
+    if press.action in ("rec", "edit"):
+        rec = await services.recommendations.get(int(a[0]))
+        if rec is None:
+            raise ValueError("no such recommendation")
+        await toast(update)
+        if press.action == "rec":
+            await reply(
+                update,
+                context,
+                await _recommendation_line(services, t, rec),
+                inline(
+                    [
+                        [
+                            (t("rv.edit_text"), _b("edit", rec.id, "text")),
+                            (t("rv.edit_owner"), _b("edit", rec.id, "owner")),
+                            (t("rv.edit_due"), _b("edit", rec.id, "due")),
+                        ],
+                        [(t("rv.drop", ref=Html(rec.reference)), _b("drop", rec.id))],
+                    ]
+                ),
+            )
+            return
+        step = {"text": "rec_text", "owner": "rec_owner", "due": "rec_due"}[a[1]]
+        await services.drafts.save(Draft(who.user.id, FLOW, step, {"rid": rec.id}))
+        ask = {
+            "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
+            "rec_owner": t("rv.ask_owner"),
+            "rec_due": t("rv.ask_due"),
+        }[step]
+        await reply(update, context, ask)
         return
     if press.action in ("drop", "dropyes"):
         rec = await services.recommendations.get(int(a[0]))
@@ -332,10 +363,16 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
     elif draft.step == "tag":
         tags = await services.proposals.tag(draft.data["pid"], text[:30])
         await services.drafts.delete(who.user.id, FLOW)
+        await services.audit.record(
+            who.user.id, "proposal.tag", f"P-{draft.data['pid']:04d}", {"tag": text[:30]}
+        )
         await reply(update, context, t("rv.tagged", tags=", ".join(tags)))
     elif draft.step == "rec_text":
         if len(text) > REC_TEXT_LIMIT:
             await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
+            raise ApplicationHandlerStop
+        if "rid" in draft.data:
+            await _edit(update, context, draft, text=text)
             raise ApplicationHandlerStop
         draft.data["text"], draft.step = text, "rec_owner"
         await services.drafts.save(draft)
@@ -354,9 +391,34 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
         due = parse_due(text, services.clock.now().astimezone(services.settings.zone).date())
         if due is None:
             await reply(update, context, t("rv.bad_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
+        elif "rid" in draft.data:
+            await _edit(update, context, draft, due=due)
         else:
             await _create_recommendation(update, context, draft, due)
     raise ApplicationHandlerStop
+
+
+async def _edit(
+    update: Update,
+    context: MultaqaContext,
+    draft: Draft,
+    *,
+    text: str | None = None,
+    owner: int | None = None,
+    due: date | None = None,
+) -> None:
+    """Change one field of an existing recommendation."""
+    services, who, t = context.services, context.who, context.who.t
+    rec_id = draft.data["rid"]
+    await services.drafts.delete(who.user.id, FLOW)
+    await services.recommendations.update(rec_id, text=text, owner_id=owner, due=due)
+    field = "text" if text is not None else "owner" if owner is not None else "due"
+    await services.audit.record(who.user.id, f"recommendation.edit.{field}", f"R-{rec_id}")
+    rec = await services.recommendations.get(rec_id)
+    if rec is not None:
+        await reply(
+            update, context, t("rv.updated") + "\n" + await _recommendation_line(services, t, rec)
+        )
 
 
 async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> None:
@@ -371,6 +433,9 @@ async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> 
         return
     await toast(update)
     await drop_buttons(update)
+    if "rid" in draft.data:
+        await _edit(update, context, draft, owner=user_id)
+        return
     draft.data["owner"], draft.step = user_id, "rec_due"
     await services.drafts.save(draft)
     await reply(update, context, t("rv.ask_due"), inline([[(t("rv.skip"), _b("nodue"))]]))

@@ -120,6 +120,24 @@ def cmd_recommendations(args: argparse.Namespace) -> int:
     return asyncio.run(run_import(args.file, data, settings, args.yes))
 
 
+def cmd_qr(args: argparse.Namespace) -> int:
+    """Write the check-in (or registration) poster."""
+    import asyncio
+
+    from bot.qr_cli import make_poster
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+    try:
+        out = asyncio.run(make_poster(settings, args.register, args.out, args.bot_username))
+    except (RuntimeError, ValueError, OSError) as exc:
+        return _fail("multaqa qr: no poster written:", [str(exc)])
+    print(f"poster written to {out}")
+    return 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -150,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     recs_import.add_argument("file", type=Path)
     recs_import.add_argument("--yes", action="store_true", help="create without asking")
     recs_import.set_defaults(func=cmd_recommendations)
+    qr = sub.add_parser("qr", help="write the check-in poster (PNG with a QR code)")
+    qr.add_argument(
+        "--register", action="store_true", help="the registration poster instead, for invitations"
+    )
+    qr.add_argument("--out", type=Path, help="the PNG to write (default: in this folder)")
+    qr.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
+    qr.set_defaults(func=cmd_qr)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
     sandbox.set_defaults(func=cmd_sandbox)

@@ -1,0 +1,60 @@
+"""`multaqa qr`: the venue's check-in poster, or with --register the invitation poster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from telegram import Bot
+
+from bot.clock import SystemClock
+from bot.event import EventService, localized_text
+from bot.i18n import Translations
+from bot.qr_poster import deep_link, render_poster
+from bot.settings import Settings
+from storage.database import Database
+from storage.event import EventStore, PromptRepository, SignupRepository
+from storage.participants import ParticipantRepository
+
+
+async def _title(settings: Settings, texts: Translations) -> str:
+    """The event's title in Arabic and French, from the database (or the product name)."""
+    clock = SystemClock()
+    db = await Database(settings.database_path).open()
+    try:
+        service = EventService(
+            EventStore(db, clock),
+            SignupRepository(db, clock),
+            PromptRepository(db, clock),
+            ParticipantRepository(db, clock),
+            texts,
+            settings,
+            clock,
+        )
+        event = await service.current()
+    finally:
+        await db.close()
+    if event is None:
+        return f"{texts['ar']('qr.product')}\n{texts['fr']('qr.product')}"
+    title = dict(event.event.title)
+    return f"{localized_text(title, texts['ar'])}\n{localized_text(title, texts['fr'])}"
+
+
+async def make_poster(
+    settings: Settings, register: bool, out: Path | None, bot_username: str | None
+) -> Path:
+    """Write the poster; asks Telegram (getMe) for the bot's username unless given."""
+    if bot_username is None:
+        bot = Bot(
+            settings.bot_token.get_secret_value(),
+            base_url=settings.bot_api_base_url,
+            base_file_url=settings.bot_api_file_url,
+        )
+        async with bot:
+            bot_username = bot.username
+    payload = "register" if register else f"checkin-{settings.checkin_code}"
+    texts = Translations(settings.default_locale)
+    key = "qr.register" if register else "qr.checkin"
+    lines = [texts["ar"](key), texts["fr"](key)]
+    target = out or Path(f"multaqa-{'register' if register else 'checkin'}.png")
+    render_poster(deep_link(bot_username, payload), await _title(settings, texts), lines, target)
+    return target

@@ -11,6 +11,7 @@ from bot.event_diff import Change, Span, diff_events
 from bot.event_file import AgendaItem, EventDefinition, Workshop
 from bot.i18n import Translations, Translator
 from bot.settings import Settings
+from storage.database import Database
 from storage.event import EventStore, PlannedPrompt, PromptRepository, Seat, SignupRepository
 from storage.participants import ParticipantRepository
 
@@ -46,6 +47,19 @@ class EventService:
         self.settings = settings
         self.clock = clock
         self._cached: tuple[int, EventDefinition] | None = None
+
+    @classmethod
+    def for_database(cls, db: Database, settings: Settings, clock: Clock) -> EventService:
+        """The service on its own (command-line tools), without the bot's other services."""
+        return cls(
+            EventStore(db, clock),
+            SignupRepository(db, clock),
+            PromptRepository(db, clock),
+            ParticipantRepository(db, clock),
+            Translations(settings.default_locale),
+            settings,
+            clock,
+        )
 
     async def current(self) -> EventDefinition | None:
         """The newest loaded definition, or None before any was loaded."""

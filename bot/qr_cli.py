@@ -9,7 +9,7 @@ from telegram import Bot
 from bot.clock import SystemClock
 from bot.event import EventService, localized_text
 from bot.i18n import Translations
-from bot.qr_poster import deep_link, render_poster
+from bot.poster import deep_link, render_poster
 from bot.settings import Settings
 from storage.database import Database
 from storage.event import EventStore, PromptRepository, SignupRepository

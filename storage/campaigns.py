@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from bot.clock import Clock
 from storage.database import Database
@@ -22,17 +22,7 @@ AudienceKind = Literal[
     "checked_in",
     "not_checked_in",
 ]
-AUDIENCE_KINDS: tuple[AudienceKind, ...] = (
-    "everyone",
-    "region",
-    "function",
-    "organizers",
-    "delegates",
-    "workshop",
-    "waitlist",
-    "checked_in",
-    "not_checked_in",
-)
+AUDIENCE_KINDS: tuple[AudienceKind, ...] = get_args(AudienceKind)
 _NEEDS_CODE = ("region", "function", "workshop", "waitlist")  # workshop: its confirmed seats
 
 

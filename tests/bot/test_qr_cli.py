@@ -1,4 +1,5 @@
-"""The check-in and registration posters: deep link, QR code of it, Arabic text drawn."""
+"""`multaqa qr`: the posters written from the command line are exactly the posters of the
+expected deep links (bot/poster.py has the poster's own tests)."""
 
 from __future__ import annotations
 
@@ -7,36 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
 from PIL import Image, ImageChops
 
 from bot.i18n import Translations
-from bot.qr_poster import HEIGHT, QR_SIDE, WIDTH, deep_link, qr_image, render_poster
+from bot.poster import deep_link, render_poster
 from sandbox import BotApiEmulator
-
-
-def test_deep_link_follows_telegrams_rules() -> None:
-    assert deep_link("@multaqa_bot", "checkin-venue") == (
-        "https://t.me/multaqa_bot?start=checkin-venue"
-    )
-    for bad in ("", "a" * 65, "check in", "قاعة"):
-        with pytest.raises(ValueError):
-            deep_link("multaqa_bot", bad)
-
-
-def test_poster_holds_the_qr_of_the_link_and_arabic_text(tmp_path: Path) -> None:
-    link = deep_link("multaqa_bot", "checkin-venue")
-    out = tmp_path / "poster.png"
-    corner = render_poster(
-        link, "يوم دراسي\nJournée d'étude", ["امسحوا الرمز لتسجيل حضوركم", "Scannez le code"], out
-    )
-    poster = Image.open(out).convert("RGB")
-    assert poster.size == (WIDTH, HEIGHT)
-    drawn = poster.crop((corner[0], corner[1], corner[0] + QR_SIDE, corner[1] + QR_SIDE))
-    assert ImageChops.difference(drawn, qr_image(link)).getbbox() is None
-    assert qr_image(link) != qr_image(deep_link("multaqa_bot", "register"))
-    title_band = poster.crop((0, 0, WIDTH, corner[1]))
-    assert title_band.getextrema() != ((255, 255), (255, 255), (255, 255))  # text was drawn
 
 
 async def test_multaqa_qr_writes_the_posters(emulator: BotApiEmulator, tmp_path: Path) -> None:
@@ -63,7 +39,7 @@ async def test_multaqa_qr_writes_the_posters(emulator: BotApiEmulator, tmp_path:
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()
         assert name in out.decode()
-        assert Image.open(tmp_path / name).size == (WIDTH, HEIGHT)
+        assert Image.open(tmp_path / name).size == (1240, 1754)
     # Exactly the poster for the check-in link (QR included), with the texts of locales/.
     texts = Translations("ar")
     expected = tmp_path / "expected.png"

@@ -8,11 +8,8 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.event import EventService, LoadReport
 from bot.event_file import EventDefinition, EventFileError, load_event_file
-from bot.i18n import Translations
 from bot.settings import Settings
 from storage.database import Database
-from storage.event import EventStore, PromptRepository, SignupRepository
-from storage.participants import ParticipantRepository
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,15 +67,7 @@ async def load_file(path: Path, settings: Settings, force: bool) -> LoadReport:
     clock = SystemClock()
     db = await Database(settings.database_path).open()
     try:
-        service = EventService(
-            EventStore(db, clock),
-            SignupRepository(db, clock),
-            PromptRepository(db, clock),
-            ParticipantRepository(db, clock),
-            Translations(settings.default_locale),
-            settings,
-            clock,
-        )
+        service = EventService.for_database(db, settings, clock)
         return await service.load(load_event_file(path), None, force=force)
     finally:
         await db.close()

@@ -12,8 +12,6 @@ from bot.i18n import Translations
 from bot.poster import deep_link, render_poster
 from bot.settings import Settings
 from storage.database import Database
-from storage.event import EventStore, PromptRepository, SignupRepository
-from storage.participants import ParticipantRepository
 
 
 async def _title(settings: Settings, texts: Translations) -> str:
@@ -21,15 +19,7 @@ async def _title(settings: Settings, texts: Translations) -> str:
     clock = SystemClock()
     db = await Database(settings.database_path).open()
     try:
-        service = EventService(
-            EventStore(db, clock),
-            SignupRepository(db, clock),
-            PromptRepository(db, clock),
-            ParticipantRepository(db, clock),
-            texts,
-            settings,
-            clock,
-        )
+        service = EventService.for_database(db, settings, clock)
         event = await service.current()
     finally:
         await db.close()

@@ -7,11 +7,9 @@ from pathlib import Path
 from bot.broadcast_cli import ask
 from bot.clock import SystemClock
 from bot.event import EventService
-from bot.i18n import Translations
 from bot.rec_import import apply_import, plan_import
 from bot.settings import Settings
 from storage.database import Database
-from storage.event import EventStore, PromptRepository, SignupRepository
 from storage.participants import ParticipantRepository
 from storage.proposals import RecommendationRepository
 
@@ -22,15 +20,7 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
     db = await Database(settings.database_path).open()
     try:
         participants = ParticipantRepository(db, clock)
-        event = await EventService(
-            EventStore(db, clock),
-            SignupRepository(db, clock),
-            PromptRepository(db, clock),
-            participants,
-            Translations(settings.default_locale),
-            settings,
-            clock,
-        ).current()
+        event = await EventService.for_database(db, settings, clock).current()
         today = clock.now().astimezone(settings.zone).date()
         plan = await plan_import(data, path.name, event, participants, today)
         if plan.file_problem:

@@ -183,7 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `multaqa` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # The emulator has its own options (`multaqa sandbox --port 8081`): pass them through.
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "sandbox":
+        args.rest = [*extra, *args.rest]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return int(args.func(args))
 
 

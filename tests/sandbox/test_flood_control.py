@@ -304,3 +304,41 @@ async def test_stop_with_a_request_hanging(caplog: pytest.LogCaptureFixture) -> 
             await pending
     assert emu.sent_count(alice.id) == 0
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_multaqa_sandbox_serves_the_bot_api_standalone(tmp_path) -> None:
+    """`multaqa sandbox --port N` runs the emulator as a server; SIGTERM stops it."""
+    import asyncio
+    import signal
+    import socket
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "sandbox",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = await asyncio.wait_for(process.stdout.readline(), 30)  # printed once listening
+        assert str(port) in first.decode()
+        async with httpx.AsyncClient() as client:
+            me = (await client.get(f"http://127.0.0.1:{port}/bot123456:TEST-token/getMe")).json()
+            assert me["ok"] and me["result"]["is_bot"]
+            sent = await client.post(
+                f"http://127.0.0.1:{port}/sandbox/users/42/send", json={"text": "/start"}
+            )
+            assert sent.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 15)

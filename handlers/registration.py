@@ -13,9 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import (
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
@@ -30,9 +28,8 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
-from bot.context import MultaqaContext, Services, Who
+from bot.context import MultaqaContext, Who
 from bot.event import EventService
-from bot.event import localized_text as localized
 from bot.i18n import Html, Translator
 from bot.profile import (
     FUNCTION_OTHER_MAX,
@@ -43,158 +40,25 @@ from bot.profile import (
     clean_name,
     clean_phone,
 )
+from handlers import checkin
 from handlers.agenda import send_agenda
-from handlers.common import chat_id_of, drop_buttons, in_rows, inline, reply, say, toast
+from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from handlers.registration_questions import (
+    BACK,
+    FIELDS,
+    FLOW,
+    PREFIX,
+    ask,
+    data_from,
+    edit_rows,
+    profile_text,
+)
 from storage.drafts import Draft
-from storage.participants import Participant, ProfileFields
+from storage.participants import ProfileFields
 
 log = logging.getLogger(__name__)
 
-FLOW = "registration"
-PREFIX = "reg"
-FIELDS = ("name", "function", "region", "unit", "phone")
-# Where "Back" leads from each step (while registering; when editing, Back returns to summary).
-_BACK = {
-    "consent": "language",
-    "name": "consent",
-    "function": "name",
-    "function_other": "function",
-    "region": "function",
-    "unit": "region",
-    "phone": "unit",
-    "summary": "phone",
-}
 _TEXT_STEPS = ("name", "function_other", "unit", "phone")
-
-
-# ---------------------------------------------------------------- questions
-
-
-def _back(t: Translator, step: str) -> tuple[str, str]:
-    return (t("common.back"), callbacks.encode(PREFIX, "back", step))
-
-
-def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str, str]]]:
-    texts = context.services.texts
-    names = texts.language_names()
-    first = texts.supported(who.user.language_code)
-    order = sorted(names, key=lambda code: (code != first, texts.locales.index(code)))
-    return [[(names[code], callbacks.encode(PREFIX, "lang", code))] for code in order]
-
-
-async def _summary_text(services: Services, t: Translator, data: dict, heading: str) -> str:
-    phone = data.get("phone")
-    code = data.get("function_code", "")
-    function = (
-        (data.get("function_other") or "")
-        if code == "other"
-        else await services.event.label_of(t, "function", code)
-    )
-    return t(
-        heading,
-        name=data.get("full_name", ""),
-        function=function,
-        region=await services.event.label_of(t, "region", data.get("region_code", "")),
-        unit=data.get("unit", ""),
-        phone=phone if phone else Html(t("reg.phone_none")),
-    )
-
-
-async def profile_text(services: Services, t: Translator, participant: Participant) -> str:
-    """The stored profile, for /profile and /start."""
-    return await _summary_text(services, t, _data_from(participant), "reg.profile")
-
-
-def _edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
-    buttons = [(t(f"reg.edit_{f}"), callbacks.encode(PREFIX, "edit", f)) for f in FIELDS]
-    return in_rows(buttons, 2)
-
-
-async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
-    """Send the question for the draft's current step."""
-    t = context.services.texts[draft.data.get("locale", context.who.locale)]
-    services = context.services
-    chat_id = chat_id_of(update)
-    step = draft.step
-    if step == "language":
-        return await say(
-            context,
-            chat_id,
-            t("reg.choose_language"),
-            inline(_language_buttons(context, context.who)),
-        )
-    if step == "consent":
-        return await say(
-            context,
-            chat_id,
-            t("reg.consent"),
-            inline(
-                [
-                    [(t("reg.consent_accept"), callbacks.encode(PREFIX, "consent", "yes"))],
-                    [(t("reg.consent_decline"), callbacks.encode(PREFIX, "consent", "no"))],
-                    [_back(t, step)],
-                ]
-            ),
-        )
-    if step == "name":
-        rows = []
-        telegram_name = clean_name(context.who.user.full_name)
-        if telegram_name and not draft.data.get("editing"):
-            rows.append(
-                [
-                    (
-                        t("reg.use_telegram_name", name=telegram_name),
-                        callbacks.encode(PREFIX, "name", "tg"),
-                    )
-                ]
-            )
-        rows.append([_back(t, step)])
-        return await say(context, chat_id, t("reg.ask_name"), inline(rows))
-    if step == "function":
-        buttons = [
-            (EventService.label(t, "function", choice), callbacks.encode(PREFIX, "fn", i))
-            for i, choice in enumerate(await services.event.choices("function"))
-        ]
-        buttons.append((t("reg.function_other"), callbacks.encode(PREFIX, "fn", "other")))
-        return await say(
-            context,
-            chat_id,
-            t("reg.ask_function"),
-            inline([*in_rows(buttons, 1), [_back(t, step)]]),
-        )
-    if step == "function_other":
-        return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
-    if step == "region":
-        buttons = [
-            (EventService.label(t, "region", choice), callbacks.encode(PREFIX, "rg", i))
-            for i, choice in enumerate(await services.event.choices("region"))
-        ]
-        return await say(
-            context, chat_id, t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]])
-        )
-    if step == "unit":
-        return await say(context, chat_id, t("reg.ask_unit"), inline([[_back(t, step)]]))
-    if step == "phone":
-        keyboard = ReplyKeyboardMarkup(
-            [
-                [KeyboardButton(t("reg.share_contact"), request_contact=True)],
-                [KeyboardButton(t("reg.skip_phone")), KeyboardButton(t("common.back"))],
-            ],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-        return await say(context, chat_id, t("reg.ask_phone"), keyboard)
-    # summary
-    heading = "reg.summary_profile" if draft.data.get("from_profile") else "reg.summary"
-    rows = _edit_rows(t)
-    rows.append([(t("reg.confirm"), callbacks.encode(PREFIX, "confirm"))])
-    if draft.data.get("from_profile"):
-        rows.append([(t("reg.keep_profile"), callbacks.encode(PREFIX, "keep"))])
-    else:
-        rows.append([_back(t, step)])
-    return await say(
-        context, chat_id, await _summary_text(services, t, draft.data, heading), inline(rows)
-    )
 
 
 # ---------------------------------------------------------------- moving between steps
@@ -219,19 +83,6 @@ async def _advance(update: Update, context: MultaqaContext, draft: Draft, step: 
     draft.step = step
     await save_draft(update, context, draft)
     await ask(update, context, draft)
-
-
-def _data_from(participant: Participant) -> dict:
-    return {
-        "locale": participant.locale,
-        "consent_at": participant.consent_at.isoformat(),
-        "full_name": participant.full_name,
-        "function_code": participant.function_code,
-        "function_other": participant.function_other,
-        "region_code": participant.region_code,
-        "unit": participant.unit,
-        "phone": participant.phone,
-    }
 
 
 async def begin(
@@ -264,39 +115,12 @@ async def start_command(update: Update, context: MultaqaContext) -> None:
         await set_chat_commands(context.bot, chat_id_of(update), who.t, who.roles)
     participant = who.participant
     if participant is not None and who.registration is None:
-        if payload and is_checkin(context.services, payload):
-            await check_in(update, context)
+        if payload and checkin.is_checkin(context.services, payload):
+            await checkin.check_in(update, context)
             return
         await show_profile(update, context)
         return
     await begin(update, context, payload)
-
-
-def is_checkin(services: Services, payload: str) -> bool:
-    """Whether a /start payload is the venue's check-in code."""
-    return payload == f"checkin-{services.settings.checkin_code}"
-
-
-async def check_in(update: Update, context: MultaqaContext) -> None:
-    """Mark the person present (once) and tell them where to go."""
-    who = context.who
-    services = context.services
-    first = await services.checkins.check_in(who.user.id)
-    confirmed = [
-        w for w, seat in await services.event.my_workshops(who.user.id) if seat.state == "confirmed"
-    ]
-    where = (
-        who.t(
-            "checkin.workshop",
-            title=localized(dict(confirmed[0].title), who.t),
-            room=confirmed[0].room,
-        )
-        if confirmed
-        else who.t("checkin.no_workshop")
-    )
-    await reply(
-        update, context, who.t("checkin.done" if first else "checkin.again", where=Html(where))
-    )
 
 
 async def show_profile(update: Update, context: MultaqaContext) -> None:
@@ -310,7 +134,7 @@ async def show_profile(update: Update, context: MultaqaContext) -> None:
         update,
         context,
         await profile_text(context.services, who.t, who.participant),
-        inline(_edit_rows(who.t)),
+        inline(edit_rows(who.t)),
     )
 
 
@@ -358,7 +182,7 @@ def _fits(press: callbacks.Callback, step: str) -> bool:
         "keep": ("summary",),
     }
     if press.action == "back":
-        return press.arg() == step and step in _BACK
+        return press.arg() == step and step in BACK
     return step in expected.get(press.action, ())
 
 
@@ -429,7 +253,7 @@ async def _on_region(
 async def _on_back(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, _step: str | None
 ) -> bool:
-    target = "summary" if draft.data.get("editing") else _BACK[draft.step]
+    target = "summary" if draft.data.get("editing") else BACK[draft.step]
     draft.step = target
     await save_draft(update, context, draft)
     await ask(update, context, draft)
@@ -473,8 +297,8 @@ async def _on_confirm(
         services = context.services
         await services.event.plan_reminders(user.id)
         payload = data.get("payload") or ""
-        if is_checkin(services, payload):
-            await check_in(update, context)
+        if checkin.is_checkin(services, payload):
+            await checkin.check_in(update, context)
         await send_agenda(services, context, participant.chat_id, user.id, t)
     return True
 
@@ -526,7 +350,7 @@ async def _edit(update: Update, context: MultaqaContext, field: str | None) -> N
             await drop_buttons(update)
             return
         draft = Draft(
-            who.user.id, FLOW, field, {**_data_from(who.participant), "from_profile": True}
+            who.user.id, FLOW, field, {**data_from(who.participant), "from_profile": True}
         )
     elif draft.step != "summary":
         await toast(update, who.t("common.stale_button"))

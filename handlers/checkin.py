@@ -1,0 +1,38 @@
+"""Check-in at the venue: the poster's deep link `/start checkin-<code>` marks the person
+present (once) and tells them where to go; newcomers are checked in after registering."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import MultaqaContext, Services
+from bot.event import localized_text as localized
+from bot.i18n import Html
+from handlers.common import reply
+
+
+def is_checkin(services: Services, payload: str) -> bool:
+    """Whether a /start payload is the venue's check-in code."""
+    return payload == f"checkin-{services.settings.checkin_code}"
+
+
+async def check_in(update: Update, context: MultaqaContext) -> None:
+    """Mark the person present (once) and tell them where to go."""
+    who = context.who
+    services = context.services
+    first = await services.checkins.check_in(who.user.id)
+    confirmed = [
+        w for w, seat in await services.event.my_workshops(who.user.id) if seat.state == "confirmed"
+    ]
+    where = (
+        who.t(
+            "checkin.workshop",
+            title=localized(dict(confirmed[0].title), who.t),
+            room=confirmed[0].room,
+        )
+        if confirmed
+        else who.t("checkin.no_workshop")
+    )
+    await reply(
+        update, context, who.t("checkin.done" if first else "checkin.again", where=Html(where))
+    )

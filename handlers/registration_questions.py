@@ -1,0 +1,171 @@
+"""The registration's questions: what the bot asks at each step, with its buttons, and the
+summary/profile texts. Pure presentation: no state changes here."""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.context import MultaqaContext, Services, Who
+from bot.event import EventService
+from bot.i18n import Html, Translator
+from bot.profile import clean_name
+from handlers.common import chat_id_of, in_rows, inline, say
+from storage.drafts import Draft
+from storage.participants import Participant
+
+FLOW = "registration"
+PREFIX = "reg"
+FIELDS = ("name", "function", "region", "unit", "phone")
+# Where "Back" leads from each step (while registering; when editing, Back returns to summary).
+BACK = {  # where Back leads from each step (while editing it returns to summary)
+    "consent": "language",
+    "name": "consent",
+    "function": "name",
+    "function_other": "function",
+    "region": "function",
+    "unit": "region",
+    "phone": "unit",
+    "summary": "phone",
+}
+
+
+def _back(t: Translator, step: str) -> tuple[str, str]:
+    return (t("common.back"), callbacks.encode(PREFIX, "back", step))
+
+
+def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str, str]]]:
+    texts = context.services.texts
+    names = texts.language_names()
+    first = texts.supported(who.user.language_code)
+    order = sorted(names, key=lambda code: (code != first, texts.locales.index(code)))
+    return [[(names[code], callbacks.encode(PREFIX, "lang", code))] for code in order]
+
+
+async def _summary_text(services: Services, t: Translator, data: dict, heading: str) -> str:
+    phone = data.get("phone")
+    code = data.get("function_code", "")
+    function = (
+        (data.get("function_other") or "")
+        if code == "other"
+        else await services.event.label_of(t, "function", code)
+    )
+    return t(
+        heading,
+        name=data.get("full_name", ""),
+        function=function,
+        region=await services.event.label_of(t, "region", data.get("region_code", "")),
+        unit=data.get("unit", ""),
+        phone=phone if phone else Html(t("reg.phone_none")),
+    )
+
+
+async def profile_text(services: Services, t: Translator, participant: Participant) -> str:
+    """The stored profile, for /profile and /start."""
+    return await _summary_text(services, t, data_from(participant), "reg.profile")
+
+
+def edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
+    buttons = [(t(f"reg.edit_{f}"), callbacks.encode(PREFIX, "edit", f)) for f in FIELDS]
+    return in_rows(buttons, 2)
+
+
+async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
+    """Send the question for the draft's current step."""
+    t = context.services.texts[draft.data.get("locale", context.who.locale)]
+    services = context.services
+    chat_id = chat_id_of(update)
+    step = draft.step
+    if step == "language":
+        return await say(
+            context,
+            chat_id,
+            t("reg.choose_language"),
+            inline(_language_buttons(context, context.who)),
+        )
+    if step == "consent":
+        return await say(
+            context,
+            chat_id,
+            t("reg.consent"),
+            inline(
+                [
+                    [(t("reg.consent_accept"), callbacks.encode(PREFIX, "consent", "yes"))],
+                    [(t("reg.consent_decline"), callbacks.encode(PREFIX, "consent", "no"))],
+                    [_back(t, step)],
+                ]
+            ),
+        )
+    if step == "name":
+        rows = []
+        telegram_name = clean_name(context.who.user.full_name)
+        if telegram_name and not draft.data.get("editing"):
+            rows.append(
+                [
+                    (
+                        t("reg.use_telegram_name", name=telegram_name),
+                        callbacks.encode(PREFIX, "name", "tg"),
+                    )
+                ]
+            )
+        rows.append([_back(t, step)])
+        return await say(context, chat_id, t("reg.ask_name"), inline(rows))
+    if step == "function":
+        buttons = [
+            (EventService.label(t, "function", choice), callbacks.encode(PREFIX, "fn", i))
+            for i, choice in enumerate(await services.event.choices("function"))
+        ]
+        buttons.append((t("reg.function_other"), callbacks.encode(PREFIX, "fn", "other")))
+        return await say(
+            context,
+            chat_id,
+            t("reg.ask_function"),
+            inline([*in_rows(buttons, 1), [_back(t, step)]]),
+        )
+    if step == "function_other":
+        return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
+    if step == "region":
+        buttons = [
+            (EventService.label(t, "region", choice), callbacks.encode(PREFIX, "rg", i))
+            for i, choice in enumerate(await services.event.choices("region"))
+        ]
+        return await say(
+            context, chat_id, t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]])
+        )
+    if step == "unit":
+        return await say(context, chat_id, t("reg.ask_unit"), inline([[_back(t, step)]]))
+    if step == "phone":
+        keyboard = ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(t("reg.share_contact"), request_contact=True)],
+                [KeyboardButton(t("reg.skip_phone")), KeyboardButton(t("common.back"))],
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        return await say(context, chat_id, t("reg.ask_phone"), keyboard)
+    # summary
+    heading = "reg.summary_profile" if draft.data.get("from_profile") else "reg.summary"
+    rows = edit_rows(t)
+    rows.append([(t("reg.confirm"), callbacks.encode(PREFIX, "confirm"))])
+    if draft.data.get("from_profile"):
+        rows.append([(t("reg.keep_profile"), callbacks.encode(PREFIX, "keep"))])
+    else:
+        rows.append([_back(t, step)])
+    return await say(
+        context, chat_id, await _summary_text(services, t, draft.data, heading), inline(rows)
+    )
+
+
+def data_from(participant: Participant) -> dict:
+    """A profile as draft data (to edit it)."""
+    return {
+        "locale": participant.locale,
+        "consent_at": participant.consent_at.isoformat(),
+        "full_name": participant.full_name,
+        "function_code": participant.function_code,
+        "function_other": participant.function_other,
+        "region_code": participant.region_code,
+        "unit": participant.unit,
+        "phone": participant.phone,
+    }

@@ -51,6 +51,7 @@ from handlers import (
     review,
     workshops,
 )
+from handlers import campaign as campaign_view
 from storage.campaigns import CampaignRepository
 from storage.database import Database
 from storage.drafts import DraftRepository
@@ -122,7 +123,7 @@ def build_services(
     )
 
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
-        await broadcast.report_progress(services, campaign, progress, finished)
+        await campaign_view.report_progress(services, campaign, progress, finished)
 
     services.runner = CampaignRunner(
         campaigns, BulkSender(bulk_bot, policy), settings.default_locale, report

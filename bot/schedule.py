@@ -29,7 +29,7 @@ async def tick(services: Services) -> int:
 
 
 async def _start_due_campaigns(services: Services) -> int:
-    from handlers.broadcast import start_campaign
+    from handlers.campaign import start_campaign
 
     started = 0
     for campaign_id in await services.campaigns.due():

@@ -7,15 +7,12 @@ The role is checked on every command, button and message; the draft lives in `dr
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import logging
 from datetime import datetime, timedelta, tzinfo
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
 
 from bot import callbacks
@@ -24,20 +21,17 @@ from bot.event import EventService
 from bot.event import localized_text as localized
 from bot.i18n import Html, Translator
 from bot.sender import html_sender
+from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
+from handlers.campaign import button as _b
 from handlers.common import chat_id_of, drop_buttons, in_rows, inline, reply, say, toast
-from storage.campaigns import Audience, Campaign, Progress
+from storage.campaigns import Audience
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
 
 FLOW = "broadcast"
-PREFIX = "bc"
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
-
-
-def _b(action: str, *args: object) -> str:
-    return callbacks.encode(PREFIX, action, *args)
 
 
 async def _is_organizer(context: MultaqaContext) -> bool:
@@ -308,8 +302,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         log.warning("broadcast button refused for user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return
-    if press.action in _CAMPAIGN_ACTIONS:
-        await _CAMPAIGN_ACTIONS[press.action](update, context, press.arg())
+    if press.action in CAMPAIGN_ACTIONS:
+        await CAMPAIGN_ACTIONS[press.action](update, context, press.arg())
         return
     if press.action == "new":
         await toast(update)
@@ -413,157 +407,6 @@ _DRAFT_ACTIONS = {
     "code": _on_code,
     "send": _on_send,
     "later": _on_later,
-}
-
-
-# ---------------------------------------------------------------- a campaign under way
-
-
-async def start_campaign(
-    services: Services, campaign_id: int, chat_id: int | None, t: Translator
-) -> None:
-    """Freeze recipients, post the progress message (if any chat), and launch the sending."""
-    if not await services.campaigns.start(campaign_id):
-        return
-    if chat_id is not None:
-        progress = await services.campaigns.progress(campaign_id)
-        campaign = await services.campaigns.get(campaign_id)
-        assert campaign is not None
-        text, markup = progress_view(t, campaign, progress, services.sender_rate, False)
-        message = await services.bot.send_message(
-            chat_id, text, reply_markup=markup, parse_mode="HTML"
-        )
-        await services.campaigns.set_progress_message(campaign_id, chat_id, message.message_id)
-    services.runner.launch(campaign_id)
-
-
-def progress_view(
-    t: Translator, campaign: Campaign, progress: Progress, rate: float, finished: bool
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The progress (or final report) text and its buttons."""
-    figures = dict(
-        sent=progress.sent,
-        failed=progress.failed,
-        unreachable=progress.unreachable,
-        remaining=progress.remaining,
-        total=progress.total,
-        id=campaign.id,
-    )
-    if finished:
-        rows = []
-        if progress.failed or progress.unreachable:
-            rows.append([(t("bc.export"), _b("export", campaign.id))])
-        return t("bc.report", **figures), inline(rows) if rows else None
-    if campaign.state == "paused":
-        return t("bc.paused", **figures), inline([[(t("bc.resume"), _b("resume", campaign.id))]])
-    minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
-    return (
-        t("bc.progress", **figures, eta=Html(t.plural("bc.minutes", minutes))),
-        inline([[(t("bc.stop"), _b("stop", campaign.id))]]),
-    )
-
-
-async def report_progress(
-    services: Services, campaign: Campaign, progress: Progress, finished: bool
-) -> None:
-    """Edit the campaign's progress message in place (the runner throttles the calls)."""
-    if campaign.progress_chat_id is None or campaign.progress_message_id is None:
-        return
-    t = services.texts[campaign.author_locale]
-    text, markup = progress_view(t, campaign, progress, services.sender_rate, finished)
-    try:
-        await services.bot.edit_message_text(
-            text,
-            campaign.progress_chat_id,
-            campaign.progress_message_id,
-            parse_mode="HTML",
-            reply_markup=markup,
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
-
-
-def _campaign_id(arg: str | None) -> int | None:
-    return int(arg) if arg and arg.isdigit() else None
-
-
-async def _on_stop(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "paused", only_from=("sending",)
-    ):
-        await toast(update, context.who.t("common.stale_button"))
-        return
-    await toast(update, context.who.t("bc.stopping"))
-    await services.audit.record(context.who.user.id, "broadcast.stop", f"campaign:{campaign_id}")
-    await services.runner.stop(campaign_id)
-
-
-async def _on_resume(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "sending", only_from=("paused",)
-    ):
-        await toast(update, context.who.t("common.stale_button"))
-        return
-    await toast(update)
-    await services.audit.record(context.who.user.id, "broadcast.resume", f"campaign:{campaign_id}")
-    services.runner.launch(campaign_id)
-
-
-async def _on_unschedule(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "cancelled", only_from=("scheduled",)
-    ):
-        await toast(update, context.who.t("common.stale_button"))
-        return
-    await toast(update)
-    await drop_buttons(update)
-    await services.audit.record(
-        context.who.user.id, "broadcast.unschedule", f"campaign:{campaign_id}"
-    )
-    await reply(update, context, context.who.t("bc.cancelled"))
-
-
-async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or await services.campaigns.get(campaign_id) is None:
-        await toast(update, context.who.t("common.stale_button"))
-        return
-    await toast(update)
-    t = context.who.t
-    rows = await services.campaigns.not_reached(campaign_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["telegram_user_id", "name", "region", "state", "reason"])
-    for row in rows:
-        writer.writerow(
-            [
-                row.user_id,
-                row.full_name or "",
-                row.region_code or "",
-                row.state,
-                row.last_error or "",
-            ]
-        )
-    await services.audit.record(
-        context.who.user.id, "broadcast.export", f"campaign:{campaign_id}", {"rows": len(rows)}
-    )
-    await context.bot.send_document(
-        chat_id_of(update),
-        buffer.getvalue().encode("utf-8-sig"),
-        filename=f"campaign-{campaign_id}-not-reached.csv",
-        caption=t.plural("bc.export_caption", len(rows)),
-    )
-
-
-_CAMPAIGN_ACTIONS = {
-    "stop": _on_stop,
-    "resume": _on_resume,
-    "unsched": _on_unschedule,
-    "export": _on_export,
 }
 
 

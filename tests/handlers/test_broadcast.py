@@ -106,7 +106,7 @@ async def test_forged_broadcast_buttons_from_a_participant_do_nothing(
 async def test_restart_mid_campaign_completes_with_nobody_skipped(
     emulator: BotApiEmulator, make_bot
 ) -> None:
-    from handlers.broadcast import start_campaign
+    from handlers.campaign import start_campaign
     from storage.campaigns import Audience
 
     bot = await make_bot(broadcast_rate=30).start()
@@ -134,7 +134,7 @@ async def test_restart_mid_campaign_completes_with_nobody_skipped(
 async def test_a_thousand_recipients_under_flood_control_blocks_and_5xx(
     emulator: BotApiEmulator, make_bot
 ) -> None:
-    from handlers.broadcast import start_campaign
+    from handlers.campaign import start_campaign
     from storage.campaigns import Audience
 
     # Telegram's limits scaled up tenfold so the test takes seconds, not a minute.

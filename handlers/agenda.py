@@ -46,15 +46,21 @@ def _item_line(
         line += t("agenda.room", room=item.room)
     if item.speaker:
         line += "\n" + t("agenda.speaker", speaker=item.speaker)
-    for workshop, seat in mine:
-        if workshop.slot == item.id:
-            key = "agenda.my_workshop" if seat.state == "confirmed" else "agenda.my_waiting"
-            line += "\n" + t(
-                key,
-                title=localized(dict(workshop.title), t),
-                room=workshop.room,
-                position=seat.position,
-            )
+    own = [(workshop, seat) for workshop, seat in mine if workshop.slot == item.id]
+    for workshop, seat in own:
+        key = "agenda.my_workshop" if seat.state == "confirmed" else "agenda.my_waiting"
+        line += "\n" + t(
+            key,
+            title=localized(dict(workshop.title), t),
+            room=workshop.room,
+            position=seat.position,
+        )
+    if item.kind == "workshop_slot" and not own:  # no seat here yet: show what runs then
+        line += "".join(
+            "\n" + t("agenda.workshop", title=localized(dict(w.title), t), room=w.room)
+            for w in event.workshops
+            if w.slot == item.id
+        )
     return f"{marker}<b>{line}</b>" if marker else line
 
 

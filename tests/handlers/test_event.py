@@ -45,7 +45,11 @@ async def test_agenda_comes_after_registration_and_on_request(
     agenda = await said_text(user)
     assert "09:00–09:30" in agenda and "Amphithéâtre" in agenda
     assert "mercredi 30 janvier 2019" in agenda
-    assert "/workshops" in agenda  # no workshop yet
+    assert "/workshops" in agenda  # no workshop yet: the four are listed with their rooms
+    assert (
+        "    • Encadrer les partenariats dans le domaine de la formation qualifiante — "
+        "Salle 2" in agenda
+    )
     await user.send("/agenda")
     assert await said_text(user) == agenda
 

@@ -20,16 +20,16 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.i18n import Html, Translator
 from bot.rec_import import guess_language
+from handlers import recommendations
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes
+from handlers.recommendations import FLOW, REC_TEXT_LIMIT
 from storage.drafts import Draft
-from storage.proposals import Proposal, ProposalStatus, Recommendation
+from storage.proposals import Proposal, ProposalStatus
 
 log = logging.getLogger(__name__)
 
-FLOW = "review"
 PREFIX = "rv"
-REC_TEXT_LIMIT = 2000
 
 
 def _b(action: str, *args: object) -> str:
@@ -157,42 +157,6 @@ async def _decide(
         await notify_author(services, updated)
 
 
-async def _recommendation_line(services: Services, t: Translator, rec: Recommendation) -> str:
-    owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
-    return t(
-        "rv.rec_line",
-        ref=Html(rec.reference),
-        theme=await theme_label(services, t, rec.workshop_id or "general"),
-        text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
-        owner=owner.full_name if owner else t("rv.no_owner"),
-        due=t.date(
-            datetime.combine(rec.due_date, datetime.min.time()).replace(
-                tzinfo=services.settings.zone
-            ),
-            services.settings.zone,
-            "short",
-        )
-        if rec.due_date
-        else "—",
-        status=t(f"rec.{rec.status}"),
-    )
-
-
-async def _recommendations(update: Update, context: MultaqaContext) -> None:
-    services, t = context.services, context.who.t
-    recs = await services.recommendations.all()
-    if not recs:
-        await reply(update, context, t("rv.no_recs"))
-        return
-    lines = [t("rv.recs_header")] + [await _recommendation_line(services, t, r) for r in recs]
-    rows = [
-        [(t("rv.open", ref=Html(r.reference)), _b("rec", r.id))]
-        for r in recs
-        if r.status != "dropped"
-    ]
-    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
-
-
 async def on_button(update: Update, context: MultaqaContext) -> None:
     """Every rv: button; forged or stale ones do nothing but say so (and are logged)."""
     who = context.who
@@ -218,65 +182,13 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         return
     if press.action == "recs":
         await toast(update)
-        await _recommendations(update, context)
+        await recommendations.listing(update, context)
         return
     if press.action in ("q", "show"):
         await toast(update)
         await _show(update, context, a[0], a[1], int(a[2]) if len(a) > 2 else 0)
         return
-    if press.action in ("rec", "edit"):
-        rec = await services.recommendations.get(int(a[0]))
-        if rec is None:
-            raise ValueError("no such recommendation")
-        await toast(update)
-        if press.action == "rec":
-            await reply(
-                update,
-                context,
-                await _recommendation_line(services, t, rec),
-                inline(
-                    [
-                        [
-                            (t("rv.edit_text"), _b("edit", rec.id, "text")),
-                            (t("rv.edit_owner"), _b("edit", rec.id, "owner")),
-                            (t("rv.edit_due"), _b("edit", rec.id, "due")),
-                        ],
-                        [(t("rv.drop", ref=Html(rec.reference)), _b("drop", rec.id))],
-                    ]
-                ),
-            )
-            return
-        step = {"text": "rec_text", "owner": "rec_owner", "due": "rec_due"}[a[1]]
-        await services.drafts.save(Draft(who.user.id, FLOW, step, {"rid": rec.id}))
-        ask = {
-            "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
-            "rec_owner": t("rv.ask_owner"),
-            "rec_due": t("rv.ask_due"),
-        }[step]
-        await reply(update, context, ask)
-        return
-    if press.action in ("drop", "dropyes"):
-        rec = await services.recommendations.get(int(a[0]))
-        if rec is None:
-            raise ValueError("no such recommendation")
-        await toast(update)
-        if press.action == "drop":  # irreversible for the owner's follow-up: ask first
-            await reply(
-                update,
-                context,
-                t("rv.drop_confirm", ref=Html(rec.reference)),
-                inline(
-                    [
-                        [(t("rv.drop_yes"), _b("dropyes", rec.id))],
-                        [(t("pr.withdraw_no"), _b("recs"))],
-                    ]
-                ),
-            )
-            return
-        await drop_buttons(update)
-        await services.recommendations.update(rec.id, status="dropped")
-        await services.audit.record(who.user.id, "recommendation.drop", rec.reference)
-        await reply(update, context, t("rv.dropped", ref=Html(rec.reference)))
+    if await recommendations.on_action(update, context, press):
         return
     if press.action == "owner":
         await _take_owner(update, context, int(a[0]))
@@ -372,7 +284,7 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
             raise ApplicationHandlerStop
         if "rid" in draft.data:
-            await _edit(update, context, draft, text=text)
+            await recommendations.edit(update, context, draft, text=text)
             raise ApplicationHandlerStop
         draft.data["text"], draft.step = text, "rec_owner"
         await services.drafts.save(draft)
@@ -392,33 +304,10 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
         if due is None:
             await reply(update, context, t("rv.bad_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
         elif "rid" in draft.data:
-            await _edit(update, context, draft, due=due)
+            await recommendations.edit(update, context, draft, due=due)
         else:
             await _create_recommendation(update, context, draft, due)
     raise ApplicationHandlerStop
-
-
-async def _edit(
-    update: Update,
-    context: MultaqaContext,
-    draft: Draft,
-    *,
-    text: str | None = None,
-    owner: int | None = None,
-    due: date | None = None,
-) -> None:
-    """Change one field of an existing recommendation."""
-    services, who, t = context.services, context.who, context.who.t
-    rec_id = draft.data["rid"]
-    await services.drafts.delete(who.user.id, FLOW)
-    await services.recommendations.update(rec_id, text=text, owner_id=owner, due=due)
-    field = "text" if text is not None else "owner" if owner is not None else "due"
-    await services.audit.record(who.user.id, f"recommendation.edit.{field}", f"R-{rec_id}")
-    rec = await services.recommendations.get(rec_id)
-    if rec is not None:
-        await reply(
-            update, context, t("rv.updated") + "\n" + await _recommendation_line(services, t, rec)
-        )
 
 
 async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> None:
@@ -434,7 +323,7 @@ async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> 
     await toast(update)
     await drop_buttons(update)
     if "rid" in draft.data:
-        await _edit(update, context, draft, owner=user_id)
+        await recommendations.edit(update, context, draft, owner=user_id)
         return
     draft.data["owner"], draft.step = user_id, "rec_due"
     await services.drafts.save(draft)
@@ -490,7 +379,9 @@ async def _create_recommendation(
     rec = await services.recommendations.get(rec_id)
     assert rec is not None
     await reply(
-        update, context, t("rv.rec_created") + "\n" + await _recommendation_line(services, t, rec)
+        update,
+        context,
+        t("rv.rec_created") + "\n" + await recommendations.recommendation_line(services, t, rec),
     )
 
 

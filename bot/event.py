@@ -143,7 +143,7 @@ class EventService:
                 promoted.append((user_id, workshop))
         notices = await self._tell(old, new, changes, members, version) if old else 0
         for user_id, workshop in promoted:
-            await self._tell_promoted(user_id, workshop, version)
+            await self.tell_promoted([user_id], workshop)
         for user_id, _ in await self.participants.everyone():
             await self.plan_reminders(user_id)
         return LoadReport(version, changes, blocked, notices, len(promoted))
@@ -174,36 +174,40 @@ class EventService:
             text = [line for c in theirs if (line := change_line(t, c, old, new))]
             if text:
                 notices.append(
-                    PlannedPrompt(
+                    PlannedPrompt.notice(
                         f"changes:{version}:{user_id}",
-                        "notice",
                         user_id,
-                        None,
+                        "\n".join([t("ev.changed"), *text]),
                         now,
-                        {"text": "\n".join([t("ev.changed"), *text])},
                     )
                 )
         await self.prompts.add(notices)
         return len(notices)
 
-    async def _tell_promoted(self, user_id: int, workshop: Workshop, version: int) -> None:
-        participant = await self.participants.get(user_id)
-        if participant is None:
-            return
-        t = self.texts[participant.locale]
-        text = t("ws.promoted", title=localized_text(dict(workshop.title), t), room=workshop.room)
-        await self.prompts.add(
-            [
-                PlannedPrompt(
-                    f"promoted:{workshop.id}:{user_id}:v{version}",
-                    "notice",
+    async def tell_promoted(self, user_ids: list[int], workshop: Workshop) -> None:
+        """Queue "a seat freed up" for each promoted person (in their language) and give
+        them the reminders of their new seat."""
+        now = self.clock.now()
+        notices = []
+        for user_id in user_ids:
+            participant = await self.participants.get(user_id)
+            if participant is None:
+                continue
+            t = self.texts[participant.locale]
+            text = t(
+                "ws.promoted", title=localized_text(dict(workshop.title), t), room=workshop.room
+            )
+            notices.append(
+                PlannedPrompt.notice(
+                    f"promoted:{workshop.id}:{user_id}:{now.isoformat()}",
                     user_id,
+                    text,
+                    now,
                     workshop.id,
-                    self.clock.now(),
-                    {"text": text},
                 )
-            ]
-        )
+            )
+            await self.plan_reminders(user_id)
+        await self.prompts.add(notices)
 
 
 def _at_local(day: datetime, hhmm: object, event: EventDefinition) -> datetime:

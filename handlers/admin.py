@@ -12,7 +12,7 @@ from bot.context import MultaqaContext
 from bot.event import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.basics import unknown_command
-from handlers.common import inline, reply
+from handlers.common import inline, is_organizer, reply
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,7 @@ log = logging.getLogger(__name__)
 async def admin_command(update: Update, context: MultaqaContext) -> None:
     """Registration figures, per region."""
     who = context.who
-    roles = await context.services.roles.roles_of(who.user.id)  # fresh: a role may be revoked
-    if "organizer" not in roles:
+    if not await is_organizer(context):
         log.warning("user %s tried /admin without the organizer role", who.user.id)
         await unknown_command(update, context)
         return

@@ -23,7 +23,16 @@ from bot.i18n import Html, Translator
 from bot.sender import html_sender
 from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
 from handlers.campaign import button as _b
-from handlers.common import chat_id_of, drop_buttons, in_rows, inline, reply, say, toast
+from handlers.common import (
+    chat_id_of,
+    drop_buttons,
+    in_rows,
+    inline,
+    is_organizer,
+    reply,
+    say,
+    toast,
+)
 from storage.campaigns import Audience
 from storage.drafts import Draft
 
@@ -32,12 +41,6 @@ log = logging.getLogger(__name__)
 FLOW = "broadcast"
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
-
-
-async def _is_organizer(context: MultaqaContext) -> bool:
-    """Fresh from the database on every action: a role may have been revoked."""
-    roles = await context.services.roles.roles_of(context.who.user.id)
-    return "organizer" in roles
 
 
 async def _draft(context: MultaqaContext) -> Draft | None:
@@ -200,7 +203,7 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
     if draft is None or draft.step not in ("text", "schedule"):
         return
     t = context.who.t
-    if not await _is_organizer(context):
+    if not await is_organizer(context):
         await context.services.drafts.delete(draft.user_id, FLOW)
         return
     message = update.effective_message
@@ -298,7 +301,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     who = context.who
     query = update.callback_query
     press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or not await _is_organizer(context):
+    if press is None or not await is_organizer(context):
         log.warning("broadcast button refused for user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return

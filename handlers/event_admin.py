@@ -21,7 +21,7 @@ from bot.event import change_line
 from bot.event_diff import diff_events
 from bot.event_file import EventFileError, parse_event_text
 from bot.i18n import Html
-from handlers.common import drop_buttons, inline, reply, toast
+from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,9 @@ MAX_BYTES = 512 * 1024
 MAX_LINES = 25
 
 
-async def _is_organizer(context: MultaqaContext) -> bool:
-    return "organizer" in await context.services.roles.roles_of(context.who.user.id)
-
-
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .yaml/.yml document: from an organizer, check it and show what would change."""
-    if not context.has_who or not await _is_organizer(context):
+    if not context.has_who or not await is_organizer(context):
         return  # someone else's file: the fallback answers
     await _take_file(update, context)
     raise ApplicationHandlerStop  # the file was ours: no later group answers it
@@ -92,7 +88,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     if (
         press is None
         or press.action not in ("load", "force", "cancel")
-        or not await _is_organizer(context)
+        or not await is_organizer(context)
     ):
         log.warning("event-file button refused for user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))

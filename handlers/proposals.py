@@ -337,13 +337,11 @@ async def notify_author(services: Services, proposal: Proposal) -> None:
     now = services.clock.now()
     await services.prompts.add(
         [
-            PlannedPrompt(
+            PlannedPrompt.notice(
                 f"reviewed:{proposal.id}:{proposal.status}:{now.isoformat()}",
-                "notice",
                 author.user_id,
-                None,
+                text,
                 now,
-                {"text": text},
             )
         ]
     )

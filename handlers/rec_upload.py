@@ -19,7 +19,7 @@ from bot import callbacks
 from bot.context import MultaqaContext
 from bot.i18n import Html
 from bot.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
-from handlers.common import drop_buttons, inline, reply, toast
+from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 FLOW = "rec_import"
 PREFIX = "ri"
 SHOWN = 20
-
-
-async def _organizer(context: MultaqaContext) -> bool:
-    return "organizer" in await context.services.roles.roles_of(context.who.user.id)
 
 
 async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
@@ -44,7 +40,7 @@ async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> Import
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .csv/.xlsx from an organizer: preview the import."""
-    if not context.has_who or not await _organizer(context):
+    if not context.has_who or not await is_organizer(context):
         return
     message = update.effective_message
     document = message.document if message else None
@@ -89,7 +85,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     who = context.who
     query = update.callback_query
     press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or press.action not in ("go", "cancel") or not await _organizer(context):
+    if press is None or press.action not in ("go", "cancel") or not await is_organizer(context):
         log.warning("import button refused for user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return

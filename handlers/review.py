@@ -21,7 +21,7 @@ from bot.context import MultaqaContext, Services
 from bot.i18n import Html, Translator
 from bot.rec_import import guess_language
 from handlers import recommendations
-from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes
 from handlers.recommendations import FLOW, REC_TEXT_LIMIT
 from storage.drafts import Draft
@@ -45,10 +45,6 @@ def parse_due(text: str, today: date) -> date | None:
             continue
         return due if due >= today else None
     return None
-
-
-async def _organizer(context: MultaqaContext) -> bool:
-    return "organizer" in await context.services.roles.roles_of(context.who.user.id)
 
 
 # ---------------------------------------------------------------- the queue
@@ -162,7 +158,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     who = context.who
     query = update.callback_query
     press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or not await _organizer(context):
+    if press is None or not await is_organizer(context):
         log.warning("review button refused for user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return
@@ -257,7 +253,7 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
     draft = await services.drafts.get(who.user.id, FLOW)
     if draft is None:
         return
-    if not await _organizer(context):
+    if not await is_organizer(context):
         await services.drafts.delete(who.user.id, FLOW)
         return
     message = update.effective_message

@@ -14,7 +14,6 @@ from bot.event import localized_text as localized
 from bot.event_file import EventDefinition, Workshop
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
-from storage.event import PlannedPrompt
 
 log = logging.getLogger(__name__)
 
@@ -84,30 +83,10 @@ async def workshops_command(update: Update, context: MultaqaContext) -> None:
 
 
 async def tell_promoted(services: Services, promoted: list[int], workshop: Workshop) -> None:
-    """Queue 'a seat freed up' for each promoted person; the clock sends it right away."""
-    if not promoted:
-        return
-    now = services.clock.now()
-    notices = []
-    for user_id in promoted:
-        participant = await services.participants.get(user_id)
-        if participant is None:
-            continue
-        t = services.texts[participant.locale]
-        text = t("ws.promoted", title=localized(dict(workshop.title), t), room=workshop.room)
-        notices.append(
-            PlannedPrompt(
-                f"promoted:{workshop.id}:{user_id}:{now.isoformat()}",
-                "notice",
-                user_id,
-                workshop.id,
-                now,
-                {"text": text},
-            )
-        )
-        await services.event.plan_reminders(user_id)
-    await services.prompts.add(notices)
-    services.kick_clock()
+    """Tell the people who got a freed seat, at once."""
+    if promoted:
+        await services.event.tell_promoted(promoted, workshop)
+        services.kick_clock()
 
 
 async def on_button(update: Update, context: MultaqaContext) -> None:

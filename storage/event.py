@@ -279,6 +279,13 @@ class PlannedPrompt:
     due_at: datetime
     payload: dict[str, Any] | None = None
 
+    @classmethod
+    def notice(
+        cls, key: str, user_id: int, text: str, at: datetime, subject: str | None = None
+    ) -> PlannedPrompt:
+        """A message to send as soon as the clock sees it (changes, promotions, reviews)."""
+        return cls(key, "notice", user_id, subject, at, {"text": text})
+
 
 def _prompt(row: sqlite3.Row) -> Prompt:
     return Prompt(

@@ -21,33 +21,13 @@ from bot.event_file import (
     load_event_file,
     parse_event_text,
 )
+from bot.settings import DEFAULT_FUNCTIONS, DEFAULT_REGIONS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "study-day.yaml"
 
-FUNCTIONS = [
-    "inspector",
-    "head_social_action",
-    "regional_coordinator",
-    "provincial_delegate",
-    "head_of_service",
-    "educational_coordinator",
-    "centre_director",
-]
-REGIONS = [
-    "tanger_tetouan_alhoceima",
-    "oriental",
-    "fes_meknes",
-    "rabat_sale_kenitra",
-    "beni_mellal_khenifra",
-    "casablanca_settat",
-    "marrakech_safi",
-    "draa_tafilalet",
-    "souss_massa",
-    "guelmim_oued_noun",
-    "laayoune_sakia_elhamra",
-    "dakhla_oued_eddahab",
-    "central",
-]
+# The example uses the bot's default codes, so registration labels stay consistent.
+FUNCTIONS = list(DEFAULT_FUNCTIONS)
+REGIONS = list(DEFAULT_REGIONS)
 
 
 def texts(word: str) -> dict[str, str]:

@@ -144,14 +144,15 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     rows = await services.campaigns.not_reached(campaign_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["telegram_user_id", "name", "region", "state", "reason"])
+    writer.writerow([t(f"bc.col_{c}") for c in ("user", "name", "region", "state", "reason")])
     for row in rows:
+        region = await services.event.label_of(t, "region", row.region_code or "")
         writer.writerow(
             [
                 row.user_id,
                 row.full_name or "",
-                row.region_code or "",
-                row.state,
+                region,
+                t(f"bc.outcome_{row.state}"),
                 row.last_error or "",
             ]
         )

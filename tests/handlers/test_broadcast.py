@@ -234,6 +234,14 @@ async def test_stop_resume_and_export_those_not_reached(emulator: BotApiEmulator
         await organizer.press("📄 Export those not reached")
         export = await said(organizer)
         assert export.document is not None and export.document["file_name"].endswith(".csv")
+        stored = emulator.files.get(export.document["file_id"])
+        assert stored is not None
+        lines = stored.data.decode("utf-8-sig").splitlines()
+        assert lines[0] == "Telegram user id,Name,Region,Outcome,Reason"
+        assert lines[1:] == [
+            f"{people[-1].id},Person P59,Oriental,unreachable,"
+            "Forbidden: bot was blocked by the user"
+        ]
         actions = [e["action"] for e in await bot.services.audit.entries()]
         assert actions[:4] == [
             "broadcast.export",

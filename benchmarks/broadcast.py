@@ -42,9 +42,9 @@ from _common import (
     stop_async,
 )
 
-from bot.campaigns import BATCH
-from bot.clock import SystemClock
+from bot.outbound.campaigns import BATCH
 from sandbox import BotApiEmulator, SimUser
+from storage.clock import SystemClock
 from storage.database import Database
 from storage.participants import ParticipantRepository, ProfileFields
 

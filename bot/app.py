@@ -27,16 +27,15 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.campaigns import CampaignRunner
-from bot.clock import Clock, SystemClock
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
-from bot.event import EventService
-from bot.event_file import load_event_file
+from bot.event.file import load_event_file
+from bot.event.service import EventService
 from bot.i18n import Translations
+from bot.outbound.campaigns import CampaignRunner
+from bot.outbound.schedule import start_clock
+from bot.outbound.sender import BulkSender, SendPolicy
 from bot.processor import PerChatUpdateProcessor
-from bot.schedule import start_clock
-from bot.sender import BulkSender, SendPolicy
 from bot.settings import Settings
 from handlers import (
     admin,
@@ -53,6 +52,7 @@ from handlers import (
 )
 from handlers import campaign as campaign_view
 from storage.campaigns import CampaignRepository
+from storage.clock import Clock, SystemClock
 from storage.database import Database
 from storage.drafts import DraftRepository
 from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository

@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 from telegram import Bot, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock
 from bot.i18n import Translations, Translator
 from bot.settings import Settings
 from storage.campaigns import CampaignRepository
+from storage.clock import Clock
 from storage.database import Database
 from storage.drafts import Draft, DraftRepository
 from storage.participants import Participant, ParticipantRepository
 from storage.roles import AuditLog, RoleRepository
 
 if TYPE_CHECKING:
-    from bot.campaigns import CampaignRunner
-    from bot.event import EventService
+    from bot.event.service import EventService
+    from bot.outbound.campaigns import CampaignRunner
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
     from storage.proposals import ProposalRepository, RecommendationRepository
 
@@ -50,7 +50,7 @@ class Services:
     prompts: PromptRepository
     proposals: ProposalRepository
     recommendations: RecommendationRepository
-    kick: Callable[[], None] | None = None  # set by bot.schedule: run the clock now
+    kick: Callable[[], None] | None = None  # set by bot.outbound.schedule: run the clock now
     clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
 
     def kick_clock(self) -> None:

@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext
-from bot.event import localized_text as localized
+from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.basics import unknown_command
 from handlers.common import inline, is_organizer, reply

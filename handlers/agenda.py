@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.context import MultaqaContext, Services
-from bot.event import localized_text as localized
-from bot.event_file import AgendaItem, EventDefinition, Workshop
+from bot.event.file import AgendaItem, EventDefinition, Workshop
+from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.common import chat_id_of, reply
 from storage.event import Seat

@@ -17,10 +17,10 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.event import EventService
-from bot.event import localized_text as localized
+from bot.event.service import EventService
+from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
-from bot.sender import html_sender
+from bot.outbound.sender import html_sender
 from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
 from handlers.campaign import button as _b
 from handlers.common import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import MultaqaContext, Services
-from bot.event import localized_text as localized
+from bot.event.service import localized_text as localized
 from bot.i18n import Html
 from handlers.common import reply
 

@@ -17,9 +17,9 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext
-from bot.event import change_line
-from bot.event_diff import diff_events
-from bot.event_file import EventFileError, parse_event_text
+from bot.event.diff import diff_events
+from bot.event.file import EventFileError, parse_event_text
+from bot.event.service import change_line
 from bot.i18n import Html
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.event import localized_text as localized
+from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft

@@ -17,8 +17,8 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
 from bot.i18n import Html
-from bot.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 

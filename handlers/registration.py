@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
 from bot.context import MultaqaContext, Who
-from bot.event import EventService
+from bot.event.service import EventService
 from bot.i18n import Html, Translator
 from bot.profile import (
     FUNCTION_OTHER_MAX,

@@ -7,7 +7,7 @@ from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services, Who
-from bot.event import EventService
+from bot.event.service import EventService
 from bot.i18n import Html, Translator
 from bot.profile import clean_name
 from handlers.common import chat_id_of, in_rows, inline, say

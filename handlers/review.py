@@ -18,8 +18,8 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.documents.rec_import import guess_language
 from bot.i18n import Html, Translator
-from bot.rec_import import guess_language
 from handlers import recommendations
 from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes

@@ -10,8 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.event import localized_text as localized
-from bot.event_file import EventDefinition, Workshop
+from bot.event.file import EventDefinition, Workshop
+from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
 

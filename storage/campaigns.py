@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
-from bot.clock import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 AudienceKind = Literal[

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.clock import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bot.clock import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 SeatState = Literal["confirmed", "waiting"]

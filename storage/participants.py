@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot.clock import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 ProposalStatus = Literal["new", "accepted", "merged", "rejected", "withdrawn"]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from bot.clock import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 Role = Literal["organizer", "delegate"]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FakeClock
 from sandbox import BotApiEmulator
+from storage.clock import FakeClock
 from tests.harness import RunningBot, settings_for
 
 ORGANIZER_ID = 900001

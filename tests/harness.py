@@ -9,10 +9,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.clock import Clock, FakeClock
 from bot.i18n import FSI, PDI
 from bot.settings import Settings, load_settings
 from sandbox import BotApiEmulator, BotMessage, SimUser
+from storage.clock import Clock, FakeClock
 
 
 def settings_for(emu: BotApiEmulator, db_path: Path, **overrides: Any) -> Settings:

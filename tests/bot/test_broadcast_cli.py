@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from bot.clock import SystemClock
 from sandbox import BotApiEmulator
+from storage.clock import SystemClock
 from storage.database import Database
 from storage.participants import ParticipantRepository, ProfileFields
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from bot.event_diff import Change, Span, diff_events
-from bot.event_file import EventDefinition, parse_event_text
+from bot.event.diff import Change, Span, diff_events
+from bot.event.file import EventDefinition, parse_event_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "study-day.yaml"
 

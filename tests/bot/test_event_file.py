@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from bot.event_file import (
+from bot.event.file import (
     LOCALES,
     EventDefinition,
     EventFileError,

@@ -10,8 +10,8 @@ import pytest
 import segno
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from bot import poster
-from bot.poster import HEIGHT, WIDTH, PosterFontError, deep_link, render_poster
+from bot.documents import poster
+from bot.documents.poster import HEIGHT, WIDTH, PosterFontError, deep_link, render_poster
 
 LINES = ("امسحوا الرمز لتأكيد حضوركم", "Scannez le code pour confirmer votre présence")
 LONG_TITLE = (

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
+from bot.documents.poster import deep_link, render_poster
 from bot.i18n import Translations
-from bot.poster import deep_link, render_poster
 from sandbox import BotApiEmulator
 
 

@@ -11,9 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.clock import FakeClock
-from bot.event_file import EventDefinition, load_event_file
-from bot.rec_import import (
+from bot.documents.rec_import import (
     FILE_BAD_XLSX,
     FILE_EMPTY,
     FILE_NO_ROWS,
@@ -29,6 +27,8 @@ from bot.rec_import import (
     guess_language,
     plan_import,
 )
+from bot.event.file import EventDefinition, load_event_file
+from storage.clock import FakeClock
 from storage.database import Database
 from storage.participants import ParticipantRepository, ProfileFields
 from storage.proposals import RecommendationRepository

@@ -9,7 +9,7 @@ import time
 
 from telegram import Bot
 
-from bot.sender import BulkSender, Outcome, SendPolicy, html_sender
+from bot.outbound.sender import BulkSender, Outcome, SendPolicy, html_sender
 from sandbox import ApiError, BotApiEmulator
 
 

@@ -258,7 +258,7 @@ async def test_scheduled_broadcast_starts_when_the_clock_says_so(
 ) -> None:
     from datetime import timedelta
 
-    from bot.schedule import tick
+    from bot.outbound.schedule import tick
 
     person = emulator.user(first_name="Sara", language_code="fr")
     await enrol(bot, person, "fr", "central")

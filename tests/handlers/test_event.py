@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.event_file import load_event_file, parse_event_text
-from bot.schedule import tick
+from bot.event.file import load_event_file, parse_event_text
+from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator, SimUser
+from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_registration import walk_to_summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.schedule import tick
+from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator, SimUser
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
+from storage.clock import FakeClock
 from storage.database import (
     Database,
     DatabaseClosedError,

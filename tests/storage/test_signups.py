@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import FakeClock
+from storage.clock import FakeClock
 from storage.database import Database
 from storage.event import (
     CheckinRepository,

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.sender import BulkSender, Outcome, html_sender
+from bot.outbound.sender import BulkSender, Outcome, html_sender
 from storage.campaigns import Campaign, CampaignRepository, Delivery, Progress
 
 log = logging.getLogger(__name__)

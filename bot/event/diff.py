@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.event_file import AgendaItem, EventDefinition, Workshop
+from bot.event.file import AgendaItem, EventDefinition, Workshop
 
 ChangeKind = Literal[
     "added",  # old None, new the AgendaItem or Workshop

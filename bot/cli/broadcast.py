@@ -14,11 +14,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.campaigns import CampaignRunner
-from bot.clock import SystemClock
-from bot.sender import BulkSender, SendPolicy
+from bot.outbound.campaigns import CampaignRunner
+from bot.outbound.sender import BulkSender, SendPolicy
 from bot.settings import Settings
 from storage.campaigns import Audience, Campaign, CampaignRepository, Progress
+from storage.clock import SystemClock
 from storage.database import Database
 
 TEXT_LIMIT = 4096

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
-from bot.event_diff import Change, Span, diff_events
-from bot.event_file import AgendaItem, EventDefinition, Workshop
+from bot.event.diff import Change, Span, diff_events
+from bot.event.file import AgendaItem, EventDefinition, Workshop
 from bot.i18n import Translations, Translator
 from bot.settings import Settings
+from storage.clock import Clock
 from storage.database import Database
 from storage.event import EventStore, PlannedPrompt, PromptRepository, Seat, SignupRepository
 from storage.participants import ParticipantRepository

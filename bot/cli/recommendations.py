@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.broadcast_cli import ask
-from bot.clock import SystemClock
-from bot.event import EventService
-from bot.rec_import import apply_import, plan_import
+from bot.cli.broadcast import ask
+from bot.documents.rec_import import apply_import, plan_import
+from bot.event.service import EventService
 from bot.settings import Settings
+from storage.clock import SystemClock
 from storage.database import Database
 from storage.participants import ParticipantRepository
 from storage.proposals import RecommendationRepository

@@ -14,7 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.context import Services, services_of
 from bot.i18n import Translator
-from bot.sender import Outcome, html_sender
+from bot.outbound.sender import Outcome, html_sender
 from storage.event import Prompt
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ async def _prompt_text(
     services: Services, prompt: Prompt, t: Translator, now: datetime
 ) -> str | None:
     """What to send for a due prompt, or None to drop it (too late, or nothing to say)."""
-    from bot.event import localized_text as localized
+    from bot.event.service import localized_text as localized
     from handlers.agenda import agenda_text
 
     if prompt.kind == "notice":

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from bot.event_file import EventDefinition
+from bot.event.file import EventDefinition
 from bot.profile import clean_phone
 from bot.settings import SUPPORTED_LOCALES
 from storage.participants import Participant, ParticipantRepository

@@ -43,7 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
     _configure_logging(settings.log_level)
     if settings.event_file is not None:
-        from bot.event_cli import check_file
+        from bot.cli.event import check_file
 
         definition, problems = check_file(settings.event_file)
         if definition is None:
@@ -64,7 +64,7 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
     """Send a campaign from the command line."""
     import asyncio
 
-    from bot.broadcast_cli import problems_with, run_broadcast
+    from bot.cli.broadcast import problems_with, run_broadcast
 
     try:
         settings = load_settings()
@@ -85,7 +85,7 @@ def cmd_event(args: argparse.Namespace) -> int:
     """Check or load an event file."""
     import asyncio
 
-    from bot.event_cli import check_file, describe, load_file, summary
+    from bot.cli.event import check_file, describe, load_file, summary
 
     definition, problems = check_file(args.file)
     if definition is None:
@@ -107,7 +107,7 @@ def cmd_recommendations(args: argparse.Namespace) -> int:
     """Import recommendations from a CSV/XLSX table: show the plan, then create on yes."""
     import asyncio
 
-    from bot.rec_cli import run_import
+    from bot.cli.recommendations import run_import
 
     try:
         settings = load_settings()
@@ -124,7 +124,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
     """Write the check-in (or registration) poster."""
     import asyncio
 
-    from bot.qr_cli import make_poster
+    from bot.cli.qr import make_poster
 
     try:
         settings = load_settings()
@@ -153,12 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the bot (long polling)")
     run.set_defaults(func=cmd_run)
     broadcast = sub.add_parser("broadcast", help="send an announcement from the command line")
-    from bot.broadcast_cli import add_arguments
+    from bot.cli.broadcast import add_arguments
 
     add_arguments(broadcast)
     broadcast.set_defaults(func=cmd_broadcast)
     event = sub.add_parser("event", help="check or load the event file")
-    from bot.event_cli import add_arguments as add_event_arguments
+    from bot.cli.event import add_arguments as add_event_arguments
 
     add_event_arguments(event)
     event.set_defaults(func=cmd_event)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from telegram import Bot
 
-from bot.clock import SystemClock
-from bot.event import EventService, localized_text
+from bot.documents.poster import deep_link, render_poster
+from bot.event.service import EventService, localized_text
 from bot.i18n import Translations
-from bot.poster import deep_link, render_poster
 from bot.settings import Settings
+from storage.clock import SystemClock
 from storage.database import Database
 
 

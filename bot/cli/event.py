@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.clock import SystemClock
-from bot.event import EventService, LoadReport
-from bot.event_file import EventDefinition, EventFileError, load_event_file
+from bot.event.file import EventDefinition, EventFileError, load_event_file
+from bot.event.service import EventService, LoadReport
 from bot.settings import Settings
+from storage.clock import SystemClock
 from storage.database import Database
 
 

@@ -1,0 +1,1 @@
+"""Files the bot reads or makes: posters, imported tables."""

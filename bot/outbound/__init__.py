@@ -1,0 +1,2 @@
+"""Everything the bot sends that matters: the rate-limited sender, campaigns (broadcasts)
+and the clock that delivers due rows."""

@@ -31,6 +31,7 @@ from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.event.file import load_event_file
 from bot.event.service import EventService
+from bot.followup.service import FollowUpService
 from bot.i18n import Translations
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.schedule import start_clock
@@ -56,6 +57,7 @@ from storage.clock import Clock, SystemClock
 from storage.database import Database
 from storage.drafts import DraftRepository
 from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository
+from storage.followup import FollowUpRepository
 from storage.participants import ParticipantRepository
 from storage.proposals import ProposalRepository, RecommendationRepository
 from storage.roles import AuditLog, RoleRepository
@@ -99,6 +101,10 @@ def build_services(
     signups = SignupRepository(db, clock)
     participants = ParticipantRepository(db, clock)
     prompts = PromptRepository(db, clock)
+    event = EventService(
+        EventStore(db, clock), signups, prompts, participants, texts, settings, clock
+    )
+    roles = RoleRepository(db, clock)
     services = Services(
         settings=settings,
         clock=clock,
@@ -106,20 +112,21 @@ def build_services(
         texts=texts,
         participants=participants,
         drafts=DraftRepository(db, clock),
-        roles=RoleRepository(db, clock),
+        roles=roles,
         audit=AuditLog(db, clock),
         campaigns=campaigns,
         runner=None,  # type: ignore[arg-type]  # set just below: it reports through services
         bot=bot,
         sender_rate=policy.per_second,
-        event=EventService(
-            EventStore(db, clock), signups, prompts, participants, texts, settings, clock
-        ),
+        event=event,
         signups=signups,
         checkins=CheckinRepository(db, clock),
         prompts=prompts,
         proposals=ProposalRepository(db, clock),
         recommendations=RecommendationRepository(db, clock),
+        followup=FollowUpService(
+            FollowUpRepository(db, clock), prompts, participants, roles, event, texts, clock
+        ),
     )
 
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
@@ -236,6 +243,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         resumed = await services.runner.resume_all()
         if resumed:
             log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))
+        await services.followup.plan_all()
         start_clock(application, services)
 
     async def post_shutdown(application: Application) -> None:

@@ -21,6 +21,7 @@ from storage.roles import AuditLog, RoleRepository
 
 if TYPE_CHECKING:
     from bot.event.service import EventService
+    from bot.followup.service import FollowUpService
     from bot.outbound.campaigns import CampaignRunner
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
     from storage.proposals import ProposalRepository, RecommendationRepository
@@ -50,6 +51,7 @@ class Services:
     prompts: PromptRepository
     proposals: ProposalRepository
     recommendations: RecommendationRepository
+    followup: FollowUpService
     kick: Callable[[], None] | None = None  # set by bot.outbound.schedule: run the clock now
     clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
 

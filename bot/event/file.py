@@ -39,11 +39,13 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
+from bot.event.follow_up import FollowUpPolicy
+
 LOCALES = ("ar", "fr", "en")
 DEFAULT_TIMEZONE = "Africa/Casablanca"
 AgendaKind = Literal["plenary", "talk", "workshop_slot", "break"]
 AGENDA_KINDS: tuple[str, ...] = get_args(AgendaKind)
-SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders")
+SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders", "follow_up")
 # The fields the checks across fields read: still checked in an entry rejected for another field.
 _CROSS_FIELDS = frozenset(
     {
@@ -254,6 +256,7 @@ class EventDefinition(_Model):
     functions: list[Option] = Field(default_factory=list)
     regions: list[Option] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
+    follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
 
     @field_validator("agenda")
     @classmethod
@@ -624,6 +627,11 @@ def _check(data: dict[Any, Any]) -> tuple[list[_Problem], EventDefinition | None
     reminders: Reminders | None = Reminders()
     if data.get("reminders") is not None:
         reminders, _ = _validate(Reminders, data["reminders"], ("reminders",), context, problems)
+    follow_up: FollowUpPolicy | None = FollowUpPolicy()
+    if data.get("follow_up") is not None:
+        follow_up, _ = _validate(
+            FollowUpPolicy, data["follow_up"], ("follow_up",), context, problems
+        )
 
     def fields(entries: list[tuple[int, Any, Fields]]) -> list[tuple[int, Fields]]:
         return [(i, entry_fields) for i, _, entry_fields in entries]
@@ -633,7 +641,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[_Problem], EventDefinition | None
             info_fields, fields(agenda), fields(workshops), fields(functions), fields(regions), zone
         )
     )
-    if problems or info is None or reminders is None:
+    if problems or info is None or reminders is None or follow_up is None:
         return problems, None
     definition = EventDefinition(
         event=info,
@@ -642,6 +650,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[_Problem], EventDefinition | None
         functions=[option for _, option, _ in functions if option],
         regions=[option for _, option, _ in regions if option],
         reminders=reminders,
+        follow_up=follow_up,
     )
     return [], definition
 

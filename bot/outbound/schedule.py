@@ -13,6 +13,8 @@ from datetime import datetime
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Services, services_of
+from bot.followup.delivery import deliver_follow_up
+from bot.followup.service import FOLLOW_UP_KINDS
 from bot.i18n import Translator
 from bot.outbound.sender import Outcome, html_sender
 from storage.event import Prompt
@@ -20,6 +22,7 @@ from storage.event import Prompt
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0
+SWEEP_SECONDS = 600.0  # digests and weekly summaries are planned per period: rarely
 
 
 async def tick(services: Services) -> int:
@@ -110,6 +113,9 @@ async def deliver_due_prompts(services: Services) -> int:
 
 
 async def _deliver(services: Services, prompt: Prompt) -> None:
+    if prompt.kind in FOLLOW_UP_KINDS:
+        await deliver_follow_up(services, prompt)
+        return
     participant = await services.participants.get(prompt.user_id)
     if participant is None or not participant.reachable:
         await services.prompts.settle(
@@ -127,6 +133,15 @@ async def _deliver(services: Services, prompt: Prompt) -> None:
     await services.prompts.settle(prompt.id, result.outcome.value)
 
 
+async def sweep(services: Services) -> int:
+    """Plan the rows of periods that began (digests, weekly summaries); idempotent."""
+    return await services.followup.sweep()
+
+
+async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await sweep(services_of(context.application))
+
+
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await tick(services_of(context.application))
 
@@ -141,4 +156,7 @@ def start_clock(application: Application, services: Services) -> None:  # type: 
     for job in queue.get_jobs_by_name("clock"):
         job.schedule_removal()
     queue.run_repeating(_tick_job, interval=TICK_SECONDS, first=1.0, name="clock")
+    for job in queue.get_jobs_by_name("follow-up sweep"):
+        job.schedule_removal()
+    queue.run_repeating(_sweep_job, interval=SWEEP_SECONDS, first=0.5, name="follow-up sweep")
     services.kick = lambda: application.create_task(tick(services), name="clock kick")

@@ -8,6 +8,8 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
    3  an event file (YAML) or a recommendations table (CSV/XLSX) sent by an organizer
    4  the parts of a proposal being written
    5  an organizer's typed review answers (a note, a tag, a recommendation)
+   6  a delegate's typed follow-up answers (a percentage, what blocks, comments, evidence)
+   7  an organizer's typed follow-up answers (a due date, a new owner, an invitee)
    9  anything else a person sends: a short, helpful answer
 """
 
@@ -44,6 +46,8 @@ from handlers import (
     basics,
     broadcast,
     event_admin,
+    followup,
+    followup_admin,
     language,
     proposals,
     rec_upload,
@@ -75,6 +79,8 @@ FLOWS = (
     event_admin,
     rec_upload,
     review,
+    followup,
+    followup_admin,
     basics,  # last: its fallbacks end group 0
 )
 

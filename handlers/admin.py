@@ -47,6 +47,7 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
                     (t("admin.proposals"), callbacks.encode("rv", "menu")),
                     (t("admin.recommendations"), callbacks.encode("rv", "recs")),
                 ],
+                [(t("fu.admin.button"), callbacks.encode("fa", "home"))],
             ]
         ),
     )

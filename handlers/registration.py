@@ -40,7 +40,7 @@ from bot.profile import (
     clean_name,
     clean_phone,
 )
-from handlers import checkin
+from handlers import checkin, invites
 from handlers.agenda import send_agenda
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from handlers.registration_questions import (
@@ -118,7 +118,12 @@ async def start_command(update: Update, context: MultaqaContext) -> None:
         if payload and checkin.is_checkin(context.services, payload):
             await checkin.check_in(update, context)
             return
+        if invites.is_invite(payload):
+            await invites.open_invite(update, context, payload or "")
+            return
         await show_profile(update, context)
+        return
+    if invites.is_invite(payload) and await invites.refuse_early(update, context, payload or ""):
         return
     await begin(update, context, payload)
 
@@ -299,6 +304,8 @@ async def _on_confirm(
         payload = data.get("payload") or ""
         if checkin.is_checkin(services, payload):
             await checkin.check_in(update, context)
+        if invites.is_invite(payload):
+            await invites.open_invite(update, context, payload)
         await send_agenda(services, context, participant.chat_id, user.id, t)
     return True
 

@@ -528,6 +528,20 @@ class FollowUpRepository:
             )
         return Redeemed("ok", invite["role"], recs)
 
+    async def invite_state(self, token: str) -> InviteOutcome:
+        """Whether an invite could be opened now, without opening it."""
+        row = await self._db.fetchone(
+            "SELECT used_at, expires_at, revoked_at FROM invites WHERE token_hash = ?",
+            (token_hash(token),),
+        )
+        if row is None or row["revoked_at"]:
+            return "unknown"
+        if row["used_at"]:
+            return "used"
+        if datetime.fromisoformat(row["expires_at"]) <= self._clock.now():
+            return "expired"
+        return "ok"
+
     async def pending_for_invite(self, rec_id: int) -> bool:
         """Whether a recommendation waits for an invite to be opened."""
         row = await self._db.fetchone(

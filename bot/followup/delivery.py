@@ -42,7 +42,8 @@ async def deliver_follow_up(services: Services, prompt: Prompt) -> None:
     t = services.texts[participant.locale if participant else services.texts.default_locale]
     covered = None
     if prompt.kind == "followup":
-        composed = await followup.compose_prompt(prompt.user_id, t)
+        forced = tuple(int(r) for r in prompt.payload.get("recs", []))
+        composed = await followup.compose_prompt(prompt.user_id, t, forced)
         message, covered = composed if composed else (None, None)
     elif prompt.kind == "escalation":
         message = await followup.compose_escalation(prompt, t)

@@ -68,7 +68,7 @@ class Composed:
 
 def status_label(t: Translator, status: str) -> str:
     """A status with its colour, in the reader's language."""
-    return f"{STATUS_ICONS.get(status, '')} {t(f'fu.status.{status}')}"
+    return f"{STATUS_ICONS.get(status, '')} {t(f'rec.{status}')}"
 
 
 def rec_button_label(t: Translator, rec: Tracked) -> str:
@@ -313,10 +313,11 @@ class FollowUpService:
         )
 
     async def compose_prompt(
-        self, user_id: int, t: Translator
+        self, user_id: int, t: Translator, forced: tuple[int, ...] = ()
     ) -> tuple[Composed, dict[int, FollowState]] | None:
         """The prompt due for a delegate now, and the states it will leave; None if nothing
-        is due (an answer came in since it was planned)."""
+        is due (an answer came in since it was planned). `forced`: recommendations an
+        organizer asked about now, whatever the cadence."""
         policy = await self._policy()
         if policy is None:
             return None
@@ -540,7 +541,7 @@ class FollowUpService:
                         icon=STATUS_ICONS[rec.status],
                         ref=rec.reference,
                         text=rec.text if len(rec.text) <= 160 else rec.text[:159] + "…",
-                        status=t(f"fu.status.{rec.status}"),
+                        status=t(f"rec.{rec.status}"),
                         progress=rec.progress,
                     )
                 )

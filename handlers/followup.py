@@ -1,0 +1,333 @@
+"""Delegates answer follow-up prompts in the chat: /tasks lists their recommendations;
+a status button (Not started / In progress / Done / Blocked) starts a short flow — a
+percentage for In progress, what blocks for Blocked — then a comment or evidence (text,
+voice, photo, document) or Skip, then a confirmation of what was recorded. The answer is
+recorded once even if Telegram delivers the final press twice (keyed by update id)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import MultaqaContext
+from bot.followup.service import (
+    DIGEST_PREFIX,
+    PREFIX,
+    STATUS_CODES,
+    STATUS_ICONS,
+    rec_button_label,
+    status_label,
+)
+from handlers.common import drop_buttons, inline, reply, toast
+from storage.drafts import Draft
+from storage.followup import Evidence, Tracked
+
+log = logging.getLogger(__name__)
+
+FLOW = "followup"
+PAGE_SIZE = 8
+COMMENT_LIMIT = 2000
+EVIDENCE_LIMIT = 5
+
+
+def _b(action: str, *args: object) -> str:
+    return callbacks.encode(PREFIX, action, *args)
+
+
+async def _own_open(context: MultaqaContext, rec_id: str | None) -> Tracked | None:
+    """The pressed recommendation if the person owns it; the person is told otherwise."""
+    if not rec_id or not rec_id.isdigit():
+        return None
+    rec = await context.services.followup.repo.get(int(rec_id))
+    if rec is None or rec.owner_id != context.who.user.id:
+        return None
+    return rec
+
+
+async def tasks_text(context: MultaqaContext, page: int) -> tuple[str, list]:
+    """The person's recommendations, one page, with a button to open each."""
+    services = context.services
+    t = context.who.t
+    recs = await services.followup.repo.of_owner(context.who.user.id)
+    if not recs:
+        return t("fu.tasks.none"), []
+    zone = await services.followup.zone()
+    pages = (len(recs) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    shown = recs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    lines = [t.plural("fu.tasks.header", len(recs))]
+    for rec in shown:
+        lines.append(
+            t(
+                "fu.tasks.line",
+                icon=STATUS_ICONS[rec.status],
+                ref=rec.reference,
+                text=rec.text if len(rec.text) <= 160 else rec.text[:159] + "…",
+                status=t(f"rec.{rec.status}"),
+                progress=rec.progress,
+                due=services.followup.due_text(t, rec.due_date, zone),
+                updated=t.date(rec.updated_at, zone, "short"),
+            )
+        )
+    rows = [[(rec_button_label(t, rec), _b("o", rec.id))] for rec in shown if rec.is_open]
+    if pages > 1:
+        lines.append(t("fu.page", page=page + 1, pages=pages))
+        nav = []
+        if page > 0:
+            nav.append((t("fu.prev"), _b("t", page - 1)))
+        if page < pages - 1:
+            nav.append((t("fu.next"), _b("t", page + 1)))
+        rows.append(nav)
+    return "\n\n".join(lines), rows
+
+
+async def tasks_command(update: Update, context: MultaqaContext) -> None:
+    """/tasks: my recommendations."""
+    text, rows = await tasks_text(context, 0)
+    await reply(update, context, text, inline(rows) if rows else None)
+
+
+async def _open(update: Update, context: MultaqaContext, rec: Tracked) -> None:
+    t = context.who.t
+    services = context.services
+    text = "\n\n".join([await services.followup.card(t, rec), t("fu.prompt_how")])
+    markup = services.followup.status_buttons(t, rec)
+    markup = inline(
+        [
+            *[[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard],
+            [(t("fu.btn.tasks"), _b("t", 0))],
+        ]
+    )
+    await reply(update, context, text, markup)
+
+
+def _comment_buttons(context: MultaqaContext, rec_id: int, started: bool) -> object:
+    t = context.who.t
+    first = (t("fu.btn.save"), _b("v", rec_id)) if started else (t("fu.btn.skip"), _b("v", rec_id))
+    return inline([[first], [(t("common.back"), _b("o", rec_id))]])
+
+
+async def _ask_comment(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    draft.step = "comment"
+    await context.services.drafts.save(draft)
+    await reply(
+        update,
+        context,
+        context.who.t("fu.ask_comment"),
+        _comment_buttons(context, draft.data["rec"], False),
+    )
+
+
+async def on_button(update: Update, context: MultaqaContext) -> None:
+    """fu:t:PAGE, fu:o:REC, fu:s:REC:STATUS, fu:p:REC:PCT, fu:v:REC (save)."""
+    who = context.who
+    services = context.services
+    query = update.callback_query
+    press = callbacks.decode(query.data if query else None, PREFIX)
+    if press is None or press.action not in ("t", "o", "s", "p", "v"):
+        log.warning("follow-up button refused for user %s", who.user.id)
+        await toast(update, who.t("common.invalid_button"))
+        return
+    t = who.t
+    if press.action == "t":
+        page = int(press.arg()) if (press.arg() or "").isdigit() else 0
+        await toast(update)
+        await drop_buttons(update)
+        text, rows = await tasks_text(context, page)
+        await reply(update, context, text, inline(rows) if rows else None)
+        return
+    rec = await _own_open(context, press.arg())
+    if rec is None:
+        log.warning("follow-up button for a recommendation not theirs (user %s)", who.user.id)
+        await toast(update, t("fu.not_yours"))
+        return
+    if rec.status == "dropped":
+        await toast(update, t("fu.closed"))
+        return
+    await toast(update)
+    await drop_buttons(update)
+    if press.action == "o":
+        await services.drafts.delete(who.user.id, FLOW)
+        await _open(update, context, rec)
+        return
+    if press.action == "s":
+        status = STATUS_CODES.get(press.arg(1) or "")
+        if status is None:
+            await reply(update, context, t("common.invalid_button"))
+            return
+        draft = Draft(who.user.id, FLOW, "", {"rec": rec.id, "status": status})
+        if status == "in_progress":
+            draft.step = "progress"
+            await services.drafts.save(draft)
+            rows = [[(f"{n}%", _b("p", rec.id, n)) for n in (25, 50, 75)]]
+            rows.append([(t("common.back"), _b("o", rec.id))])
+            await reply(update, context, t("fu.ask_progress", ref=rec.reference), inline(rows))
+        elif status == "blocked":
+            draft.step = "blocker"
+            await services.drafts.save(draft)
+            await reply(
+                update,
+                context,
+                t("fu.ask_blocker", ref=rec.reference),
+                inline([[(t("common.back"), _b("o", rec.id))]]),
+            )
+        else:
+            await _ask_comment(update, context, draft)
+        return
+    draft = await services.drafts.get(who.user.id, FLOW)
+    if draft is None or draft.data.get("rec") != rec.id:
+        await reply(update, context, t("common.stale_button"))
+        return
+    if press.action == "p":
+        value = press.arg(1) or ""
+        if draft.step != "progress" or not value.isdigit() or int(value) > 100:
+            await reply(update, context, t("common.stale_button"))
+            return
+        draft.data["progress"] = int(value)
+        await _ask_comment(update, context, draft)
+        return
+    if draft.step != "comment":  # save
+        await reply(update, context, t("common.stale_button"))
+        return
+    await _save(update, context, draft, rec)
+
+
+async def _save(update: Update, context: MultaqaContext, draft: Draft, rec: Tracked) -> None:
+    services = context.services
+    t = context.who.t
+    data = draft.data
+    comment = "\n\n".join(part for part in (data.get("blocker"), data.get("comment")) if part)
+    evidence = [Evidence(*item) for item in data.get("evidence", [])]
+    recorded = await services.followup.record(
+        rec.id,
+        context.who.user.id,
+        data["status"],
+        data.get("progress"),
+        comment or None,
+        evidence,
+        update.update_id,
+    )
+    await services.drafts.delete(context.who.user.id, FLOW)
+    if recorded is None:
+        await reply(update, context, t("fu.not_yours"))
+        return
+    lines = [
+        t(
+            "fu.recorded",
+            ref=rec.reference,
+            status=status_label(t, recorded.to_status or ""),
+            progress=recorded.progress or 0,
+        )
+    ]
+    if recorded.comment:
+        lines.append(t("fu.recorded_comment", comment=recorded.comment))
+    if recorded.evidence:
+        lines.append(t.plural("fu.recorded_files", len(recorded.evidence)))
+    await reply(update, context, "\n".join(lines), inline([[(t("fu.btn.tasks"), _b("t", 0))]]))
+
+
+def _evidence_of(message: Message) -> Evidence | None:
+    if message.photo:
+        return Evidence("photo", message.photo[-1].file_id)
+    if message.voice:
+        return Evidence("voice", message.voice.file_id)
+    if message.audio:
+        return Evidence("audio", message.audio.file_id, message.audio.file_name)
+    if message.document:
+        return Evidence("document", message.document.file_id, message.document.file_name)
+    if message.video:
+        return Evidence("video", message.video.file_id, message.video.file_name)
+    return None
+
+
+async def on_message(update: Update, context: MultaqaContext) -> None:
+    """A typed percentage, what blocks, or a comment/evidence (group 6)."""
+    if not context.has_who:
+        return
+    services = context.services
+    draft = await services.drafts.get(context.who.user.id, FLOW)
+    if draft is None:
+        return
+    t = context.who.t
+    message = update.effective_message
+    assert message is not None
+    rec_id = draft.data.get("rec")
+    text = (message.text or message.caption or "").strip()
+    if draft.step == "progress":
+        if text.isdigit() and 0 <= int(text) <= 100:
+            draft.data["progress"] = int(text)
+            await _ask_comment(update, context, draft)
+        else:
+            await reply(update, context, t("fu.progress_invalid"))
+        raise ApplicationHandlerStop
+    evidence = _evidence_of(message)
+    if evidence is None and not message.text:
+        await reply(update, context, t("fu.unsupported"))
+        raise ApplicationHandlerStop
+    if draft.step == "blocker":
+        if not text and evidence is None:
+            await reply(update, context, t("fu.unsupported"))
+            raise ApplicationHandlerStop
+        draft.data["blocker"] = text[:COMMENT_LIMIT]
+        if evidence is not None:
+            draft.data.setdefault("evidence", []).append(list(evidence.__dict__.values()))
+        await _ask_comment(update, context, draft)
+        raise ApplicationHandlerStop
+    if draft.step != "comment":
+        return
+    files = draft.data.setdefault("evidence", [])
+    if evidence is not None:
+        if len(files) >= EVIDENCE_LIMIT:
+            await reply(
+                update, context, t("fu.too_many_files"), _comment_buttons(context, rec_id, True)
+            )
+            raise ApplicationHandlerStop
+        files.append([evidence.kind, evidence.file_id, evidence.file_name])
+    if text:
+        joined = "\n\n".join(p for p in (draft.data.get("comment"), text) if p)
+        draft.data["comment"] = joined[:COMMENT_LIMIT]
+    await services.drafts.save(draft)
+    await reply(update, context, t("fu.received"), _comment_buttons(context, rec_id, True))
+    raise ApplicationHandlerStop
+
+
+async def digest_button(update: Update, context: MultaqaContext) -> None:
+    """dg:off / dg:on: the "You said, we did" digest."""
+    t = context.who.t
+    query = update.callback_query
+    press = callbacks.decode(query.data if query else None, DIGEST_PREFIX)
+    if press is None or press.action not in ("off", "on") or context.who.participant is None:
+        await toast(update, t("common.invalid_button"))
+        return
+    off = press.action == "off"
+    await context.services.followup.repo.set_digest_opt_out(context.who.user.id, off)
+    await toast(update)
+    await drop_buttons(update)
+    other = callbacks.encode(DIGEST_PREFIX, "on" if off else "off")
+    await reply(
+        update,
+        context,
+        t("fu.digest.off_done" if off else "fu.digest.on_done"),
+        inline([[(t("fu.digest.on" if off else "fu.digest.off"), other)]]),
+    )
+
+
+def handlers() -> list[tuple[int, BaseHandler]]:
+    """Handlers of this flow with their groups (6: a delegate's typed answers)."""
+    private = filters.ChatType.PRIVATE
+    return [
+        (0, CommandHandler("tasks", tasks_command, filters=private)),
+        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (0, CallbackQueryHandler(digest_button, pattern=rf"^{DIGEST_PREFIX}:")),
+        (6, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
+    ]

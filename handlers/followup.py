@@ -280,7 +280,9 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             raise ApplicationHandlerStop
         draft.data["blocker"] = text[:COMMENT_LIMIT]
         if evidence is not None:
-            draft.data.setdefault("evidence", []).append(list(evidence.__dict__.values()))
+            draft.data.setdefault("evidence", []).append(
+                [evidence.kind, evidence.file_id, evidence.file_name]
+            )
         await _ask_comment(update, context, draft)
         raise ApplicationHandlerStop
     if draft.step != "comment":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -93,6 +93,7 @@ def _dt(value: str | None) -> datetime | None:
 
 def _state(row: Any) -> FollowState:
     return FollowState(
+        assigned_at=_dt(row["assigned_at"]),
         last_prompt_at=_dt(row["last_prompt_at"]),
         last_answer_at=_dt(row["last_answer_at"]),
         silent_prompts=row["silent_prompts"] or 0,
@@ -138,8 +139,8 @@ def _update(row: Any) -> StatusUpdate:
 
 _SELECT = (
     "SELECT r.id, r.workshop_id, r.text, r.language, r.owner_id, r.due_date, r.status, "
-    "r.progress, r.updated_at, f.last_prompt_at, f.last_answer_at, f.silent_prompts, "
-    "f.pre_due_sent, f.due_day_sent, f.escalated_silent, f.escalated_overdue "
+    "r.progress, r.updated_at, f.assigned_at, f.last_prompt_at, f.last_answer_at, "
+    "f.silent_prompts, f.pre_due_sent, f.due_day_sent, f.escalated_silent, f.escalated_overdue "
     "FROM recommendations r LEFT JOIN follow_state f ON f.recommendation_id = r.id"
 )
 
@@ -298,7 +299,7 @@ class FollowUpRepository:
                     to_status,
                     progress,
                     comment,
-                    json.dumps([e.__dict__ for e in evidence or []], ensure_ascii=False)
+                    json.dumps([asdict(e) for e in evidence or []], ensure_ascii=False)
                     if evidence
                     else "[]",
                     update_id,
@@ -343,9 +344,10 @@ class FollowUpRepository:
                 (rec_id, now, by_user, json.dumps({"from": old, "to": owner_id})),
             )
             await conn.execute(
-                "INSERT INTO follow_state (recommendation_id, last_prompt_at) VALUES (?, ?) "
-                "ON CONFLICT (recommendation_id) DO UPDATE SET last_prompt_at = excluded."
-                "last_prompt_at, silent_prompts = 0, escalated_silent = 0",
+                "INSERT INTO follow_state (recommendation_id, assigned_at) VALUES (?, ?) "
+                "ON CONFLICT (recommendation_id) DO UPDATE SET assigned_at = excluded."
+                "assigned_at, last_prompt_at = NULL, last_answer_at = NULL, silent_prompts = 0, "
+                "escalated_silent = 0",
                 (rec_id, now),
             )
             await _sync_delegate(conn, owner_id, now, by_user)

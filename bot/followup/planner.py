@@ -20,6 +20,7 @@ GROUP_WINDOW = timedelta(days=2)
 class FollowState:
     """Where one recommendation stands in its follow-up cadence."""
 
+    assigned_at: datetime | None = None
     last_prompt_at: datetime | None = None
     last_answer_at: datetime | None = None
     silent_prompts: int = 0
@@ -89,8 +90,9 @@ def next_prompt(
     seen = [m for m in (state.last_prompt_at, state.last_answer_at) if m is not None]
     if seen:
         regular_day = local_day(max(seen), zone) + timedelta(days=policy.every_days)
-    else:
-        regular_day = local_day(event_end, zone) + timedelta(days=policy.first_after_days)
+    else:  # the first prompt: N days after the event, or after the assignment if later
+        start = max(event_end, state.assigned_at or event_end)
+        regular_day = local_day(start, zone) + timedelta(days=policy.first_after_days)
     candidates = [_send_moment(regular_day, policy, zone)]
     if due is not None:
         pre = pre_due_day(due, policy)
@@ -108,6 +110,7 @@ def after_prompt(
     today = local_day(at, zone)
     pre = pre_due_day(due, policy) if due is not None else None
     return FollowState(
+        assigned_at=state.assigned_at,
         last_prompt_at=at,
         last_answer_at=state.last_answer_at,
         silent_prompts=state.silent_prompts + 1,

@@ -476,9 +476,9 @@ class FollowUpService:
         for (_ws, status), n in counts.items():
             totals[status] = totals.get(status, 0) + n
         lines = [
-            t(
-                "fu.summary.totals",
-                total=sum(totals.values()),
+            t.plural(
+                "fu.summary.total",
+                sum(totals.values()),
                 statuses=" · ".join(
                     f"{STATUS_ICONS[s]} {t.number(totals.get(s, 0))}" for s in STATUS_ICONS
                 ),
@@ -528,7 +528,9 @@ class FollowUpService:
         if policy is None:
             return None
         rules, _zone, _end = policy
-        since = self.clock.now() - timedelta(days=max(rules.digest.every_days, 1))
+        # Period 0 tells everything that moved since the event; later ones, since the last.
+        number = int(prompt.subject or 0)
+        since = prompt.due_at - timedelta(days=rules.digest.every_days) if number > 0 else None
         moved = await self.repo.moved_since(since)
         fates = await self.repo.fates_of_author(prompt.user_id)
         lines: list[str] = []
@@ -557,6 +559,7 @@ class FollowUpService:
                         "fu.digest.your_line",
                         proposal=f"P-{proposal_id:04d}",
                         ref=rec.reference,
+                        text=rec.text if len(rec.text) <= 160 else rec.text[:159] + "…",
                         status=status_label(t, rec.status),
                         progress=rec.progress,
                     )

@@ -27,6 +27,7 @@ CREATE INDEX status_updates_at ON status_updates (at);
 -- Where each open recommendation stands in its follow-up cadence.
 CREATE TABLE follow_state (
     recommendation_id INTEGER PRIMARY KEY REFERENCES recommendations (id) ON DELETE CASCADE,
+    assigned_at       TEXT,             -- UTC: the current owner got it (the cadence starts)
     last_prompt_at    TEXT,             -- UTC; NULL: never prompted
     last_answer_at    TEXT,             -- UTC; NULL: never answered
     silent_prompts    INTEGER NOT NULL DEFAULT 0,   -- prompts since the last answer

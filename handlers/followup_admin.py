@@ -448,11 +448,9 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
             _e("dry", rec.id),
         )
     elif press.action == "dry":
-        await fu.repo.record(rec.id, me, "dropped", update_id=update.update_id)
+        await fu.drop(rec.id, me, update.update_id)
         await services.audit.record(me, "recommendation.drop", f"rec:{rec.id}")
-        if rec.owner_id is not None:
-            await _notice(context, rec.owner_id, f"dropped:{rec.id}", "fu.dropped_notice", rec)
-            await fu.plan_delegate(rec.owner_id)
+        services.kick_clock()
         await reply(update, context, t("fu.esc.dropped", ref=rec.reference, owner=owner))
     elif press.action == "ex":
         rows = [
@@ -485,17 +483,8 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
             return
         new_due = date.fromordinal(int(chosen))
         await services.drafts.delete(me, FLOW)
-        await fu.repo.extend(rec.id, new_due, me)
-        if rec.owner_id is not None:
-            refreshed = await fu.repo.get(rec.id)
-            await _notice(
-                context,
-                rec.owner_id,
-                f"extended:{rec.id}:{new_due}",
-                "fu.extended_notice",
-                refreshed or rec,
-            )
-            await fu.plan_delegate(rec.owner_id)
+        await fu.extend(rec.id, new_due, me)
+        services.kick_clock()
         await reply(
             update,
             context,
@@ -544,26 +533,6 @@ async def _ask_extend(update: Update, context: MultaqaContext, rec: Tracked, due
         ),
         _e("exy", rec.id, due.toordinal()),
     )
-
-
-async def _notice(
-    context: MultaqaContext, user_id: int, key: str, text_key: str, rec: Tracked
-) -> None:
-    """Tell a delegate (through the clock, in their language)."""
-    services = context.services
-    t = await services.followup.translator(user_id)
-    zone = await services.followup.zone()
-    now = services.clock.now()
-    text = t(
-        text_key,
-        ref=rec.reference,
-        text=rec.text,
-        due=services.followup.due_text(t, rec.due_date, zone),
-    )
-    await services.prompts.add(
-        [PlannedPrompt.notice(f"{key}:{now.isoformat()}", user_id, text, now, str(rec.id))]
-    )
-    services.kick_clock()
 
 
 def _parse_date(text: str) -> date | None:

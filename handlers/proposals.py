@@ -287,6 +287,15 @@ async def mine_command(update: Update, context: MultaqaContext) -> None:
                 status=Html(html.escape(status_text(t, p), quote=False)),
             )
         )
+        if p.status == "merged" and p.recommendation_id:  # "you said, we did"
+            rec = await services.followup.repo.get(p.recommendation_id)
+            if rec is not None:
+                lines[-1] += "\n" + t(
+                    "pr.became",
+                    text=rec.text if len(rec.text) <= PREVIEW else rec.text[:PREVIEW] + "…",
+                    status=t(f"rec.{rec.status}"),
+                    progress=rec.progress,
+                )
         if p.status == "new":
             rows.append([(t("pr.withdraw", ref=Html(p.reference)), _b("wd", p.id))])
     await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)

@@ -102,6 +102,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         return
     plan = await _plan(context, draft.data["file_id"], draft.data["name"])
     created = await apply_import(plan, services.recommendations, who.user.id)
+    await services.followup.adopt_new(created, who.user.id)
+    services.kick_clock()
     await services.audit.record(
         who.user.id,
         "recommendation.import",

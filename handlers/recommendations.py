@@ -116,7 +116,8 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
             )
             return True
         await drop_buttons(update)
-        await services.recommendations.update(rec.id, status="dropped")
+        await services.followup.drop(rec.id, who.user.id, update.update_id)
+        services.kick_clock()
         await services.audit.record(who.user.id, "recommendation.drop", rec.reference)
         await reply(update, context, t("rv.dropped", ref=Html(rec.reference)))
         return True
@@ -136,7 +137,13 @@ async def edit(
     services, who, t = context.services, context.who, context.who.t
     rec_id = draft.data["rid"]
     await services.drafts.delete(who.user.id, FLOW)
-    await services.recommendations.update(rec_id, text=text, owner_id=owner, due=due)
+    if owner is not None:  # the delegates concerned are told, the cadence starts again
+        await services.followup.assign(rec_id, owner, who.user.id)
+        services.kick_clock()
+    if due is not None:
+        await services.followup.extend(rec_id, due, who.user.id)
+        services.kick_clock()
+    await services.recommendations.update(rec_id, text=text)
     field = "text" if text is not None else "owner" if owner is not None else "due"
     await services.audit.record(who.user.id, f"recommendation.edit.{field}", f"R-{rec_id}")
     rec = await services.recommendations.get(rec_id)

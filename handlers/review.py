@@ -363,6 +363,8 @@ async def _create_recommendation(
         sources=[draft.data["pid"]],
     )
     await services.drafts.delete(who.user.id, FLOW)
+    await services.followup.adopt_new([rec_id], who.user.id)
+    services.kick_clock()
     await services.audit.record(
         who.user.id,
         "recommendation.create",

@@ -362,6 +362,29 @@ class FollowUpRepository:
             )
         return old, owner_id
 
+    async def adopt(self, rec_id: int, by_user: int | None) -> int | None:
+        """A recommendation created with an owner: start its cadence, record the owner in the
+        timeline, make the owner a delegate. Returns the owner (None: no owner)."""
+        now = self._clock.now().isoformat()
+        async with self._db.transaction() as conn:
+            cur = await conn.execute("SELECT owner_id FROM recommendations WHERE id = ?", (rec_id,))
+            row = await cur.fetchone()
+            if row is None or row["owner_id"] is None:
+                return None
+            owner = int(row["owner_id"])
+            await conn.execute(
+                "INSERT INTO status_updates (recommendation_id, at, by_user, kind, details) "
+                "VALUES (?, ?, ?, 'owner', ?)",
+                (rec_id, now, by_user, json.dumps({"from": None, "to": owner})),
+            )
+            await conn.execute(
+                "INSERT INTO follow_state (recommendation_id, assigned_at) VALUES (?, ?) "
+                "ON CONFLICT (recommendation_id) DO UPDATE SET assigned_at = excluded.assigned_at",
+                (rec_id, now),
+            )
+            await _sync_delegate(conn, owner, now, by_user)
+        return owner
+
     async def extend(self, rec_id: int, due: date, by_user: int | None) -> date | bool | None:
         """A new due date; returns the old one, or False if there is no such recommendation.
         The pre-due and due-day prompts and the overdue escalation start again."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.cli.broadcast import ask
 from bot.documents.rec_import import apply_import, plan_import
 from bot.event.service import EventService
+from bot.followup.service import FollowUpService
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -42,6 +43,7 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
             print("Nothing created.")
             return 1
         created = await apply_import(plan, RecommendationRepository(db, clock), None)
+        await FollowUpService.for_database(db, settings, clock).adopt_new(created, None)
         print(f"created {len(created)}: " + ", ".join(f"R-{i}" for i in created))
         return 0
     finally:

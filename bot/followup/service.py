@@ -33,7 +33,9 @@ from bot.followup.planner import (
     weekly_summary_at,
 )
 from bot.i18n import Translations, Translator
+from bot.settings import Settings
 from storage.clock import Clock
+from storage.database import Database
 from storage.event import PlannedPrompt, Prompt, PromptRepository
 from storage.followup import FollowUpRepository, StatusUpdate, Tracked
 from storage.participants import ParticipantRepository
@@ -97,6 +99,21 @@ class FollowUpService:
         self.event = event
         self.texts = texts
         self.clock = clock
+
+    @classmethod
+    def for_database(cls, db: Database, settings: Settings, clock: Clock) -> FollowUpService:
+        """The service on its own (command-line tools): its notices are rows the running
+        bot's clock delivers."""
+        event = EventService.for_database(db, settings, clock)
+        return cls(
+            FollowUpRepository(db, clock),
+            event.prompts,
+            event.participants,
+            RoleRepository(db, clock),
+            event,
+            event.texts,
+            clock,
+        )
 
     # --- the policy ------------------------------------------------------------------------
 
@@ -266,6 +283,59 @@ class FollowUpService:
         if due is None:
             return t("fu.no_due")
         return t.date(datetime.combine(due, datetime.min.time(), tzinfo=zone), zone)
+
+    async def adopt_new(self, rec_ids: list[int], by_user: int | None) -> None:
+        """Recommendations just created with an owner (review, import): the owner becomes a
+        delegate, starts a cadence and is told."""
+        for rec_id in rec_ids:
+            owner = await self.repo.adopt(rec_id, by_user)
+            if owner is not None:
+                await self.owner_changed(rec_id, None, owner, by_user)
+
+    async def drop(self, rec_id: int, by_user: int | None, update_id: int | None = None) -> bool:
+        """An organizer drops a recommendation: kept in the timeline, the owner told and no
+        longer prompted. False if it was not open."""
+        rec = await self.repo.get(rec_id)
+        if rec is None or not rec.is_open:
+            return False
+        await self.repo.record(rec_id, by_user, "dropped", update_id=update_id)
+        if rec.owner_id is not None:
+            t = await self.translator(rec.owner_id)
+            now = self.clock.now()
+            text = t("fu.dropped_notice", ref=rec.reference, text=rec.text)
+            await self.prompts.add(
+                [
+                    PlannedPrompt.notice(
+                        f"dropped:{rec_id}:{now.isoformat()}", rec.owner_id, text, now, str(rec_id)
+                    )
+                ]
+            )
+            await self.plan_delegate(rec.owner_id)
+        return True
+
+    async def extend(self, rec_id: int, due: date, by_user: int | None) -> bool:
+        """A new due date: recorded, the owner told, the cadence re-planned."""
+        if await self.repo.extend(rec_id, due, by_user) is False:
+            return False
+        rec = await self.repo.get(rec_id)
+        if rec is not None and rec.owner_id is not None:
+            t = await self.translator(rec.owner_id)
+            now = self.clock.now()
+            text = t(
+                "fu.extended_notice",
+                ref=rec.reference,
+                text=rec.text,
+                due=self.due_text(t, due, await self.zone()),
+            )
+            await self.prompts.add(
+                [
+                    PlannedPrompt.notice(
+                        f"extended:{rec_id}:{now.isoformat()}", rec.owner_id, text, now, str(rec_id)
+                    )
+                ]
+            )
+            await self.plan_delegate(rec.owner_id)
+        return True
 
     async def assign(self, rec_id: int, owner_id: int | None, by_user: int | None) -> bool:
         """Give a recommendation an owner and tell the people concerned."""

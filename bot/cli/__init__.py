@@ -131,7 +131,8 @@ def cmd_qr(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
     try:
-        out = asyncio.run(make_poster(settings, args.register, args.out, args.bot_username))
+        invite = (args.invite, args.label or "", args.days) if args.invite else None
+        out = asyncio.run(make_poster(settings, args.register, args.out, args.bot_username, invite))
     except (RuntimeError, ValueError, OSError) as exc:
         return _fail("multaqa qr: no poster written:", [str(exc)])
     print(f"poster written to {out}")
@@ -174,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     qr.add_argument("--out", type=Path, help="the PNG to write (default: in this folder)")
     qr.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
+    qr.add_argument(
+        "--invite",
+        type=int,
+        metavar="REC",
+        help="a one-time invite poster for the owner of recommendation REC (R-REC)",
+    )
+    qr.add_argument("--label", help="with --invite: who it is for (shown to organizers)")
+    qr.add_argument("--days", type=int, default=14, help="with --invite: days it stays valid")
     qr.set_defaults(func=cmd_qr)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")

@@ -14,6 +14,7 @@ import pytest
 from bot.event.file import load_event_file
 from bot.outbound.schedule import sweep, tick
 from sandbox import BotApiEmulator, SimUser
+from storage.campaigns import Audience
 from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
@@ -74,6 +75,8 @@ async def test_delegate_is_told_then_prompted_and_answers_with_progress_and_evid
     await _organizer(emulator, bot)
     rec_id = await _recommendation(bot, delegate, date(2019, 6, 28))
     assert "delegate" in await bot.services.roles.roles_of(delegate.id)
+    # Delegates are an audience of broadcasts (it used to count nobody).
+    assert await bot.services.campaigns.count_audience(Audience("delegates")) == 1
 
     assert await tick(bot.services) == 1
     told = await said_text(delegate)

@@ -1,7 +1,8 @@
 """What organizers take away from follow-up: every recommendation with its full history as
 XLSX (a sheet for the recommendations, one for the timeline; right to left in Arabic) or CSV
-(UTF-8 with BOM so Excel reads Arabic), and a chart of statuses per workshop (PNG, Arabic
-labels shaped and ordered). All of it is built in a worker thread: never on the event loop."""
+(UTF-8 with BOM so Excel reads Arabic), and a chart of statuses per workshop (PNG; matplotlib 3.11+
+shapes Arabic and orders it right to left itself, through libraqm: shaping it again beforehand
+would reverse it). All of it is built in a worker thread: never on the event loop."""
 
 from __future__ import annotations
 
@@ -63,16 +64,6 @@ def csv_bytes(table: Table) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _shaped(text: str) -> str:
-    """Arabic shaped and in visual order for matplotlib (which does neither)."""
-    if not any("\u0600" <= ch <= "\u06ff" for ch in text):
-        return text
-    import arabic_reshaper
-    from bidi import get_display
-
-    return get_display(arabic_reshaper.reshape(text))
-
-
 def status_chart_png(
     title: str,
     workshops: Sequence[str],
@@ -89,11 +80,11 @@ def status_chart_png(
     from bot.documents.poster import font_path
 
     font = font_manager.FontProperties(fname=str(font_path()))
-    height = max(2.5, 0.6 * len(workshops) + 1.6)
+    height = max(3.0, 0.6 * len(workshops) + 2.0)
     fig, ax = plt.subplots(figsize=(9, height), dpi=110)
     try:
         left = [0] * len(workshops)
-        labels = [_shaped(w if len(w) <= 48 else w[:47] + "…") for w in workshops]
+        labels = [w if len(w) <= 48 else w[:47] + "…" for w in workshops]
         for status in STATUS_ORDER:
             values = list(counts.get(status, [0] * len(workshops)))
             if not any(values):
@@ -103,15 +94,15 @@ def status_chart_png(
                 values,
                 left=left,
                 color=STATUS_COLOURS[status],
-                label=_shaped(legend[status]),
+                label=legend[status],
             )
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.invert_yaxis()
-        ax.set_title(_shaped(title), fontproperties=font, fontsize=13)
+        ax.set_title(title, fontproperties=font, fontsize=13)
         for label in ax.get_yticklabels():
             label.set_fontproperties(font)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(prop=font, loc="lower right", fontsize=9)
+        ax.legend(prop=font, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         out = io.BytesIO()

@@ -397,7 +397,8 @@ class FollowUpService:
         due = [
             r
             for r in recs
-            if next_prompt(rules, zone, end, r.due_date, r.state, now) <= now + GROUP_WINDOW
+            if r.id in forced
+            or next_prompt(rules, zone, end, r.due_date, r.state, now) <= now + GROUP_WINDOW
         ]
         if not due:
             return None

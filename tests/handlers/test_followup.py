@@ -359,3 +359,100 @@ async def test_weekly_summary_reaches_organizers_and_one_button_switches_it_off(
     await sweep(bot.services)
     await tick(bot.services)
     await organizer.expect_silence(0.3)
+
+
+async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away(
+    emulator: BotApiEmulator, event_bot: RunningBot, tmp_path: Path
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    bot = event_bot
+    first = emulator.user(first_name="Ilyas", language_code="fr")
+    second = emulator.user(first_name="Meryem", language_code="ar")
+    await enrol(bot, first, "fr", "central")
+    await enrol(bot, second, "ar", "oriental")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Nadia", language_code="ar")
+    await enrol(bot, organizer, "ar", "central")
+    rec_id = await _recommendation(bot, first, date(2019, 2, 4), '=HYPERLINK("x") & <b>')
+    await tick(bot.services)
+    await said(first)
+    move_to(bot, local(date(2019, 2, 5), 8, 30))
+    await tick(bot.services)
+    await said(first)  # the missed prompt
+    await said(organizer)  # overdue
+    # Reassign by typing part of the name.
+    await organizer.press("👤 إعادة التكليف")
+    assert "من سيتكلف" in await said_text(organizer)
+    await organizer.send("Meryem")
+    assert "Person Meryem" in await said_text(organizer)
+    await organizer.press("✅ نعم")
+    assert "أصبح" in await said_text(organizer)
+    await tick(bot.services)
+    assert "أصبحتم مكلفين" in await said_text(second)
+    assert "Vous n'êtes plus en charge" in await said_text(first)
+    # Ask the new owner again now.
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📈 التتبع")
+    board = await said_text(organizer)
+    assert "توصية واحدة" in board
+    await organizer.press("⏰ المتأخرة")
+    await said(organizer)
+    await organizer.press_data(organizer.inbox[-1].message_id, f"fa:tl:{rec_id}")
+    await said(organizer)
+    await organizer.press("🔔 تذكير الآن")
+    await said(organizer)
+    await organizer.press("✅ نعم")
+    assert "سيتم تذكير" in await said_text(organizer)
+    await tick(bot.services)
+    assert "تتبع توصية" in await said_text(second)
+    # The chart and the export.
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📈 التتبع")
+    await said(organizer)
+    await organizer.press("📊 رسم بياني")
+    chart = await said(organizer)
+    assert chart.kind == "photo"
+    png = emulator.files.get(chart.raw["photo"][-1]["file_id"])
+    assert png is not None and png.data.startswith(b"\x89PNG")
+    artifacts = Path(__file__).parents[2] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "follow-up-chart-ar.png").write_bytes(png.data)  # looked at by a person
+    await organizer.press("⬇️ تصدير XLSX")
+    document = await said(organizer)
+    name = document.raw["document"]["file_name"]
+    assert name == "recommendations.xlsx"
+    stored = emulator.files.get(document.raw["document"]["file_id"])
+    assert stored is not None
+    content = stored.data
+    (tmp_path / name).write_bytes(content)
+    book = load_workbook(io.BytesIO(content))
+    sheet = book.worksheets[0]
+    assert sheet.sheet_view.rightToLeft
+    assert [c.value for c in sheet[1]][:3] == ["المرجع", "الورشة", "التوصية"]
+    assert sheet.cell(2, 3).value == '\'=HYPERLINK("x") & <b>'  # inert, and not escaped
+    assert sheet.cell(2, 4).value == "Person Meryem"
+    history = book.worksheets[1]
+    assert history.max_row >= 3  # two owners recorded
+
+
+async def test_tasks_are_paged_and_each_page_fits(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Badr", language_code="en")
+    await enrol(bot, delegate, "en", "central")
+    long_text = "و" * 1990  # the longest recommendation an import accepts is 2,000 characters
+    for _ in range(20):
+        await _recommendation(bot, delegate, date(2019, 6, 28), long_text)
+    await delegate.send("/tasks")
+    first = await said(delegate)
+    assert "20 recommendations in your charge" in first.text and "Page 1 of 3" in first.text
+    await delegate.press("▶️")
+    assert "Page 2 of 3" in (await said(delegate)).text
+    await delegate.press("▶️")
+    last = await said(delegate)
+    assert "Page 3 of 3" in last.text and "▶️" not in last.labels

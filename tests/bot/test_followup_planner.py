@@ -98,7 +98,7 @@ def test_the_event_file_follow_up_section_is_validated_with_its_places() -> None
     from bot.event.file import EventFileError, parse_event_text
 
     example = Path(__file__).parents[2] / "examples" / "study-day.yaml"
-    text = example.read_text(encoding="utf-8") + (
+    text = example.read_text(encoding="utf-8").split("\nfollow_up:")[0] + (
         "\nfollow_up:\n  every_days: 0\n  weekend: [friday, funday]\n  send_at: '25:00'\n"
     )
     with pytest.raises(EventFileError) as raised:

@@ -30,6 +30,9 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "deliveries",
             "drafts",
             "event_versions",
+            "follow_state",
+            "invites",
+            "organizer_prefs",
             "participants",
             "prompts",
             "proposal_attachments",
@@ -38,6 +41,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "roles",
             "schema_migrations",
             "signups",
+            "status_updates",
         ]
         assert await db.schema_version() == db.latest_version
         indexes = await db.fetchall(

@@ -62,6 +62,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "recommendations_owner",
             "signups_user",
             "signups_workshop",
+            "status_updates_at",
+            "status_updates_rec",
         ]
         keys = await db.fetchall("SELECT name FROM pragma_table_info('drafts') WHERE pk > 0")
         assert {r["name"] for r in keys} == {"user_id", "flow"}

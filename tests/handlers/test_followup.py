@@ -364,6 +364,7 @@ async def test_weekly_summary_reaches_organizers_and_one_button_switches_it_off(
 async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away(
     emulator: BotApiEmulator, event_bot: RunningBot, tmp_path: Path
 ) -> None:
+    import csv
     import io
 
     from openpyxl import load_workbook
@@ -437,6 +438,14 @@ async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away
     assert sheet.cell(2, 4).value == "Person Meryem"
     history = book.worksheets[1]
     assert history.max_row >= 3  # two owners recorded
+    await organizer.press("⬇️ تصدير CSV")
+    document = await said(organizer)
+    stored = emulator.files.get(document.raw["document"]["file_id"])
+    assert stored is not None and stored.data.startswith("\ufeff".encode())  # Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(stored.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["المرجع", "الورشة", "التوصية"]
+    assert {row[3] for row in rows[1:]} == {"Person Meryem"}
+    assert all(row[2] == '\'=HYPERLINK("x") & <b>' for row in rows[1:])
 
 
 async def test_tasks_are_paged_and_each_page_fits(

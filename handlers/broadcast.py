@@ -7,7 +7,6 @@ The role is checked on every command, button and message; the draft lives in `dr
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import datetime, timedelta, tzinfo
 
@@ -19,7 +18,7 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.event.service import EventService
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
 from bot.outbound.sender import html_sender
 from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
 from handlers.campaign import button as _b
@@ -65,20 +64,20 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         await reply(
             update,
             context,
-            t("bc.ask_text", language=Html(names[draft.data["lang"]])),
+            t("bc.ask_text", language=names[draft.data["lang"]]),
             inline([[cancel]]),
         )
     elif draft.step == "languages":
         have = draft.data["texts"]
         rows = [
-            [(t("bc.add_language", language=Html(names[code])), _b("lang", code))]
+            [(t("bc.add_language", language=names[code]), _b("lang", code))]
             for code in context.services.texts.locales
             if code not in have
         ]
         rows.append([(t("bc.continue"), _b("audience"))])
         rows.append([cancel])
-        listed = ", ".join(names[code] for code in have)
-        await reply(update, context, t("bc.languages", languages=Html(listed)), inline(rows))
+        listed = t.plain("common.list_separator").join(names[code] for code in have)
+        await reply(update, context, t("bc.languages", languages=listed), inline(rows))
     elif draft.step == "audience":
         await _ask_audience(update, context)
     elif draft.step in CODED:
@@ -147,11 +146,11 @@ def _audience_of(draft: Draft) -> Audience:
     return Audience(draft.data["audience"], draft.data.get("code"))
 
 
-async def _audience_label(services: Services, t: Translator, audience: Audience) -> str:
+async def _audience_label(services: Services, t: Translator, audience: Audience) -> Markup:
     if audience.kind in CODED:
         names = dict(await _options(services, t, audience.kind))
         name = names.get(audience.code or "", audience.code or "")
-        return t(f"bc.audience_{audience.kind}_named", name=Html(html.escape(name)))
+        return t(f"bc.audience_{audience.kind}_named", name=name)
     return t(f"bc.audience_name_{audience.kind}")
 
 
@@ -161,7 +160,7 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
     chat_id = chat_id_of(update)
     names = context.services.texts.language_names()
     for code, text in draft.data["texts"].items():
-        await say(context, chat_id, t("bc.preview_of", language=Html(names[code])))
+        await say(context, chat_id, t("bc.preview_of", language=names[code]))
         send = html_sender(text, draft.data.get("media_kind"), draft.data.get("media_file_id"))
         await send(context.bot, chat_id)
     audience = _audience_of(draft)
@@ -176,8 +175,8 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
         context,
         t(
             "bc.confirm",
-            audience=Html(await _audience_label(context.services, t, audience)),
-            people=Html(t.plural("bc.people", count)),
+            audience=await _audience_label(context.services, t, audience),
+            people=t.plural("bc.people", count),
         ),
         inline(rows),
     )

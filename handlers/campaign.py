@@ -11,7 +11,8 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.i18n import Html, Translator
+from bot.i18n import Translator
+from bot.labels import region_label
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from storage.campaigns import Campaign, Progress
 
@@ -65,7 +66,7 @@ def progress_view(
         return t("bc.paused", **figures), inline([[(t("bc.resume"), _b("resume", campaign.id))]])
     minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
     return (
-        t("bc.progress", **figures, eta=Html(t.plural("bc.minutes", minutes))),
+        t("bc.progress", **figures, eta=t.plural("bc.minutes", minutes)),
         inline([[(t("bc.stop"), _b("stop", campaign.id))]]),
     )
 
@@ -144,15 +145,15 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     rows = await services.campaigns.not_reached(campaign_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([t(f"bc.col_{c}") for c in ("user", "name", "region", "state", "reason")])
+    writer.writerow([t.plain(f"bc.col_{c}") for c in ("user", "name", "region", "state", "reason")])
     for row in rows:
-        region = await services.event.label_of(t, "region", row.region_code or "")
+        region = await region_label(services, t, row.region_code or "")
         writer.writerow(
             [
                 row.user_id,
                 row.full_name or "",
                 region,
-                t(f"bc.outcome_{row.state}"),
+                t.plain(f"bc.outcome_{row.state}"),
                 row.last_error or "",
             ]
         )
@@ -162,8 +163,8 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     await context.bot.send_document(
         chat_id_of(update),
         buffer.getvalue().encode("utf-8-sig"),
-        filename=f"campaign-{campaign_id}-not-reached.csv",
-        caption=t.plural("bc.export_caption", len(rows)),
+        filename=t.plain("bc.export_filename", id=str(campaign_id)),
+        caption=t.plain_plural("bc.export_caption", len(rows)),
     )
 
 

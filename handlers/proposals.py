@@ -4,7 +4,6 @@ withdraw while new). A flood guard limits proposals per hour."""
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Message, Update
@@ -20,7 +19,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
 from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
@@ -196,7 +195,7 @@ async def _create(update: Update, context: MultaqaContext, draft: Draft, theme: 
         context,
         t(
             "pr.received",
-            ref=Html(f"P-{proposal_id:04d}"),
+            ref=f"P-{proposal_id:04d}",
             theme=await theme_label(services, t, theme),
             preview=preview or t.plural("pr.files", len(files)),
         ),
@@ -256,14 +255,26 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, t("common.stale_button"))
 
 
-def status_text(t: Translator, proposal: Proposal) -> str:
-    """How a proposal stands, for its author."""
+def status_text(t: Translator, proposal: Proposal, rec_text: str | None = None) -> Markup:
+    """How a proposal stands, for its author (a merge says what the recommendation says)."""
     if proposal.status == "merged" and proposal.recommendation_id:
-        return t("pr.status_merged", rec=Html(f"R-{proposal.recommendation_id}"))
+        ref = f"R-{proposal.recommendation_id}"
+        if rec_text:
+            excerpt = rec_text if len(rec_text) <= PREVIEW else rec_text[:PREVIEW].rstrip() + "…"
+            return t("pr.status_merged_text", rec=ref, text=excerpt)
+        return t("pr.status_merged", rec=ref)
     if proposal.status == "rejected":
-        note = t("pr.note", note=proposal.note) if proposal.note else ""
+        note = t("pr.note", note=proposal.note) if proposal.note else Markup()
         return t("pr.status_rejected") + note
     return t(f"pr.status_{proposal.status}")
+
+
+async def _rec_text(services: Services, proposal: Proposal) -> str | None:
+    """The text of the recommendation a proposal was merged into, if any."""
+    if proposal.status != "merged" or not proposal.recommendation_id:
+        return None
+    rec = await services.recommendations.get(proposal.recommendation_id)
+    return rec.text if rec else None
 
 
 async def mine_command(update: Update, context: MultaqaContext) -> None:
@@ -281,15 +292,15 @@ async def mine_command(update: Update, context: MultaqaContext) -> None:
         lines.append(
             t(
                 "pr.mine_line",
-                ref=Html(p.reference),
+                ref=p.reference,
                 theme=await theme_label(services, t, p.theme),
                 text=text or "📎",
-                status=Html(html.escape(status_text(t, p), quote=False)),
+                status=status_text(t, p, await _rec_text(services, p)),
             )
         )
         if p.status == "new":
-            rows.append([(t("pr.withdraw", ref=Html(p.reference)), _b("wd", p.id))])
-    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
+            rows.append([(t("pr.withdraw", ref=p.reference), _b("wd", p.id))])
+    await reply(update, context, Markup("\n\n").join(lines), inline(rows) if rows else None)
 
 
 async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: str | None) -> None:
@@ -305,7 +316,7 @@ async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: s
         await reply(
             update,
             context,
-            t("pr.withdraw_confirm", ref=Html(proposal.reference)),
+            t("pr.withdraw_confirm", ref=proposal.reference),
             inline(
                 [
                     [(t("pr.withdraw_yes"), _b("wdyes", proposal.id))],
@@ -319,7 +330,7 @@ async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: s
     await reply(
         update,
         context,
-        t("pr.withdrawn" if done else "pr.not_withdrawable", ref=Html(proposal.reference)),
+        t("pr.withdrawn" if done else "pr.not_withdrawable", ref=proposal.reference),
     )
 
 
@@ -331,8 +342,8 @@ async def notify_author(services: Services, proposal: Proposal) -> None:
     t = services.texts[author.locale]
     text = t(
         "pr.reviewed",
-        ref=Html(proposal.reference),
-        status=Html(html.escape(status_text(t, proposal), quote=False)),
+        ref=proposal.reference,
+        status=status_text(t, proposal, await _rec_text(services, proposal)),
     )
     now = services.clock.now()
     await services.prompts.add(

@@ -30,7 +30,7 @@ from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
 from bot.context import MultaqaContext, Who
 from bot.event.service import EventService
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator, as_plain
 from bot.profile import (
     FUNCTION_OTHER_MAX,
     FUNCTION_OTHER_MIN,
@@ -291,7 +291,7 @@ async def _on_confirm(
     await context.services.drafts.delete(user.id, FLOW)
     context.who.participant, context.who.registration = participant, None
     key = "reg.profile_updated" if data.get("from_profile") else "reg.done"
-    await reply(update, context, t(key, commands=Html(commands_help(t, context.who))))
+    await reply(update, context, t(key, commands=commands_help(t, context.who)))
     await set_chat_commands(context.bot, participant.chat_id, t, context.who.roles)
     if not data.get("from_profile"):
         services = context.services
@@ -434,7 +434,7 @@ async def _label_answer(
         return False
     kind = draft.step
     for choice in await context.services.event.choices(kind):
-        if EventService.label(t, kind, choice).casefold() == wanted:
+        if as_plain(EventService.label(t, kind, choice)).casefold() == wanted:
             if kind == "function":
                 draft.data["function_code"], draft.data["function_other"] = choice.code, None
                 await _advance(update, context, draft, "region")
@@ -459,11 +459,11 @@ async def _phone_answer(
             return
     elif message.text:
         text = message.text.strip()
-        if text == t("common.back"):
+        if text == t.plain("common.back"):
             await reply(update, context, t("reg.phone_left"), ReplyKeyboardRemove())
             await _on_back(update, context, draft, t, "phone")
             return
-        if text == t("reg.skip_phone"):
+        if text == t.plain("reg.skip_phone"):
             phone = None
         else:
             phone = clean_phone(text)
@@ -495,9 +495,12 @@ async def cancel_command(update: Update, context: MultaqaContext) -> None:
     await reply(update, context, who.t(key), ReplyKeyboardRemove())
 
 
-def commands_help(t: Translator, who: Who) -> str:
+def commands_help(t: Translator, who: Who) -> Markup:
     """The list of commands this person can use, one per line."""
-    return "\n".join(f"/{name} — {t(key)}" for name, key in commands_for(who.roles))
+    return Markup("\n").join(
+        t("help.command", command=f"/{name}", description=t(key))
+        for name, key in commands_for(who.roles)
+    )
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

@@ -19,7 +19,8 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.documents.rec_import import guess_language
-from bot.i18n import Html, Translator
+from bot.i18n import Translator
+from bot.labels import region_label
 from handlers import recommendations
 from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes
@@ -115,15 +116,15 @@ async def _show(
         context,
         t(
             "rv.card",
-            ref=Html(proposal.reference),
+            ref=proposal.reference,
             position=position + 1,
             total=len(ids),
             theme=await theme_label(services, t, proposal.theme),
             author=author.full_name if author else "—",
-            region=await services.event.label_of(t, "region", author.region_code) if author else "",
+            region=await region_label(services, t, author.region_code) if author else "",
             text=proposal.text or "📎",
             status=status_text(t, proposal),
-            tags=", ".join(proposal.tags) or "—",
+            tags=t.plain("common.list_separator").join(proposal.tags) or "—",
         ),
         inline(rows),
     )
@@ -200,7 +201,7 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
     await toast(update)
     if press.action == "acc":
         await _decide(update, context, proposal, "accepted")
-        await reply(update, context, t("rv.accepted", ref=Html(proposal.reference)))
+        await reply(update, context, t("rv.accepted", ref=proposal.reference))
         await _show(update, context, a[1], a[2], int(a[3]))
     elif press.action == "rej":
         await services.drafts.save(Draft(who.user.id, FLOW, "note", {"pid": proposal.id}))
@@ -214,12 +215,12 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         )
         rows = [[(t("rv.new_rec"), _b("newrec", proposal.id))]]
         rows += [
-            [(f"{r.reference}: {r.text[:40]}", _b("into", r.id, proposal.id))]
+            [(t.plain("rv.rec_button", ref=r.reference, text=r.text[:40]), _b("into", r.id, proposal.id))]
             for r in recs
             if r.status != "dropped"
         ][:10]
         await reply(
-            update, context, t("rv.merge_where", ref=Html(proposal.reference)), inline(rows)
+            update, context, t("rv.merge_where", ref=proposal.reference), inline(rows)
         )
     elif press.action == "into":
         rec = await services.recommendations.get(int(a[0]))
@@ -231,7 +232,7 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         await reply(
             update,
             context,
-            t("rv.merged", ref=Html(merged_into.reference), rec=Html(rec.reference)),
+            t("rv.merged", ref=merged_into.reference, rec=rec.reference),
         )
     elif press.action == "newrec":
         await services.drafts.save(
@@ -267,14 +268,16 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
         await services.drafts.delete(who.user.id, FLOW)
         if proposal is not None:
             await _decide(update, context, proposal, "rejected", note=text[:500])
-            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+            await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif draft.step == "tag":
         tags = await services.proposals.tag(draft.data["pid"], text[:30])
         await services.drafts.delete(who.user.id, FLOW)
         await services.audit.record(
             who.user.id, "proposal.tag", f"P-{draft.data['pid']:04d}", {"tag": text[:30]}
         )
-        await reply(update, context, t("rv.tagged", tags=", ".join(tags)))
+        await reply(
+            update, context, t("rv.tagged", tags=t.plain("common.list_separator").join(tags))
+        )
     elif draft.step == "rec_text":
         if len(text) > REC_TEXT_LIMIT:
             await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
@@ -337,7 +340,7 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
         await services.drafts.delete(draft.user_id, FLOW)
         if proposal is not None:
             await _decide(update, context, proposal, "rejected")
-            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+            await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif action == "noowner" and draft.step == "rec_owner":
         draft.data["owner"], draft.step = None, "rec_due"
         await services.drafts.save(draft)

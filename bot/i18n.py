@@ -63,9 +63,7 @@ _TAG = re.compile(r"<[^>]*>")
 # Pieces of a catalogue text that are not prose: tags, entities, placeholders.
 _NOT_PROSE = re.compile(r"(<[^>]*>|&#?\w+;|\{[^{}]*\})")
 # A Latin run inside Arabic prose: a /command, a reference (P-0042), a word or a few (CSV, UTF-8).
-_LATIN_RUN = re.compile(
-    r"/?[A-Za-z0-9@][A-Za-z0-9_@+\-./:]*(?:[ ][A-Za-z][A-Za-z0-9_@+\-./:]*)*"
-)
+_LATIN_RUN = re.compile(r"/?[A-Za-z0-9@][A-Za-z0-9_@+\-./:]*(?:[ ][A-Za-z][A-Za-z0-9_@+\-./:]*)*")
 
 
 def isolate(text: str) -> str:
@@ -249,6 +247,56 @@ class Translator:
             shown = self.number(value)
             return isolate(shown) if value < 0 else shown
         return isolate(str(escape(str(value))))
+
+
+_ENGLISH: list[Translator] = []
+
+
+def _english() -> Translator:
+    if not _ENGLISH:
+        _ENGLISH.append(Translator(load_catalogue("en")))
+    return _ENGLISH[0]
+
+
+class Message(str):
+    """A text to show later, in the reader's language: a catalogue key and its values.
+
+    Code below the handlers (the event file's checks, the import of tables) reports problems as
+    Messages; the handler or the CLI renders them with `message.render(t)`. As a `str` it reads
+    as the English text (for logs of the organizer's own files, exceptions and tests)."""
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, /, **values: object) -> Message:
+        english = _english()
+        rendered = english(key, **_rendered(values, english))
+        message = super().__new__(cls, terminal(rendered))
+        message.key, message.values = key, values
+        return message
+
+    def format(self, *args: object, **values: object) -> Message:  # type: ignore[override]
+        """The same message with (more) values filled."""
+        return Message(self.key, **{**self.values, **values})
+
+    def render(self, t: Translator) -> Markup:
+        """The message in `t`'s language, as safe HTML."""
+        return t(self.key, **_rendered(self.values, t))
+
+    def plain(self, t: Translator) -> str:
+        """The message in `t`'s language, as plain text."""
+        return plain_text(self.render(t))
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_message, (self.key, self.values))
+
+
+def _message(key: str, values: dict[str, object]) -> Message:
+    return Message(key, **values)
+
+
+def _rendered(values: Mapping[str, object], t: Translator) -> dict[str, object]:
+    return {k: v.render(t) if isinstance(v, Message) else v for k, v in values.items()}
 
 
 class Translations:

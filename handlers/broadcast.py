@@ -231,7 +231,7 @@ async def _take_text(
     html = message.text_html if message.text else (message.caption_html or "")
     limit = CAPTION_LIMIT if (media_kind or draft.data.get("media_kind")) else TEXT_LIMIT
     if len(message.text or message.caption or "") > limit:
-        await reply(update, context, t("bc.too_long", limit=limit))
+        await reply(update, context, t("bc.too_long", limit=t.plural("count.characters", limit)))
         return
     if media_kind:
         draft.data["media_kind"], draft.data["media_file_id"] = media_kind, file_id

@@ -33,6 +33,4 @@ async def check_in(update: Update, context: MultaqaContext) -> None:
         if confirmed
         else who.t("checkin.no_workshop")
     )
-    await reply(
-        update, context, who.t("checkin.done" if first else "checkin.again", where=where)
-    )
+    await reply(update, context, who.t("checkin.done" if first else "checkin.again", where=where))

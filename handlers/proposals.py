@@ -78,7 +78,11 @@ async def _flooded(update: Update, context: MultaqaContext) -> bool:
     services = context.services
     limit = services.settings.proposals_per_hour
     if await services.proposals.count_since(context.who.user.id, 1) >= limit:
-        await reply(update, context, context.who.t("pr.flood", n=limit))
+        await reply(
+            update,
+            context,
+            context.who.t("pr.flood", n=context.who.t.plural("count.proposals", limit)),
+        )
         return True
     return False
 
@@ -108,13 +112,13 @@ async def propose_command(update: Update, context: MultaqaContext) -> None:
     )
 
 
-def _status_line(t: Translator, draft: Draft) -> str:
+def _status_line(t: Translator, draft: Draft) -> Markup:
     return t(
         "pr.collected",
         chars=len(draft.data.get("text", "")),
-        limit=TEXT_LIMIT,
+        limit=t.plural("count.characters", TEXT_LIMIT),
         files=len(draft.data.get("files", [])),
-        max_files=ATTACHMENT_LIMIT,
+        max_files=t.plural("count.files", ATTACHMENT_LIMIT),
     )
 
 
@@ -145,12 +149,21 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
         await reply(
             update,
             context,
-            t("pr.too_long", limit=TEXT_LIMIT, left=TEXT_LIMIT - len(so_far)),
+            t(
+                "pr.too_long",
+                limit=t.plural("count.characters", TEXT_LIMIT),
+                left=TEXT_LIMIT - len(so_far),
+            ),
             _done_buttons(t),
         )
         raise ApplicationHandlerStop
     if attachment is not None and len(files) >= ATTACHMENT_LIMIT:
-        await reply(update, context, t("pr.too_many", n=ATTACHMENT_LIMIT), _done_buttons(t))
+        await reply(
+            update,
+            context,
+            t("pr.too_many", n=t.plural("count.files", ATTACHMENT_LIMIT)),
+            _done_buttons(t),
+        )
         raise ApplicationHandlerStop
     draft.data["text"] = joined
     if attachment is not None:
@@ -238,8 +251,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
             t(
                 "pr.ask_content",
                 theme=await theme_label(services, t, theme),
-                limit=TEXT_LIMIT,
-                max_files=ATTACHMENT_LIMIT,
+                limit=t.plural("count.characters", TEXT_LIMIT),
+                max_files=t.plural("count.files", ATTACHMENT_LIMIT),
             ),
             _done_buttons(t),
         )

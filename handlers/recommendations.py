@@ -24,9 +24,7 @@ def _b(action: str, *args: object) -> str:
     return callbacks.encode("rv", action, *args)
 
 
-async def recommendation_line(
-    services: Services, t: Translator, rec: Recommendation
-) -> Markup:
+async def recommendation_line(services: Services, t: Translator, rec: Recommendation) -> Markup:
     owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
     return t(
         "rv.rec_line",
@@ -55,9 +53,7 @@ async def listing(update: Update, context: MultaqaContext) -> None:
         return
     lines = [t("rv.recs_header")] + [await recommendation_line(services, t, r) for r in recs]
     rows = [
-        [(t("rv.open", ref=r.reference), _b("rec", r.id))]
-        for r in recs
-        if r.status != "dropped"
+        [(t("rv.open", ref=r.reference), _b("rec", r.id))] for r in recs if r.status != "dropped"
     ]
     await reply(update, context, Markup("\n\n").join(lines), inline(rows) if rows else None)
 
@@ -93,7 +89,7 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
         step = {"text": "rec_text", "owner": "rec_owner", "due": "rec_due"}[a[1]]
         await services.drafts.save(Draft(who.user.id, FLOW, step, {"rid": rec.id}))
         ask = {
-            "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
+            "rec_text": t("rv.ask_rec_text", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
             "rec_owner": t("rv.ask_owner"),
             "rec_due": t("rv.ask_due"),
         }[step]

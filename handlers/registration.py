@@ -412,7 +412,11 @@ async def _text_answer(
             await reply(
                 update,
                 context,
-                t("reg.bad_function_other", low=FUNCTION_OTHER_MIN, high=FUNCTION_OTHER_MAX),
+                t(
+                    "reg.bad_function_other",
+                    low=FUNCTION_OTHER_MIN,
+                    high=t.plural("count.characters", FUNCTION_OTHER_MAX),
+                ),
             )
             return
         draft.data["function_code"], draft.data["function_other"] = "other", other
@@ -420,7 +424,11 @@ async def _text_answer(
     elif step == "unit":
         unit = clean_free_text(text, UNIT_MIN, UNIT_MAX)
         if unit is None:
-            await reply(update, context, t("reg.bad_unit", low=UNIT_MIN, high=UNIT_MAX))
+            await reply(
+                update,
+                context,
+                t("reg.bad_unit", low=UNIT_MIN, high=t.plural("count.characters", UNIT_MAX)),
+            )
             return
         draft.data["unit"] = unit
         await _advance(update, context, draft, "phone")

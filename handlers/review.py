@@ -215,13 +215,16 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         )
         rows = [[(t("rv.new_rec"), _b("newrec", proposal.id))]]
         rows += [
-            [(t.plain("rv.rec_button", ref=r.reference, text=r.text[:40]), _b("into", r.id, proposal.id))]
+            [
+                (
+                    t.plain("rv.rec_button", ref=r.reference, text=r.text[:40]),
+                    _b("into", r.id, proposal.id),
+                )
+            ]
             for r in recs
             if r.status != "dropped"
         ][:10]
-        await reply(
-            update, context, t("rv.merge_where", ref=proposal.reference), inline(rows)
-        )
+        await reply(update, context, t("rv.merge_where", ref=proposal.reference), inline(rows))
     elif press.action == "into":
         rec = await services.recommendations.get(int(a[0]))
         merged_into = await services.proposals.get(int(a[1]))
@@ -238,7 +241,11 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         await services.drafts.save(
             Draft(who.user.id, FLOW, "rec_text", {"pid": proposal.id, "theme": proposal.theme})
         )
-        await reply(update, context, t("rv.ask_rec_text", limit=REC_TEXT_LIMIT))
+        await reply(
+            update,
+            context,
+            t("rv.ask_rec_text", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
+        )
     else:
         raise ValueError("unknown action")
 
@@ -280,7 +287,11 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
         )
     elif draft.step == "rec_text":
         if len(text) > REC_TEXT_LIMIT:
-            await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
+            await reply(
+                update,
+                context,
+                t("rv.rec_too_long", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
+            )
             raise ApplicationHandlerStop
         if "rid" in draft.data:
             await recommendations.edit(update, context, draft, text=text)

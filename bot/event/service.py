@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.event.diff import Change, Span, diff_events
 from bot.event.file import AgendaItem, EventDefinition, Workshop
 from bot.i18n import Translations, Translator
+from bot.labels import room_label
 from bot.settings import Settings
 from storage.clock import Clock
 from storage.database import Database
@@ -195,7 +196,9 @@ class EventService:
                 continue
             t = self.texts[participant.locale]
             text = t(
-                "ws.promoted", title=localized_text(dict(workshop.title), t), room=workshop.room
+                "ws.promoted",
+                title=localized_text(dict(workshop.title), t),
+                room=room_label(t, workshop.room),
             )
             notices.append(
                 PlannedPrompt.notice(

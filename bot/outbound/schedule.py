@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.context import Services, services_of
 from bot.i18n import Translator
+from bot.labels import room_label
 from bot.outbound.sender import Outcome, html_sender
 from storage.event import Prompt
 
@@ -67,7 +68,7 @@ async def _prompt_text(
             t(
                 "remind.your_workshop",
                 title=localized(dict(confirmed[0].title), t),
-                room=confirmed[0].room,
+                room=room_label(t, confirmed[0].room),
             )
             if confirmed
             else ""
@@ -96,7 +97,11 @@ async def _prompt_text(
         return None
     minutes = max(1, round((start - now).total_seconds() / 60))
     return t(
-        "remind.session", title=title, room=room, time=t.time(start, event.zone), minutes=minutes
+        "remind.session",
+        title=title,
+        room=room_label(t, room) if room else "",
+        time=t.time(start, event.zone),
+        minutes=t.plural("count.minutes", minutes),
     )
 
 

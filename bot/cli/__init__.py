@@ -146,6 +146,20 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_i18n(args: argparse.Namespace) -> int:
+    """Check the catalogues against the code, or write the translators' template."""
+    from bot.cli import i18n
+
+    if args.i18n_command == "pot":
+        out.echo("cli.i18n_pot_written", path=str(i18n.write_pot()))
+        return 0
+    problems = i18n.check()
+    if problems:
+        return _fail(out.plural("cli.i18n_problems", len(problems)), problems)
+    out.echo("cli.i18n_ok", locales=out.t().plain("common.list_separator").join(i18n.locales_of()))
+    return 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -182,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", type=Path, help=out.text("cli.help_qr_out"))
     qr.add_argument("--bot-username", help=out.text("cli.help_qr_bot_username"))
     qr.set_defaults(func=cmd_qr)
+    texts = sub.add_parser("i18n", help=out.text("cli.help_i18n"))
+    texts_sub = texts.add_subparsers(dest="i18n_command", required=True)
+    texts_sub.add_parser("check", help=out.text("cli.help_i18n_check"))
+    texts_sub.add_parser("pot", help=out.text("cli.help_i18n_pot"))
+    texts.set_defaults(func=cmd_i18n)
     sandbox = sub.add_parser("sandbox", help=out.text("cli.help_sandbox"))
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help=out.text("cli.help_sandbox_rest"))
     sandbox.set_defaults(func=cmd_sandbox)

@@ -34,6 +34,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -295,8 +296,22 @@ def _message(key: str, values: dict[str, object]) -> Message:
     return Message(key, **values)
 
 
+class Plural(NamedTuple):
+    """A count inside a Message, said through a plural key (`Plural("count.files", 3)`)."""
+
+    key: str
+    n: int
+
+
 def _rendered(values: Mapping[str, object], t: Translator) -> dict[str, object]:
-    return {k: v.render(t) if isinstance(v, Message) else v for k, v in values.items()}
+    def one(value: object) -> object:
+        if isinstance(value, Message):
+            return value.render(t)
+        if isinstance(value, Plural):
+            return t.plural(value.key, value.n)
+        return value
+
+    return {k: one(v) for k, v in values.items()}
 
 
 class Translations:

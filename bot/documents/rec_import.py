@@ -50,7 +50,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.event.file import EventDefinition
-from bot.i18n import Message
+from bot.i18n import Message, Plural
 from bot.profile import clean_phone
 from bot.settings import SUPPORTED_LOCALES
 from storage.participants import Participant, ParticipantRepository
@@ -83,9 +83,9 @@ FILE_NO_ROWS = Message("ri.file_no_rows")
 ROW_UNKNOWN_WORKSHOP = Message("ri.row_unknown_workshop", value="")
 ROW_NO_EVENT = Message("ri.row_no_event", value="")
 ROW_TEXT_MISSING = Message("ri.row_text_missing")
-ROW_TEXT_TOO_LONG = Message("ri.row_text_too_long", length=0, limit=0)
-ROW_OWNER_AMBIGUOUS = Message("ri.row_owner_ambiguous", value="", count=0)
-ROW_OWNER_TOO_MANY = Message("ri.row_owner_too_many", value="", count=0)
+ROW_TEXT_TOO_LONG = Message("ri.row_text_too_long", length="", limit="")
+ROW_OWNER_AMBIGUOUS = Message("ri.row_owner_ambiguous", value="", count="")
+ROW_OWNER_TOO_MANY = Message("ri.row_owner_too_many", value="", count="")
 ROW_OWNER_NOT_FOUND = Message("ri.row_owner_not_found", value="")
 ROW_BAD_PHONE = Message("ri.row_bad_phone", value="")
 ROW_BAD_DATE = Message("ri.row_bad_date", value="")
@@ -358,7 +358,9 @@ def _text_problem(text: str) -> Message | None:
     if not text:
         return ROW_TEXT_MISSING
     if len(text) > MAX_TEXT:
-        return ROW_TEXT_TOO_LONG.format(length=len(text), limit=MAX_TEXT)
+        return ROW_TEXT_TOO_LONG.format(
+            length=Plural("count.characters", len(text)), limit=Plural("count.characters", MAX_TEXT)
+        )
     return None
 
 
@@ -456,9 +458,9 @@ class _Owners:
         if not found:
             return None, ROW_OWNER_NOT_FOUND.format(value=quoted)
         if len(found) > _NAME_MATCHES:
-            return None, ROW_OWNER_TOO_MANY.format(value=quoted, count=_NAME_MATCHES)
+            return None, ROW_OWNER_TOO_MANY.format(value=quoted, count=Plural("bc.people", _NAME_MATCHES))
         if len(found) > 1:
-            return None, ROW_OWNER_AMBIGUOUS.format(value=quoted, count=len(found))
+            return None, ROW_OWNER_AMBIGUOUS.format(value=quoted, count=Plural("bc.people", len(found)))
         return found[0], None
 
 

@@ -30,7 +30,7 @@ from bot.event.models import (
     Workshop,
 )
 from bot.event.problems import EventFileError, Loc, Problem, line_of, message_of
-from bot.i18n import Message
+from bot.i18n import Message, Plural
 
 SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders")
 # The fields the checks across fields read: still checked in an entry rejected for another field.
@@ -240,7 +240,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
 def parse_event_text(text: str, source: str = "<text>") -> EventDefinition:
     """The event defined by YAML text; raises EventFileError listing every problem."""
     if len(text) > MAX_TEXT_CHARS:
-        raise EventFileError([_at(source, Message("evf.y.too_large", limit=MAX_TEXT_CHARS))])
+        raise EventFileError([_at(source, Message("evf.y.too_large", limit=Plural("count.characters", MAX_TEXT_CHARS)))])
     tree = _load_yaml(text, source)
     if tree is None:
         raise EventFileError([_at(source, Message("evf.y.empty"))])

@@ -193,7 +193,7 @@ async def test_bad_rows_are_reported_and_good_rows_still_planned(world: World) -
     assert _reasons(plan) == [
         (3, 'unknown workshop "cooking"'),
         (4, "text missing"),
-        (5, "text too long (2,001 characters, at most 2,000)"),
+        (5, "text too long (2,001 characters, at most 2,000 characters)"),
         (6, 'owner "Ali" matches 3 people — write the phone instead'),
         (7, 'owner "Nadia" not found among registered participants'),
         (8, 'bad date "32/01/2026" (write 2026-03-31 or 31/03/2026)'),

@@ -34,9 +34,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime
 from importlib import resources
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time

@@ -458,9 +458,13 @@ class _Owners:
         if not found:
             return None, ROW_OWNER_NOT_FOUND.format(value=quoted)
         if len(found) > _NAME_MATCHES:
-            return None, ROW_OWNER_TOO_MANY.format(value=quoted, count=Plural("bc.people", _NAME_MATCHES))
+            return None, ROW_OWNER_TOO_MANY.format(
+                value=quoted, count=Plural("bc.people", _NAME_MATCHES)
+            )
         if len(found) > 1:
-            return None, ROW_OWNER_AMBIGUOUS.format(value=quoted, count=Plural("bc.people", len(found)))
+            return None, ROW_OWNER_AMBIGUOUS.format(
+                value=quoted, count=Plural("bc.people", len(found))
+            )
         return found[0], None
 
 

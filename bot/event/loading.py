@@ -240,7 +240,14 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
 def parse_event_text(text: str, source: str = "<text>") -> EventDefinition:
     """The event defined by YAML text; raises EventFileError listing every problem."""
     if len(text) > MAX_TEXT_CHARS:
-        raise EventFileError([_at(source, Message("evf.y.too_large", limit=Plural("count.characters", MAX_TEXT_CHARS)))])
+        raise EventFileError(
+            [
+                _at(
+                    source,
+                    Message("evf.y.too_large", limit=Plural("count.characters", MAX_TEXT_CHARS)),
+                )
+            ]
+        )
     tree = _load_yaml(text, source)
     if tree is None:
         raise EventFileError([_at(source, Message("evf.y.empty"))])

@@ -218,6 +218,13 @@ class Translator:
             self._fallback is not None and self._fallback.has(key)
         )
 
+    def span(self, start: str, end: str) -> Markup:
+        """A range of times (`09:30–10:00`), isolated left to right: it reads as on the printed
+        programme in every language, inside Arabic too."""
+        text = self._catalogue.singular.get("common.span") or "{start}–{end}"
+        filled = text.format(start=escape(start), end=escape(end))
+        return Markup(f"{LRI}{filled}{PDI}")
+
     def number(self, value: int | float) -> str:
         """A number in this language's Moroccan format."""
         return format_decimal(value, locale=_CLDR[self.locale])

@@ -19,8 +19,8 @@ from storage.event import Seat
 KIND_ICONS = {"plenary": "🎤", "talk": "🗣", "workshop_slot": "🧩", "break": "☕"}
 
 
-def _span(t: Translator, event: EventDefinition, start: datetime, end: datetime) -> str:
-    return t.plain("common.span", start=t.time(start, event.zone), end=t.time(end, event.zone))
+def _span(t: Translator, event: EventDefinition, start: datetime, end: datetime) -> Markup:
+    return t.span(t.time(start, event.zone), t.time(end, event.zone))
 
 
 def _now_and_next(event: EventDefinition, now: datetime) -> tuple[str | None, str | None]:

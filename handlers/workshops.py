@@ -50,11 +50,7 @@ async def workshops_text(
                 n=index + 1,
                 title=title,
                 description=localized(dict(workshop.description), t),
-                time=t.plain(
-                    "common.span",
-                    start=t.time(slot.start, event.zone),
-                    end=t.time(slot.end, event.zone),
-                ),
+                time=t.span(t.time(slot.start, event.zone), t.time(slot.end, event.zone)),
                 room=room_label(t, workshop.room),
                 seats=seats,
             )

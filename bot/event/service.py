@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.event.diff import Change, Span, diff_events
 from bot.event.file import AgendaItem, EventDefinition, Workshop
-from bot.i18n import Translations, Translator
+from bot.i18n import Markup, Translations, Translator
 from bot.labels import room_label
 from bot.settings import Settings
 from storage.clock import Clock
@@ -283,8 +283,8 @@ class LoadReport:
 NOTIFIED = ("added", "removed", "time", "slot", "room")
 
 
-def _span_text(t: Translator, event: EventDefinition, span: Span) -> str:
-    return f"{t.time(span.start, event.zone)}–{t.time(span.end, event.zone)}"
+def _span_text(t: Translator, event: EventDefinition, span: Span) -> Markup:
+    return t.span(t.time(span.start, event.zone), t.time(span.end, event.zone))
 
 
 def change_line(

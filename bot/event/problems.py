@@ -25,6 +25,10 @@ class EventFileError(Exception):
         super().__init__("\n".join(problems))
         self.problems = problems
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Parsing may run in a worker process: the problems cross back whole, not as one str.
+        return (EventFileError, (self.problems,))
+
 
 def invalid(key: str, **values: object) -> PydanticCustomError:
     """A validation error carrying a catalogue message (passed as context: no brace issues)."""

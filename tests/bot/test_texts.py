@@ -382,3 +382,17 @@ def _is_key_or_data(literal: ast.AST, call: ast.Call) -> bool:
         in ("encode", "_b", "t", "plural", "plain", "plain_plural", "text", "Message", "getattr")
         for n in parent_calls
     )
+
+
+def test_event_file_problems_cross_a_process_boundary_whole() -> None:
+    import pickle
+
+    from bot.event.file import EventFileError, parse_event_text
+
+    with pytest.raises(EventFileError) as caught:
+        parse_event_text("event:\n  slug: Bad Slug\n")
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert again.problems == caught.value.problems
+    assert [p.plain(TEXTS["ar"]) for p in again.problems] == [
+        p.plain(TEXTS["ar"]) for p in caught.value.problems
+    ]

@@ -178,7 +178,7 @@ class EventService:
                     PlannedPrompt.notice(
                         f"changes:{version}:{user_id}",
                         user_id,
-                        "\n".join([t("ev.changed"), *text]),
+                        Markup("\n").join([t("ev.changed"), *text]),
                         now,
                     )
                 )

@@ -158,13 +158,19 @@ async def test_workshop_titles_and_function_labels_read_as_typed(
     summary = await walk_to_summary(user, "fr", function=FUNCTION)
     assert FUNCTION in seen(summary)
     await user.press("✅ Confirmer")
-    await said(user)
+    await said(user)  # registered
+    await said(user)  # and the agenda
     await user.send("/workshops")
     listing = await said(user)
     assert TITLE in seen(listing.text)
     await user.send("/agenda")
     agenda = seen(await said_text(user))
     assert TITLE in agenda
+    await user.send("/propose")
+    themes = await said(user)
+    assert TITLE in themes.labels  # a button: plain text, exactly the title
+    await user.press(TITLE)
+    assert f"Thème : {TITLE}." in seen(await said_text(user))
 
 
 async def test_a_broadcast_caption_reaches_people_as_typed(

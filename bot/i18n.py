@@ -13,7 +13,8 @@ The text API (everything a handler needs):
   text, for button labels, toasts (callback answers), file names and captions sent without
   parse mode: no tags, no entities (`R&D <interne>` stays exactly that).
 - `plain_text(markup)`: any Markup as plain text; `terminal(text)`: plain text without the bidi
-  marks, for the command-line tools.
+  marks, for the command-line tools; `unmarked(text)`: without the marks, to compare what a person
+  typed with a label.
 - Joining: `Markup("\n").join(parts)` escapes plain parts; `markup + str` escapes the str.
   An f-string or `"\n".join(...)` turns Markup back into a plain `str`, which `say()` then escapes:
   build messages with Markup operations or with a catalogue key.
@@ -80,6 +81,12 @@ def plain_text(text: str) -> str:
 def as_plain(text: str) -> str:
     """Plain text from a Markup (tags dropped, entities decoded); a plain str is already plain."""
     return plain_text(text) if isinstance(text, Markup) else str(text)
+
+
+def unmarked(text: str) -> str:
+    """Text without the invisible direction marks and isolates: to compare what a person typed
+    with a label (clients send a pressed reply button's text with its marks; typing has none)."""
+    return "".join(c for c in str(text) if c not in BIDI_MARKS)
 
 
 def terminal(text: str) -> str:

@@ -30,7 +30,7 @@ from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
 from bot.context import MultaqaContext, Who
 from bot.event.service import EventService
-from bot.i18n import Markup, Translator, as_plain
+from bot.i18n import Markup, Translator, as_plain, unmarked
 from bot.profile import (
     FUNCTION_OTHER_MAX,
     FUNCTION_OTHER_MIN,
@@ -437,12 +437,12 @@ async def _text_answer(
 async def _label_answer(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, text: str
 ) -> bool:
-    wanted = " ".join(text.split()).casefold()
+    wanted = " ".join(unmarked(text).split()).casefold()
     if draft.step not in ("function", "region"):
         return False
     kind = draft.step
     for choice in await context.services.event.choices(kind):
-        if as_plain(EventService.label(t, kind, choice)).casefold() == wanted:
+        if unmarked(as_plain(EventService.label(t, kind, choice))).casefold() == wanted:
             if kind == "function":
                 draft.data["function_code"], draft.data["function_other"] = choice.code, None
                 await _advance(update, context, draft, "region")
@@ -467,11 +467,11 @@ async def _phone_answer(
             return
     elif message.text:
         text = message.text.strip()
-        if text == t.plain("common.back"):
+        if unmarked(text) == unmarked(t.plain("common.back")):
             await reply(update, context, t("reg.phone_left"), ReplyKeyboardRemove())
             await _on_back(update, context, draft, t, "phone")
             return
-        if text == t.plain("reg.skip_phone"):
+        if unmarked(text) == unmarked(t.plain("reg.skip_phone")):
             phone = None
         else:
             phone = clean_phone(text)

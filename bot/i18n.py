@@ -15,6 +15,13 @@ The text API (everything a handler needs):
 - `plain_text(markup)`: any Markup as plain text; `terminal(text)`: plain text without the bidi
   marks, for the command-line tools; `unmarked(text)`: without the marks, to compare what a person
   typed with a label.
+- `t.span(start, end) -> Markup`: a range of times, left to right in every language.
+- `Message(key, **values)`: a text to render later, for code below the handlers (event-file
+  problems, import reasons, settings): a `str` that reads as its English text, shown to a person
+  with `message.render(t)` / `message.plain(t)`; a count inside is `Plural("count.files", 3)`.
+- handlers.common does the rest: `say`/`reply` send a Markup as HTML (a plain `str` is escaped,
+  shown as typed); `inline` rows, `toast` texts and reply-keyboard labels become plain text.
+  Labels of regions, functions and rooms come from `bot.labels`.
 - Joining: `Markup("\n").join(parts)` escapes plain parts; `markup + str` escapes the str.
   An f-string or `"\n".join(...)` turns Markup back into a plain `str`, which `say()` then escapes:
   build messages with Markup operations or with a catalogue key.

@@ -20,7 +20,8 @@ The text API (everything a handler needs):
   problems, import reasons, settings): a `str` that reads as its English text, shown to a person
   with `message.render(t)` / `message.plain(t)`; a count inside is `Plural("count.files", 3)`.
 - handlers.common does the rest: `say`/`reply` send a Markup as HTML (a plain `str` is escaped,
-  shown as typed); `inline` rows, `toast` texts and reply-keyboard labels become plain text.
+  shown as typed); `inline` rows and `toast` texts become plain text (reply-keyboard labels:
+  `t.plain`).
   Labels of regions, functions and rooms come from `bot.labels`.
 - Joining: `Markup("\n").join(parts)` escapes plain parts; `markup + str` escapes the str.
   An f-string or `"\n".join(...)` turns Markup back into a plain `str`, which `say()` then escapes:

@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.i18n import Translator
+from bot.i18n import Translator, unmarked
 from bot.labels import region_label
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from storage.campaigns import Campaign, Progress
@@ -163,7 +163,7 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     await context.bot.send_document(
         chat_id_of(update),
         buffer.getvalue().encode("utf-8-sig"),
-        filename=t.plain("bc.export_filename", id=str(campaign_id)),
+        filename=unmarked(t.plain("bc.export_filename", id=str(campaign_id))),
         caption=t.plain_plural("bc.export_caption", len(rows)),
     )
 

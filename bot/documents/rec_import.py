@@ -69,7 +69,7 @@ _QUOTE_MAX = 40  # cell values quoted in reasons are cut to this length
 # language by the bot and the CLI; as a str each reads as its English text.
 FILE_EMPTY = Message("ri.file_empty")
 FILE_TOO_BIG = Message("ri.file_too_big")
-FILE_TOO_MANY_ROWS = Message("ri.file_too_many_rows", limit=0)
+FILE_TOO_MANY_ROWS = Message("ri.file_too_many_rows", limit="")
 FILE_UNKNOWN_TYPE = Message("ri.file_unknown_type", suffix="")
 FILE_OLD_EXCEL = Message("ri.file_old_excel")
 FILE_NOT_UTF8 = Message("ri.file_not_utf8", byte="", line=0)
@@ -219,7 +219,7 @@ def _limited(rows: Iterable[tuple[int, list[Cell]]]) -> list[tuple[int, list[Cel
         if _nonblank(cells):
             kept.append((number, cells))
             if len(kept) > MAX_ROWS + 1:  # + the header
-                raise _FileProblem(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+                raise _FileProblem(FILE_TOO_MANY_ROWS.format(limit=Plural("count.rows", MAX_ROWS)))
     return kept
 
 

@@ -28,6 +28,7 @@ from bot.documents.rec_import import (
     plan_import,
 )
 from bot.event.file import EventDefinition, load_event_file
+from bot.i18n import Plural
 from storage.clock import FakeClock
 from storage.database import Database
 from storage.participants import ParticipantRepository, ProfileFields
@@ -360,7 +361,7 @@ async def test_row_limit(world: World) -> None:
     assert plan.file_problem is None
     assert len(plan.planned) == MAX_ROWS
     too_many = await world.plan(_csv("text\n" + rows + "Une de trop\n"))
-    assert too_many.file_problem == FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS)
+    assert too_many.file_problem == FILE_TOO_MANY_ROWS.format(limit=Plural("count.rows", MAX_ROWS))
 
 
 @pytest.mark.parametrize(

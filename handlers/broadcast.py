@@ -18,7 +18,7 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.event.service import EventService
 from bot.event.service import localized_text as localized
-from bot.i18n import Markup, Translator
+from bot.i18n import RTL_LOCALES, Markup, Translator, directed
 from bot.outbound.sender import html_sender
 from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
 from handlers.campaign import button as _b
@@ -235,6 +235,10 @@ async def _take_text(
         return
     if media_kind:
         draft.data["media_kind"], draft.data["media_file_id"] = media_kind, file_id
+    if draft.data["lang"] in RTL_LOCALES:  # the Arabic version's lines read right to left too
+        marked = directed(html, rtl=True)
+        if len(message.text or message.caption or "") + len(marked) - len(html) <= limit:
+            html = marked
     draft.data["texts"][draft.data["lang"]] = html
     draft.step = "languages"
     await context.services.drafts.save(draft)

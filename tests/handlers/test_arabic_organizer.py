@@ -94,3 +94,33 @@ async def test_the_terminal_speaks_the_language_of_lang(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert "مشكل واحد" in said and "ليس محفوظا بترميز UTF-8" in said
     assert "\u2068" not in said  # no invisible marks on a terminal
+
+
+async def test_an_arabic_broadcast_reads_right_to_left_even_when_a_line_starts_in_latin(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    from bot.outbound.schedule import tick
+    from tests.handlers.test_broadcast import enrol
+
+    person = emulator.user(first_name="Hamid", language_code="ar")
+    await enrol(bot, person, "ar", "souss_massa")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="الإدارة", language_code="ar")
+    await organizer.send("/admin")
+    await said_text(organizer)
+    await organizer.press("📣 بث رسالة")
+    await said_text(organizer)
+    text = "Zoom: الرابط في الأسفل\n09:00 بداية الجلسة\nhttps://example.org/s"
+    await organizer.send(text)
+    await said_text(organizer)
+    await organizer.press("⬅️ متابعة")
+    await said_text(organizer)
+    await organizer.press("الجميع (1)")
+    await said_text(organizer)
+    preview = await said_text(organizer)
+    assert preview == text  # as written, marks aside
+    await said_text(organizer)
+    await organizer.press("✅ إرسال الآن")
+    await tick(bot.services)
+    received = await said_text(person)
+    assert received == text
+    assert_right_to_left(person)

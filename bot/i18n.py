@@ -318,6 +318,11 @@ def _message(key: str, values: dict[str, object]) -> Message:
     return Message(key, **values)
 
 
+def shown(t: Translator, value: object) -> Markup | str:
+    """A Message in `t`'s language; anything else as it is (a str is escaped where it lands)."""
+    return value.render(t) if isinstance(value, Message) else str(value)
+
+
 class Plural(NamedTuple):
     """A count inside a Message, said through a plural key (`Plural("count.files", 3)`)."""
 

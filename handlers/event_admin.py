@@ -19,7 +19,7 @@ from bot.context import MultaqaContext
 from bot.event.diff import diff_events
 from bot.event.file import EventFileError, decode_event_bytes, parse_event_text
 from bot.event.service import change_line
-from bot.i18n import Markup
+from bot.i18n import Markup, shown
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
@@ -55,13 +55,13 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
         new = parse_event_text(text, source)
     except EventFileError as exc:
         problems = exc.problems
-        shown = Markup("\n").join(
-            t("evf.problem_line", problem=p.render(t)) for p in problems[:MAX_LINES]
+        listed = Markup("\n").join(
+            t("evf.problem_line", problem=shown(t, p)) for p in problems[:MAX_LINES]
         )
         if len(problems) > MAX_LINES:
-            shown += t.plural("evf.more", len(problems) - MAX_LINES)
+            listed += t.plural("evf.more", len(problems) - MAX_LINES)
         count = t.plural("count.problems", len(problems))
-        await reply(update, context, t("evf.invalid", n=count, problems=shown))
+        await reply(update, context, t("evf.invalid", n=count, problems=listed))
         return
     services = context.services
     old = await services.event.current()
@@ -69,7 +69,7 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
     if old is not None:
         lines = [line for c in diff_events(old, new) if (line := change_line(t, c, old, new))]
     await services.drafts.save(Draft(context.who.user.id, FLOW, "confirm", {"yaml": text}))
-    shown = Markup("\n").join(lines[:MAX_LINES]) or t("evf.no_changes")
+    listed = Markup("\n").join(lines[:MAX_LINES]) or t("evf.no_changes")
     await reply(
         update,
         context,
@@ -77,7 +77,7 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
             "evf.preview",
             workshops=t.plural("count.workshops", len(new.workshops)),
             items=t.plural("count.agenda_items", len(new.agenda)),
-            changes=shown,
+            changes=listed,
         ),
         inline(
             [

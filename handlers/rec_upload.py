@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
-from bot.i18n import Markup
+from bot.i18n import Markup, shown
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
@@ -52,10 +52,10 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
     name = document.file_name or "table.csv"
     plan = await _plan(context, document.file_id, name)
     if plan.file_problem:
-        await reply(update, context, t("ri.file_problem", problem=plan.file_problem.render(t)))
+        await reply(update, context, t("ri.file_problem", problem=shown(t, plan.file_problem)))
         raise ApplicationHandlerStop
     problems = Markup("\n").join(
-        t("ri.row", row=p.row, reason=p.reason.render(t)) for p in plan.problems[:SHOWN]
+        t("ri.row", row=p.row, reason=shown(t, p.reason)) for p in plan.problems[:SHOWN]
     )
     if len(plan.problems) > SHOWN:
         problems += t.plural("evf.more", len(plan.problems) - SHOWN)

@@ -8,6 +8,7 @@ from bot.cli import texts as out
 from bot.cli.broadcast import ask
 from bot.documents.rec_import import apply_import, plan_import
 from bot.event.service import EventService
+from bot.i18n import shown
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -27,7 +28,7 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
         t = out.t()
         if plan.file_problem:
             out.echo(
-                "cli.ri_file_problem", file_name=str(path), problem=plan.file_problem.render(t)
+                "cli.ri_file_problem", file_name=str(path), problem=shown(t, plan.file_problem)
             )
             return 2
         for item in plan.planned:
@@ -40,7 +41,7 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
                 due=item.due.isoformat() if item.due else t("cli.ri_no_due"),
             )
         for problem in plan.problems:
-            out.echo("cli.ri_not_used", row=problem.row, reason=problem.reason.render(t))
+            out.echo("cli.ri_not_used", row=problem.row, reason=shown(t, problem.reason))
         out.echo(
             "cli.ri_summary",
             planned=t.plural("cli.ri_to_create", len(plan.planned)),

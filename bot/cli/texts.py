@@ -9,7 +9,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from bot.i18n import Message, Translations, Translator, terminal
+from bot.i18n import Translations, Translator, terminal
+from bot.i18n import shown as i18n_shown
 from bot.settings import SUPPORTED_LOCALES
 
 _CURRENT: list[Translator] = []
@@ -58,9 +59,7 @@ def plural(key: str, n: int, /, **values: object) -> str:
 
 def shown(problem: object) -> str:
     """A problem (a catalogue Message, or a plain str from a library) as terminal text."""
-    if isinstance(problem, Message):
-        return terminal(problem.render(t()))
-    return terminal(str(problem))
+    return terminal(i18n_shown(t(), problem))
 
 
 def echo(key: str, /, file: TextIO | None = None, **values: object) -> None:

@@ -399,3 +399,24 @@ def test_event_file_problems_cross_a_process_boundary_whole() -> None:
     assert [p.plain(TEXTS["ar"]) for p in again.problems] == [
         p.plain(TEXTS["ar"]) for p in caught.value.problems
     ]
+
+
+def test_no_sentence_waits_in_a_constant() -> None:
+    # Reasons and notices kept as English constants would reach people untranslated: they are
+    # Messages (catalogue keys) instead.
+    found = []
+    for folder in CODE:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+                    continue
+                value = node.value
+                target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+                if isinstance(target, ast.Name) and target.id.startswith("_"):
+                    continue  # private data (word lists), not a text for people
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    words = [w for w in value.value.split() if w.isalpha()]
+                    if len(words) >= 3:
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == [], "\n".join(found)

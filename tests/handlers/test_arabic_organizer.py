@@ -9,7 +9,8 @@ from bidi import get_base_level
 
 from sandbox import BotApiEmulator, SimUser
 from tests.conftest import ORGANIZER_ID
-from tests.harness import RunningBot, said_text
+from tests.handlers.reading import next_shown_text
+from tests.harness import RunningBot
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "study-day.yaml"
 
@@ -37,14 +38,14 @@ async def test_broken_files_are_explained_in_arabic(
     await organizer.send_document(
         "event.yaml", "application/x-yaml", b"event:\n  slug: Bad Slug\n   title: x\n"
     )
-    syntax = await said_text(organizer)
+    syntax = await next_shown_text(organizer)
     assert "في ملف اللقاء مشكل واحد؛ لم يتغير أي شيء" in syntax
     assert "السطر 3، العمود 9" in syntax and "إزاحة هذا السطر لا تطابق السطر الذي فوقه" in syntax
 
     await organizer.send_document(
         "event.yaml", "application/x-yaml", "event:\n  slug: journée\n".encode("latin-1")
     )
-    latin1 = await said_text(organizer)
+    latin1 = await next_shown_text(organizer)
     assert "ليس محفوظا بترميز" in latin1 and "UTF-8" in latin1 and "السطر 2" in latin1
     assert "codec" not in latin1
 
@@ -52,17 +53,17 @@ async def test_broken_files_are_explained_in_arabic(
         'end: "2019-01-30 09:30"', 'end: "2019-01-30 08:00"', 1
     )
     await organizer.send_document("event.yaml", "application/x-yaml", broken.encode())
-    invalid = await said_text(organizer)
+    invalid = await next_shown_text(organizer)
     assert "يجب أن يكون بعد البداية" in invalid and "(السطر " in invalid
     assert "must" not in invalid
 
     await organizer.send_document("recs.csv", "text/csv", "texte;due\né;x\n".encode("cp1252"))
-    table = await said_text(organizer)
+    table = await next_shown_text(organizer)
     assert "ليس نصا بترميز UTF-8" in table and "CSV UTF-8" in table
 
     rows = "text,workshop,due\nنشر الدليل,Salle 9,2020-01-01\n,,\nتكوين,,31/12/2030\n,x,\n"
     await organizer.send_document("recs.csv", "text/csv", rows.encode())
-    preview = await said_text(organizer)
+    preview = await next_shown_text(organizer)
     assert "ورشة غير معروفة" in preview and "قد مضى" in preview and "النص غير موجود" in preview
     assert "unknown" not in preview and "missing" not in preview
 
@@ -106,21 +107,21 @@ async def test_an_arabic_broadcast_reads_right_to_left_even_when_a_line_starts_i
     await enrol(bot, person, "ar", "souss_massa")
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="الإدارة", language_code="ar")
     await organizer.send("/admin")
-    await said_text(organizer)
+    await next_shown_text(organizer)
     await organizer.press("📣 بث رسالة")
-    await said_text(organizer)
+    await next_shown_text(organizer)
     text = "Zoom: الرابط في الأسفل\n09:00 بداية الجلسة\nhttps://example.org/s"
     await organizer.send(text)
-    await said_text(organizer)
+    await next_shown_text(organizer)
     await organizer.press("⬅️ متابعة")
-    await said_text(organizer)
+    await next_shown_text(organizer)
     await organizer.press("الجميع (1)")
-    await said_text(organizer)
-    preview = await said_text(organizer)
+    await next_shown_text(organizer)
+    preview = await next_shown_text(organizer)
     assert preview == text  # as written, marks aside
-    await said_text(organizer)
+    await next_shown_text(organizer)
     await organizer.press("✅ إرسال الآن")
     await tick(bot.services)
-    received = await said_text(person)
+    received = await next_shown_text(person)
     assert received == text
     assert_right_to_left(person)

@@ -8,8 +8,9 @@ from pathlib import Path
 from bot.event.file import load_event_file
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
+from tests.handlers.reading import next_shown, next_shown_text
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "study-day.yaml"
 
@@ -20,20 +21,20 @@ async def test_a_region_reads_the_same_at_registration_and_in_admin(
     await bot.services.event.load(load_event_file(EXAMPLE), None)
     user = emulator.user(first_name="Hamid", language_code="ar")
     await user.send("/start")
-    await said(user)
+    await next_shown(user)
     await user.press("العربية")
-    await said(user)
+    await next_shown(user)
     await user.press("✅ أوافق")
-    await said(user)
+    await next_shown(user)
     await user.send("حميد العلوي")
-    functions = await said(user)
+    functions = await next_shown(user)
     await user.press(functions.labels[0])
-    regions = await said(user)
+    regions = await next_shown(user)
     assert "سوس - ماسة" in regions.labels  # the event file's spelling
     await enrol(bot, user, "ar", "souss_massa")
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="ar")
     await organizer.send("/admin")
-    figures = await said_text(organizer)
+    figures = await next_shown_text(organizer)
     assert "• سوس - ماسة: 1" in figures and "سوس-ماسة" not in figures
 
 
@@ -45,10 +46,10 @@ async def test_rooms_are_named_once(emulator: BotApiEmulator, bot: RunningBot) -
     user = emulator.user(first_name="Claire", language_code="fr")
     await enrol(bot, user, "fr", "central")
     await user.send("/workshops")
-    await said(user)
+    await next_shown(user)
     await user.press("➕ S'inscrire à l'atelier 1")
-    confirmed = await said_text(user)
+    confirmed = await next_shown_text(user)
     assert "· 📍 Salle 1." in confirmed and "salle Salle" not in confirmed
     await user.send("/workshops")
-    listing = await said_text(user)
+    listing = await next_shown_text(user)
     assert "📍 salle 12" in listing  # a bare number: the word for room is added

@@ -10,9 +10,10 @@ from bot.event.file import parse_event_text
 from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
+from tests.handlers.reading import next_shown, next_shown_text
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_registration import walk_to_summary
-from tests.harness import RunningBot, plain, said, said_text
+from tests.harness import RunningBot, plain
 
 NAME = "Aït O'Neil-Benali"  # names allow letters, spaces, - ' and . (bot.profile)
 UNIT = "Unité <Nord> & Sud"
@@ -36,27 +37,27 @@ async def test_a_name_and_unit_with_html_characters_read_as_typed(
 ) -> None:
     user = emulator.user(first_name=NAME, language_code="fr")
     await user.send("/start")
-    await said(user)
+    await next_shown(user)
     await user.press("Français")
-    await said(user)
+    await next_shown(user)
     await user.press("✅ J'accepte")
-    await said(user)
+    await next_shown(user)
     await user.press(f"Utiliser « {NAME} »")  # the button reads the Telegram name as it is
-    await said(user)
+    await next_shown(user)
     await user.press("Inspecteur·rice")
-    await said(user)
+    await next_shown(user)
     await user.press("Souss-Massa")
-    await said(user)
+    await next_shown(user)
     await user.send(UNIT)
-    await said(user)
+    await next_shown(user)
     await user.press("Passer")
-    await said(user)
-    summary = seen(await said_text(user))
+    await next_shown(user)
+    summary = seen(await next_shown_text(user))
     assert f"Nom : {NAME}" in summary and f"Unité : {UNIT}" in summary
     await user.press("✅ Confirmer")
-    await said(user)
+    await next_shown(user)
     await user.send("/profile")
-    profile = seen(await said_text(user))
+    profile = seen(await next_shown_text(user))
     assert NAME in profile and UNIT in profile
     stored = await bot.services.participants.get(user.id)
     assert stored is not None and (stored.full_name, stored.unit) == (NAME, UNIT)
@@ -68,70 +69,70 @@ async def test_note_tag_and_recommendation_text_read_as_typed(
     author = emulator.user(first_name="Nadia", language_code="fr")
     await enrol(bot, author, "fr", "oriental")
     await author.send(NOTE)  # outside a flow: offered as a proposal
-    await said(author)
+    await next_shown(author)
     await author.press("💡 Général (hors atelier)")
-    assert NOTE in seen(await said_text(author))
+    assert NOTE in seen(await next_shown_text(author))
     await author.send("/mine")
-    assert NOTE in seen(await said_text(author))
+    assert NOTE in seen(await next_shown_text(author))
 
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
     await organizer.send("/admin")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("🗂 Proposals")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("All themes")
-    card = seen(await said_text(organizer))
+    card = seen(await next_shown_text(organizer))
     assert NOTE in card
     await organizer.press("🏷 Tag")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.send(TAG)
-    assert TAG in seen(await said_text(organizer))
+    assert TAG in seen(await next_shown_text(organizer))
     await organizer.press("➖ Not retained")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.send(NOTE)
-    await said(organizer)
+    await next_shown(organizer)
     await tick(bot.services)
-    told = seen(await said_text(author))
+    told = seen(await next_shown_text(author))
     assert f"note : {NOTE}" in told and "&amp;" not in told
 
     await author.send("Une autre idée")
-    await said(author)
+    await next_shown(author)
     await author.press("💡 Général (hors atelier)")
-    await said(author)
+    await next_shown(author)
     await organizer.send("/admin")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("🗂 Proposals")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("All themes")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("🔗 Into a recommendation")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("➕ A new recommendation")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.send(REC)
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.send("Nadia")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("Person Nadia · Centre")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.send("30/06/2026")
-    assert REC in seen(await said_text(organizer))
+    assert REC in seen(await next_shown_text(organizer))
     await tick(bot.services)
-    merged = seen(await said_text(author))
+    merged = seen(await next_shown_text(author))
     assert "R-1" in merged and REC in merged  # the notice says what R-1 is
 
     await author.send("Encore une")
-    await said(author)
+    await next_shown(author)
     await author.press("💡 Général (hors atelier)")
-    await said(author)
+    await next_shown(author)
     await organizer.send("/admin")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("🗂 Proposals")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("All themes")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("🔗 Into a recommendation")
-    choices = await said(organizer)
+    choices = await next_shown(organizer)
     labels = [seen(label) for label in choices.labels]
     assert f"R-1: {REC[:40]}" in labels  # the button reads as typed too
 
@@ -158,19 +159,19 @@ async def test_workshop_titles_and_function_labels_read_as_typed(
     summary = await walk_to_summary(user, "fr", function=FUNCTION)
     assert FUNCTION in seen(summary)
     await user.press("✅ Confirmer")
-    await said(user)  # registered
-    await said(user)  # and the agenda
+    await next_shown(user)  # registered
+    await next_shown(user)  # and the agenda
     await user.send("/workshops")
-    listing = await said(user)
+    listing = await next_shown(user)
     assert TITLE in seen(listing.text)
     await user.send("/agenda")
-    agenda = seen(await said_text(user))
+    agenda = seen(await next_shown_text(user))
     assert TITLE in agenda
     await user.send("/propose")
-    themes = await said(user)
+    themes = await next_shown(user)
     assert TITLE in themes.labels  # a button: plain text, exactly the title
     await user.press(TITLE)
-    assert f"Thème : {TITLE}." in seen(await said_text(user))
+    assert f"Thème : {TITLE}." in seen(await next_shown_text(user))
 
 
 async def test_a_broadcast_caption_reaches_people_as_typed(
@@ -180,19 +181,19 @@ async def test_a_broadcast_caption_reaches_people_as_typed(
     await enrol(bot, person, "en", "souss_massa")
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
     await organizer.send("/admin")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("📣 Broadcast a message")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.send_photo(caption=CAPTION)
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("➡️ Continue")
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("Everyone (1)")
-    await said(organizer)  # the preview's heading
-    preview = await said(organizer)
+    await next_shown(organizer)  # the preview's heading
+    preview = await next_shown(organizer)
     assert preview.text == CAPTION
-    await said(organizer)
+    await next_shown(organizer)
     await organizer.press("✅ Send now")
     await tick(bot.services)
-    received = await said(person)
+    received = await next_shown(person)
     assert received.text == CAPTION

@@ -139,10 +139,10 @@ class SendBudget:
         now = loop.time()
         free_at, last_bulk = self._chats.get(chat_id, (0.0, False))
         spacing = self.per_chat_seconds if chat_id > 0 else self.per_group_seconds
-        if priority == BULK or last_bulk or chat_id < 0:
-            slot = max(now, free_at)  # reserve the slot before sleeping: no race
-        else:
-            slot = now
+        # Bulk sends (and anything after one, and groups) reserve the chat's next slot
+        # before sleeping, so two of them never race for it.
+        spaced = priority == BULK or last_bulk or chat_id < 0
+        slot = max(now, free_at) if spaced else now
         if len(self._chats) > 50_000:  # forget chats whose turn is long free
             self._chats = {k: v for k, v in self._chats.items() if v[0] > now}
         self._chats[chat_id] = (max(free_at, slot + spacing), priority == BULK)

@@ -13,8 +13,11 @@ from datetime import datetime
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Services, services_of
+from bot.event.service import localized_text as localized
 from bot.i18n import Translator
 from bot.outbound.sender import Outcome, html_sender
+from bot.outbound.start import start_campaign
+from bot.views.agenda import agenda_text
 from storage.event import Prompt
 
 log = logging.getLogger(__name__)
@@ -29,8 +32,6 @@ async def tick(services: Services) -> int:
 
 
 async def _start_due_campaigns(services: Services) -> int:
-    from handlers.campaign import start_campaign
-
     started = 0
     for campaign_id in await services.campaigns.due():
         campaign = await services.campaigns.get(campaign_id)
@@ -47,9 +48,6 @@ async def _prompt_text(
     services: Services, prompt: Prompt, t: Translator, now: datetime
 ) -> str | None:
     """What to send for a due prompt, or None to drop it (too late, or nothing to say)."""
-    from bot.event.service import localized_text as localized
-    from handlers.agenda import agenda_text
-
     if prompt.kind == "notice":
         return str(prompt.payload.get("text") or "") or None
     event = await services.event.current()

@@ -33,7 +33,7 @@ from bot.event.service import EventService
 from bot.i18n import Translations
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.limiter import InteractiveLimiter, SendBudget
-from bot.outbound.schedule import start_clock
+from bot.outbound.schedule import start_clock, stop_clock
 from bot.outbound.sender import BulkSender, SendPolicy
 from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
@@ -249,6 +249,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         start_clock(application, services)
 
     async def post_shutdown(application: Application) -> None:
+        await stop_clock(services)
         await services.runner.shutdown()
         await bulk_bot.shutdown()
         await services.db.close()

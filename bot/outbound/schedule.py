@@ -1,34 +1,56 @@
-"""The clock: a repeating job asks storage for due rows and hands them to the sender. It
-stores nothing; after a restart the due rows are still in the database and go at the next
-tick. Late rows follow one rule each: a session reminder after the session started, a
-day-before reminder after the event started, and a morning agenda after the event ended
-are dropped; notices go late rather than never."""
+"""The clock: it sleeps until the next due row, then asks storage for the due rows and hands
+them to the sender. It stores nothing; after a restart the due rows are still in the
+database and go at once. Late rows follow one rule each: a session reminder after the
+session started, a day-before reminder after the event started, and a morning agenda after
+the event ended are dropped; notices go late rather than never.
+
+How it wakes (no polling of the tables):
+- at the due time of the earliest pending row (`storage.due.next_due`), to the millisecond;
+- when this process writes a nearer row: `services.kick_clock()` (handlers call it);
+- when the injected clock is moved (FakeClock in tests, OffsetClock in the sandbox: their
+  `on_move` listeners);
+- when another process (the CLI) wrote to the database: while asleep the clock reads
+  SQLite's `PRAGMA data_version` once a second (no table read, no write lock) and looks for
+  the next due row again when it changed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.context import Services, services_of
+from bot.context import Services
 from bot.event.service import localized_text as localized
 from bot.i18n import Translator
 from bot.outbound.sender import Outcome, html_sender
 from bot.outbound.start import start_campaign
 from bot.views.agenda import agenda_text
+from storage.due import next_due
 from storage.event import Prompt
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 5.0
+WATCH_SECONDS = 1.0  # how often a sleeping clock checks whether another process wrote
+
+
+async def _due_now(services: Services) -> int:
+    """Start due broadcasts, send due prompts; returns how many rows were handled."""
+    async with services.clock_lock:  # never two passes at once
+        return await _start_due_campaigns(services) + await deliver_due_prompts(services)
 
 
 async def tick(services: Services) -> int:
-    """One turn of the clock: start due broadcasts, send due prompts; returns how many."""
-    async with services.clock_lock:  # a kick and the periodic job never run at once
-        return await _start_due_campaigns(services) + await deliver_due_prompts(services)
+    """Bring the clock up to now and return how many rows it handled since the last call
+    (handled by this call or by the running clock, woken by a move of the clock)."""
+    clockwork = _running.get(id(services))
+    if clockwork is None:
+        return await _due_now(services)
+    return await clockwork.catch_up()
 
 
 async def _start_due_campaigns(services: Services) -> int:
@@ -125,18 +147,106 @@ async def _deliver(services: Services, prompt: Prompt) -> None:
     await services.prompts.settle(prompt.id, result.outcome.value)
 
 
-async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(services_of(context.application))
+class Clockwork:
+    """The running clock of one bot: one task that sleeps until something is due."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._wake = asyncio.Event()
+        self._passes = 0  # finished passes
+        self._passed = asyncio.Condition()
+        self._handled = 0  # rows handled since the last `catch_up`
+        self._task: asyncio.Task[None] | None = None
+        self._unlisten: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        """Run the clock (and listen to the injected clock's moves, if it can move)."""
+        on_move = getattr(self.services.clock, "on_move", None)
+        if on_move is not None:
+            self._unlisten = on_move(lambda _now: self.wake())
+        self._task = asyncio.create_task(self._run(), name="clock")
+
+    async def stop(self) -> None:
+        """Stop the clock; a pass under way is cancelled (its claimed rows go back to pending
+        at the next start, see PromptRepository.release_in_flight)."""
+        if self._unlisten is not None:
+            self._unlisten()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def wake(self) -> None:
+        """Look for due rows now (a row was written, or the clock moved)."""
+        self._wake.set()
+
+    async def catch_up(self) -> int:
+        """Wait for a pass that starts after this call; rows handled since the last call."""
+        # A pass under way may have looked for due rows before this call: wait for the next.
+        wanted = self._passes + (2 if self.services.clock_lock.locked() else 1)
+        self.wake()
+        async with self._passed:
+            await self._passed.wait_for(lambda: self._passes >= wanted)
+        handled, self._handled = self._handled, 0
+        return handled
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                self._wake.clear()
+                self._handled += await _due_now(self.services)
+                self._passes += 1  # no await since the lock was released: `catch_up` is exact
+                async with self._passed:
+                    self._passed.notify_all()
+                await self._sleep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad row or a closed database must not stop the clock
+                log.exception("the clock failed a pass; trying again shortly")
+                await asyncio.sleep(WATCH_SECONDS)
+
+    async def _data_version(self) -> int:
+        row = await self.services.db.fetchone("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
+    async def _sleep(self) -> None:
+        """Until the next row is due, a wake-up, or a write by another process."""
+        services = self.services
+        due = await next_due(services.db)
+        version = await self._data_version()
+        while True:
+            now = services.clock.now()
+            if due is not None and due.at <= now:
+                return
+            seconds = WATCH_SECONDS
+            if due is not None:
+                seconds = min(seconds, (due.at - now).total_seconds())
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+                return
+            except TimeoutError:
+                pass
+            if (current := await self._data_version()) != version:
+                version = current
+                due = await next_due(services.db)
+
+
+_running: dict[int, Clockwork] = {}  # by id(services): how `tick` finds the running clock
 
 
 def start_clock(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Run `tick` every few seconds (named, and replaced if already there); `kick` runs it
-    at once."""
-    queue = application.job_queue
-    if queue is None:
-        log.warning("no job queue: scheduled broadcasts and reminders will not be sent")
-        return
-    for job in queue.get_jobs_by_name("clock"):
-        job.schedule_removal()
-    queue.run_repeating(_tick_job, interval=TICK_SECONDS, first=1.0, name="clock")
-    services.kick = lambda: application.create_task(tick(services), name="clock kick")
+    """Start the clock of this bot (at start-up, after the database is open)."""
+    previous = _running.pop(id(services), None)
+    if previous is not None:
+        application.create_task(previous.stop())
+    clockwork = _running[id(services)] = Clockwork(services)
+    clockwork.start()
+    services.kick = clockwork.wake
+
+
+async def stop_clock(services: Services) -> None:
+    """Stop the clock of this bot (at shut-down, before the database closes)."""
+    clockwork = _running.pop(id(services), None)
+    if clockwork is not None:
+        services.kick = None
+        await clockwork.stop()

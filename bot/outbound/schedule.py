@@ -20,16 +20,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 from telegram.ext import Application
 
 from bot.context import Services
-from bot.event.service import localized_text as localized
-from bot.i18n import Translator
 from bot.outbound.sender import Outcome, html_sender
 from bot.outbound.start import start_campaign
-from bot.views.agenda import agenda_text
+from bot.views.reminders import prompt_text
 from storage.due import next_due
 from storage.event import Prompt
 
@@ -66,60 +63,6 @@ async def _start_due_campaigns(services: Services) -> int:
     return started
 
 
-async def _prompt_text(
-    services: Services, prompt: Prompt, t: Translator, now: datetime
-) -> str | None:
-    """What to send for a due prompt, or None to drop it (too late, or nothing to say)."""
-    if prompt.kind == "notice":
-        return str(prompt.payload.get("text") or "") or None
-    event = await services.event.current()
-    if event is None:
-        return None
-    info = event.event
-    mine = await services.event.my_workshops(prompt.user_id)
-    if prompt.kind == "morning_agenda":
-        return agenda_text(t, event, now, mine) if now < info.end else None
-    if prompt.kind == "day_before":
-        if now >= info.start:
-            return None
-        confirmed = [w for w, seat in mine if seat.state == "confirmed"]
-        workshop = (
-            t(
-                "remind.your_workshop",
-                title=localized(dict(confirmed[0].title), t),
-                room=confirmed[0].room,
-            )
-            if confirmed
-            else ""
-        )
-        return (
-            t(
-                "remind.day_before",
-                title=localized(dict(info.title), t),
-                date=t.date(info.start, event.zone),
-                time=t.time(info.start, event.zone),
-                venue=localized(dict(info.venue.name), t),
-            )
-            + workshop
-        )
-    # a session: an agenda item or a workshop
-    item = event.item(prompt.subject or "")
-    workshop = event.workshop(prompt.subject or "")
-    if workshop is not None:
-        slot = event.slot_of(workshop)
-        start, title, room = slot.start, localized(dict(workshop.title), t), workshop.room
-    elif item is not None:
-        start, title, room = item.start, localized(dict(item.title), t), item.room or ""
-    else:
-        return None
-    if now >= start:
-        return None
-    minutes = max(1, round((start - now).total_seconds() / 60))
-    return t(
-        "remind.session", title=title, room=room, time=t.time(start, event.zone), minutes=minutes
-    )
-
-
 async def deliver_due_prompts(services: Services) -> int:
     """Send every due prompt through the bulk sender; returns how many were handled."""
     handled = 0
@@ -137,7 +80,7 @@ async def _deliver(services: Services, prompt: Prompt) -> None:
         )
         return
     t = services.texts[participant.locale]
-    text = await _prompt_text(services, prompt, t, services.clock.now())
+    text = await prompt_text(services, prompt, t, services.clock.now())
     if text is None:
         await services.prompts.settle(prompt.id, "dropped")
         return

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from telegram.ext import Application
 
@@ -137,11 +138,13 @@ class Clockwork:
         while True:
             try:
                 self._wake.clear()
-                self._handled += await _due_now(self.services)
+                began = self.services.clock.now()
+                handled = await _due_now(self.services)
                 self._passes += 1  # no await since the lock was released: `catch_up` is exact
+                self._handled += handled
                 async with self._passed:
                     self._passed.notify_all()
-                await self._sleep()
+                await self._sleep(began if handled == 0 else None)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bad row or a closed database must not stop the clock
@@ -152,14 +155,22 @@ class Clockwork:
         row = await self.services.db.fetchone("PRAGMA data_version")
         return int(row[0]) if row else 0
 
-    async def _sleep(self) -> None:
-        """Until the next row is due, a wake-up, or a write by another process."""
+    async def _sleep(self, idle_since: datetime | None) -> None:
+        """Until the next row is due, a wake-up, or a write by another process.
+
+        `idle_since`: when the last pass began, if it found nothing to do."""
         services = self.services
         due = await next_due(services.db)
         version = await self._data_version()
         while True:
             now = services.clock.now()
             if due is not None and due.at <= now:
+                if idle_since is None or due.at > idle_since:
+                    return
+                # Due already at the last pass, which could not take it: try again in a
+                # second (a plain poll for as long as that row waits, never a spin).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=WATCH_SECONDS)
                 return
             seconds = WATCH_SECONDS
             if due is not None:

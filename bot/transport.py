@@ -77,7 +77,6 @@ class AiohttpRequest(BaseRequest):
                 limit=self._pool_size,
                 limit_per_host=0,  # one host (Telegram): `limit` is the limit
                 ttl_dns_cache=300,
-                enable_cleanup_closed=True,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

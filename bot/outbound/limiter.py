@@ -258,13 +258,15 @@ class InteractiveLimiter(BaseRateLimiter[None]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                seconds = self.budget.retry_after(exc)
+                # A send's 429 holds every send (they wait in `acquire`); an edit's or a
+                # callback answer's only holds this request.
+                seconds = self.budget.retry_after(exc) if sending else retry_after_seconds(exc)
                 waited_429 += 1
                 if waited_429 > self.max_retry_after:
                     raise
-                log.info("%s got 429, retrying after %.0f s", endpoint, seconds)
-                if not sending:  # sends wait for the pause in `acquire`
+                if not sending:
                     await asyncio.sleep(seconds)
+                log.info("%s got 429, retrying after %.0f s", endpoint, seconds)
             except BadRequest:  # a NetworkError subclass, but final: the request is wrong
                 raise
             except NetworkError as exc:  # 5xx, timeouts, connection errors

@@ -60,3 +60,44 @@ async def test_replies_during_a_full_rate_broadcast_arrive_and_cause_no_429(
         assert emulator.flood.busiest() <= 30
     finally:
         await bot.stop()
+
+
+async def test_a_reply_takes_the_next_turn_ahead_of_a_queued_broadcast(
+    emulator: BotApiEmulator,
+) -> None:
+    from telegram.ext import ExtBot
+
+    from bot.outbound.limiter import InteractiveLimiter, SendBudget
+    from bot.outbound.sender import BulkSender, Outcome, SendPolicy, html_sender
+
+    people = [emulator.user(first_name=f"P{i}", language_code="fr") for i in range(24)]
+    for person in people:
+        person.open_chat()
+    asker = emulator.user(first_name="Asker", language_code="fr")
+    asker.open_chat()
+    arrivals: list[int] = []  # chat ids, in the order Telegram receives the sends
+
+    def record(method: str, chat_id: int) -> None:
+        arrivals.append(chat_id)
+
+    emulator.faults.hook = record
+    budget = SendBudget(per_second=8)  # slow, so that the broadcast queue is long
+    policy = SendPolicy(per_second=8)
+    urls = {"base_url": emulator.base_url, "base_file_url": emulator.base_file_url}
+    bulk_bot = ExtBot(emulator.token, **urls)
+    replies = ExtBot(emulator.token, rate_limiter=InteractiveLimiter(budget), **urls)
+    await bulk_bot.initialize()
+    await replies.initialize()
+    try:
+        sender = BulkSender(bulk_bot, policy, budget)
+        broadcast = asyncio.gather(*(sender.deliver(p.id, html_sender(BROADCAST)) for p in people))
+        await said(people[2], timeout=10)  # under way, with ~21 sends still queued
+        await replies.send_message(asker.id, "Votre place est confirmée.")
+        results = await broadcast
+    finally:
+        await bulk_bot.shutdown()
+        await replies.shutdown()
+    assert all(result.outcome is Outcome.SENT for result in results)
+    # The reply went within a turn or two of being asked, not after the 21 queued sends.
+    assert arrivals.index(asker.id) <= 5
+    assert budget.turns == [1, 24]

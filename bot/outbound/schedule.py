@@ -46,7 +46,7 @@ async def tick(services: Services) -> int:
     """Bring the clock up to now and return how many rows it handled since the last call
     (handled by this call or by the running clock, woken by a move of the clock)."""
     clockwork = _running.get(id(services))
-    if clockwork is None:
+    if clockwork is None or not clockwork.running:
         return await _due_now(services)
     return await clockwork.catch_up()
 
@@ -119,6 +119,11 @@ class Clockwork:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    @property
+    def running(self) -> bool:
+        """Whether the clock's task is alive."""
+        return self._task is not None and not self._task.done()
 
     def wake(self) -> None:
         """Look for due rows now (a row was written, or the clock moved)."""

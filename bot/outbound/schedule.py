@@ -33,6 +33,7 @@ from storage.event import Prompt
 
 log = logging.getLogger(__name__)
 
+PIPELINE = 200  # prompts claimed and waiting for their turn at most
 WATCH_SECONDS = 1.0  # how often a sleeping clock checks whether another process wrote
 
 
@@ -65,12 +66,30 @@ async def _start_due_campaigns(services: Services) -> int:
 
 
 async def deliver_due_prompts(services: Services) -> int:
-    """Send every due prompt through the bulk sender; returns how many were handled."""
+    """Send every due prompt through the bulk sender; returns how many were handled.
+
+    A pipeline rather than batch after batch: more rows are claimed as soon as half of those
+    in flight are done, so one send waiting out retries never holds up the ones behind it,
+    and the sender always has rows waiting for their turn."""
     handled = 0
-    while batch := await services.prompts.claim_due():
-        await asyncio.gather(*(_deliver(services, prompt) for prompt in batch))
-        handled += len(batch)
-    return handled
+    in_flight: set[asyncio.Task[None]] = set()
+    more = True
+    try:
+        while True:
+            if more and len(in_flight) <= PIPELINE // 2:
+                batch = await services.prompts.claim_due(PIPELINE - len(in_flight))
+                more = bool(batch)
+                handled += len(batch)
+                in_flight.update(asyncio.create_task(_deliver(services, p)) for p in batch)
+            if not in_flight:
+                return handled
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a failed delivery fails the pass (see release_in_flight)
+    finally:  # stopped or failed: nothing keeps sending behind the clock's back
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
 
 
 async def _deliver(services: Services, prompt: Prompt) -> None:

@@ -193,3 +193,11 @@ async def test_the_aiohttp_transport_refuses_to_work_before_it_is_initialized() 
         await request.do_request("http://127.0.0.1:9/", "GET")
     await request.shutdown()  # safe without a session, and twice
     await request.shutdown()
+
+
+def test_an_unknown_transport_is_refused_at_start_with_the_choices() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None, bot_token="123:abc", transport="curl")
+    assert refused.value.problems == ["TRANSPORT: Input should be 'aiohttp' or 'httpx'"]

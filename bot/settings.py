@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     proposals_per_hour: int = Field(default=5, ge=1, le=100)
     checkin_code: str = Field(default="venue", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     log_level: str = "INFO"
-    # HTTP client for the Bot API: aiohttp (bot.transport, ~8x faster under load) or PTB's
-    # own httpx, kept as a fallback.
+    # HTTP client for the Bot API: aiohttp (bot.transport; 5x the echo bot's updates/s of
+    # httpx in benchmarks/echo_transport.py) or PTB's own httpx, kept as a fallback.
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
     @field_validator("organizer_ids", "functions", "regions", mode="before")

@@ -29,9 +29,9 @@ log = logging.getLogger(__name__)
 class SendPolicy:
     """Limits and retry rules of the bulk sender."""
 
-    # Telegram allows ~30/s per bot, counted over any rolling second. With the bucket below
-    # (capacity 1.2), no second holds more than 1.2 + 28.8 = 30 sends even when sends arrive
-    # up to ~35 ms closer together than they left.
+    # Telegram allows ~30/s per bot, counted over any rolling second. With the budget's
+    # bucket (bot.outbound.limiter, capacity 1.2), no second holds more than 1.2 + 28.8 = 30
+    # sends.
     per_second: float = 28.8
     # Private chats: 1 message per second; groups: 20 per minute. The extra 50 ms keeps two
     # sends that left a second apart from arriving less than a second apart.

@@ -174,17 +174,25 @@ async def test_a_file_is_uploaded_as_multipart_and_comes_back_the_same(
     bot = await _bot(emulator, transport)
     try:
         message = await bot.send_document(
-            user.id, content, filename="liste.csv", caption="<b>Liste</b>", parse_mode="HTML"
+            user.id,
+            content,
+            filename="liste المشاركين.csv",
+            caption="<b>Liste</b>",
+            parse_mode="HTML",
         )
         assert message.document is not None
-        assert message.document.file_name == "liste.csv"
+        assert message.document.file_name == "liste المشاركين.csv"
         assert message.caption == "Liste"
         file = await bot.get_file(message.document.file_id)
         assert bytes(await file.download_as_bytearray()) == content
     finally:
         await bot.shutdown()
     seen = await user.next_message()  # the person gets it too
-    assert (seen.kind, seen.text, seen.document["file_name"]) == ("document", "Liste", "liste.csv")
+    assert (seen.kind, seen.text, seen.document["file_name"]) == (
+        "document",
+        "Liste",
+        "liste المشاركين.csv",
+    )
 
 
 async def test_the_aiohttp_transport_refuses_to_work_before_it_is_initialized() -> None:

@@ -159,12 +159,22 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", "".join(kept)).split()).translate(_ARABIC_LETTERS)
 
 
+_MIDDOT_ENDING = re.compile(r"(\w+)·(\w+)")
+
+
+def _feminine(match: re.Match[str]) -> str:
+    stem, ending = match.group(1), match.group(2)
+    if stem.endswith("eur") and ending.startswith("r"):  # Inspecteur·rice → Inspectrice
+        return stem[:-3] + ending
+    return stem + ending  # Délégué·e → Déléguée
+
+
 def label_forms(label: str) -> set[str]:
     """The ways a person may type a label: as written, without its inclusive endings
-    ("Inspecteur·rice" → "inspecteur", "مدير(ة) مركز" → "مدير مركز"), or with the ending
-    joined ("مديرة مركز")."""
+    ("Inspecteur·rice" → "inspecteur", "مدير(ة) مركز" → "مدير مركز"), or with them joined
+    ("inspectrice", "مديرة مركز")."""
     forms = {normalize(label), normalize(_INCLUSIVE.sub("", label))}
-    forms.add(normalize(label.replace("(", "").replace(")", "")))
+    forms.add(normalize(_MIDDOT_ENDING.sub(_feminine, label.replace("(", "").replace(")", ""))))
     return {form for form in forms if form}
 
 

@@ -17,6 +17,8 @@ from handlers.common import match_label, normalize
         ("Confirmer", "✅ Confirmer"),
         ("chef de service", "Chef de service"),
         ("inspecteur", "Inspecteur·rice"),
+        ("Inspectrice", "Inspecteur·rice"),
+        ("déléguée provinciale", "Délégué·e provincial·e"),
         ("coordinateur regional", "Coordinateur·rice régional·e"),
         ("مدير مركز", "مدير(ة) مركز"),
         ("مديرة مركز", "مدير(ة) مركز"),

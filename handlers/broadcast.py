@@ -238,9 +238,34 @@ async def _take_text(
     if media_kind:
         draft.data["media_kind"], draft.data["media_file_id"] = media_kind, file_id
     draft.data["texts"][draft.data["lang"]] = html
+    draft.data.setdefault("sources", {})[draft.data["lang"]] = message.message_id
     draft.step = "languages"
     await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
+
+
+async def on_edit(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+    """An edited language version replaces that version (before it is sent); False for
+    any other edit."""
+    message = update.effective_message
+    sources = draft.data.get("sources", {})
+    lang = next(
+        (code for code, mid in sources.items() if message and mid == message.message_id), None
+    )
+    if message is None or lang is None or lang not in draft.data["texts"]:
+        return False
+    t = context.who.t
+    limit = CAPTION_LIMIT if draft.data.get("media_kind") else TEXT_LIMIT
+    if not (message.text or message.caption) or len(message.text or message.caption or "") > limit:
+        await reply(update, context, t("bc.too_long", limit=limit))
+        return True
+    draft.data["texts"][lang] = message.text_html if message.text else (message.caption_html or "")
+    await conversations(context).save(update, context, draft)
+    names = context.services.texts.language_names()
+    await reply(update, context, t("bc.version_updated", language=Html(names[lang])))
+    if draft.step in ("languages", "confirm"):  # what is shown must be what will be sent
+        await _ask(update, context, draft)
+    return True
 
 
 async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text: str) -> None:
@@ -428,4 +453,5 @@ CONVERSATION = Flow(
     cancelled_key="bc.cancelled",
     role="organizer",
     file_steps=frozenset({"text"}),
+    on_edit=on_edit,
 )

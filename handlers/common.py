@@ -89,8 +89,11 @@ async def show(
             edited = await query.edit_message_text(
                 text, parse_mode=ParseMode.HTML, reply_markup=markup
             )
-        except BadRequest as exc:  # too old, deleted, or identical: say it anew
-            log.info("could not edit the pressed message: %s", exc.message)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():  # it already shows this question
+                context.pressed_message_edited = True
+                return None
+            log.info("could not edit the pressed message: %s", exc.message)  # too old, gone
         else:
             context.pressed_message_edited = True
             return edited if isinstance(edited, Message) else None

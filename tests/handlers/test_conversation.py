@@ -437,3 +437,21 @@ async def test_a_file_is_content_while_composing_and_an_upload_otherwise(
     await organizer.send_document("list.csv", "text/csv", table)
     assert "1" in " ".join((await said(organizer)).labels)  # the import preview: Create 1
     assert (await _drafts(bot, organizer)) == {"rec_import": ("confirm", True)}
+
+
+async def test_an_edited_broadcast_version_replaces_that_version(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📣 Broadcast a message")
+    await said(organizer)
+    sent = await organizer.send("The bus leaves at 8:15 from the hotle.")
+    assert "Versions ready: English" in await said_text(organizer)
+    await _edit(emulator, sent, "The bus leaves at 8:15 from the hotel.")
+    assert "replaces the English version" in await said_text(organizer)
+    assert "Versions ready: English" in await said_text(organizer)
+    draft = await bot.services.drafts.get(ORGANIZER_ID, "broadcast")
+    assert draft is not None
+    assert draft.data["texts"] == {"en": "The bus leaves at 8:15 from the hotel."}

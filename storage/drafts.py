@@ -1,6 +1,7 @@
 """Conversations in progress (the drafts table), saved on every answer so a restart loses
 nothing. One row per (person, flow); at most one of a person's rows is active, the others
-are put aside; every row has an expiry, checked on each read and swept by the clock. The
+are put aside; every row has an expiry: an expired row is never read, and the clock deletes
+it (`sweep`). The
 rules that use these rows (which flow gets a message, what is said) are in
 handlers/conversation.py."""
 
@@ -59,19 +60,14 @@ class DraftRepository:
 
     async def of_user(self, user_id: int) -> list[Draft]:
         """The person's live drafts, the active one first, then the most recently put aside.
-        Expired drafts are never returned (and are deleted when met)."""
+        Expired drafts are never returned; the clock deletes them (`sweep`). Reading never
+        writes: it runs for every update, replays included."""
         rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS}, updated_at FROM drafts WHERE user_id = ? "
+            f"SELECT {_COLUMNS} FROM drafts WHERE user_id = ? AND expires_at > ? "
             "ORDER BY active DESC, updated_at DESC",
-            (user_id,),
+            (user_id, stamp(self._clock.now())),
         )
-        now = stamp(self._clock.now())
-        live = [_draft(row) for row in rows if row["expires_at"] > now]
-        if len(live) < len(rows):
-            await self._db.execute(
-                "DELETE FROM drafts WHERE user_id = ? AND expires_at <= ?", (user_id, now)
-            )
-        return live
+        return [_draft(row) for row in rows]
 
     async def get(self, user_id: int, flow: str) -> Draft | None:
         """The user's live draft in this flow (active or put aside), if any."""
@@ -86,10 +82,10 @@ class DraftRepository:
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "UPDATE drafts SET active = 0 WHERE user_id = ? AND active = 1 AND flow <> ? "
-                "RETURNING flow",
+                "RETURNING flow, expires_at",
                 (draft.user_id, draft.flow),
-            ) as cursor:
-                aside = [row[0] for row in await cursor.fetchall()]
+            ) as cursor:  # an expired one is deactivated too, but was not "put aside"
+                aside = [row[0] for row in await cursor.fetchall() if row[1] > stamp(now)]
             await conn.execute(
                 f"INSERT INTO drafts ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, "

@@ -35,7 +35,7 @@ async def test_expired_drafts_are_never_read_and_are_swept(tmp_path: Path) -> No
         assert await drafts.get(7, "review") is None
         assert await drafts.get(8, "proposal") is not None
         clock.advance(timedelta(hours=24))
-        assert await drafts.sweep() == 1
+        assert await drafts.sweep() == 2
         assert await db.fetchall("SELECT * FROM drafts") == []
     finally:
         await db.close()

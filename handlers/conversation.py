@@ -162,11 +162,15 @@ class Conversations:
         await reply(update, context, t("conv.put_aside", flow=Html(title)), ReplyKeyboardRemove())
 
     async def allowed(self, context: MultaqaContext, draft: Draft) -> bool:
-        """Whether the person still holds the flow's role; a draft without it is dropped."""
+        """Whether the draft's flow is declared here and the person still holds its role; a
+        draft whose role was revoked is dropped. A flow not declared (a module that keeps
+        its own MessageHandler) is left to its handlers."""
         flow = self.flows.get(draft.flow)
-        if flow is not None and (flow.role is None or flow.role in context.who.roles):
+        if flow is None:
+            return False
+        if flow.role is None or flow.role in context.who.roles:
             return True
-        log.warning("draft %s of user %s dropped: no such flow or role", draft.flow, draft.user_id)
+        log.warning("draft %s of user %s dropped: role %s", draft.flow, draft.user_id, flow.role)
         await self.end(context, draft)
         return False
 
@@ -198,7 +202,7 @@ async def route(update: Update, context: MultaqaContext) -> None:
         return  # no flow: the fallbacks answer
     manager = conversations(context)
     if not await manager.allowed(context, draft):
-        return
+        return  # an undeclared flow's own handler (a later group) takes it, or the fallbacks
     flow = manager.flows[draft.flow]
     if manager.replayed(update, draft):
         await flow.ask(update, context, draft)
@@ -231,12 +235,13 @@ async def cancel_command(update: Update, context: MultaqaContext) -> None:
     who = context.who
     draft = who.active
     manager = conversations(context)
-    flow = manager.flows.get(draft.flow) if draft else None
-    if draft is None or flow is None:
+    if draft is None:
         await reply(update, context, who.t("common.nothing_to_cancel"), ReplyKeyboardRemove())
         return
     await manager.end(context, draft)
-    await reply(update, context, who.t(flow.key(flow.cancelled_key, draft)), ReplyKeyboardRemove())
+    flow = manager.flows.get(draft.flow)
+    key = flow.key(flow.cancelled_key, draft) if flow else "conv.cancelled"
+    await reply(update, context, who.t(key), ReplyKeyboardRemove())
 
 
 async def resume_command(update: Update, context: MultaqaContext) -> None:

@@ -455,3 +455,21 @@ async def test_an_edited_broadcast_version_replaces_that_version(
     draft = await bot.services.drafts.get(ORGANIZER_ID, "broadcast")
     assert draft is not None
     assert draft.data["texts"] == {"en": "The bus leaves at 8:15 from the hotel."}
+
+
+async def test_cancel_also_leaves_a_flow_not_declared_to_the_manager(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    from storage.drafts import Draft
+
+    user = emulator.user(first_name="Adil", language_code="en")
+    await enrol(bot, user, "en", "central")
+    await bot.services.drafts.save(Draft(user.id, "legacy", "ask", {}))
+    await user.send("Some words")  # no handler of its own here: the fallback answers
+    assert "Save this message as a proposal" in await said_text(user)
+    await user.send("/cancel")  # leaves the proposal offer
+    assert "Nothing was saved" in await said_text(user)
+    await bot.services.drafts.save(Draft(user.id, "legacy", "ask", {}))
+    await user.send("/cancel")
+    assert "Cancelled: nothing was saved" in await said_text(user)
+    assert await bot.services.db.fetchall("SELECT * FROM drafts") == []

@@ -473,3 +473,23 @@ async def test_cancel_also_leaves_a_flow_not_declared_to_the_manager(
     await user.send("/cancel")
     assert "Cancelled: nothing was saved" in await said_text(user)
     assert await bot.services.db.fetchall("SELECT * FROM drafts") == []
+
+
+async def test_a_pressed_message_that_cannot_be_edited_gets_the_question_anew(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    user = emulator.user(first_name="Rim", language_code="en")
+    await user.send("/start")
+    await said(user)
+    emulator.faults.fail(
+        user.id,
+        400,
+        times=1,
+        description="Bad Request: message can't be edited",
+        methods=["editMessageText"],
+    )
+    await user.press("English")
+    question = await said(user)  # a new message, since the old one could not become it
+    assert "Before we start" in question.text and "✅ I agree" in question.labels
+    await user.press("✅ I agree")
+    assert "full name" in await shown_text(user)

@@ -493,3 +493,22 @@ async def test_a_pressed_message_that_cannot_be_edited_gets_the_question_anew(
     assert "Before we start" in question.text and "✅ I agree" in question.labels
     await user.press("✅ I agree")
     assert "full name" in await shown_text(user)
+
+
+def test_every_flow_is_named_and_cancelled_in_every_language(make_bot) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import build_application
+    from bot.context import services_of
+    from storage.drafts import Draft
+
+    app = build_application(make_bot().settings)
+    services = services_of(app)
+    flows = services.conversations.flows
+    assert {"registration", "broadcast", "proposal", "review", "event_file", "rec_import"} <= set(
+        flows
+    )
+    for flow in flows.values():
+        for data in ({}, {"from_profile": True}):
+            draft = Draft(1, flow.name, "x", data)
+            for key in (flow.key(flow.title_key, draft), flow.key(flow.cancelled_key, draft)):
+                for code, catalogue in services.texts.catalogues.items():
+                    assert catalogue.singular.get(key), f"{key} missing in {code}"

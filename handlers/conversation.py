@@ -143,6 +143,7 @@ class Conversations:
         who = context.who
         for other in who.drafts.values():
             other.active = False
+        draft.active = True
         who.drafts[draft.flow] = draft
         for name in aside:
             await self._say_aside(update, context, name)

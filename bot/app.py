@@ -1,19 +1,23 @@
 """Builds the PTB Application from Settings: the one place where everything is wired.
 
 Handler order (PTB runs the first matching handler of each group, groups in ascending order):
-  -1  who: load the participant, draft and roles behind the update (every update)
-   0  commands and buttons of each flow, then the fallbacks for unknown commands and buttons
-   1  typed answers to registration in progress (stop further groups when taken)
-   2  typed answers to an organizer's broadcast being composed (likewise)
-   3  an event file (YAML) or a recommendations table (CSV/XLSX) sent by an organizer
-   4  the parts of a proposal being written
-   5  an organizer's typed review answers (a note, a tag, a recommendation)
-   9  anything else a person sends: a short, helpful answer
+  -1  who: load the participant, their live drafts and roles behind the update (every update)
+   0  edited messages first (handlers.conversation: never re-run as commands or content);
+      /cancel and /resume; then the commands and buttons of each flow, and the uploads that
+      start a flow (an organizer's event file or recommendations table, unless the active
+      flow takes files at its step); then the fallbacks for unknown commands and buttons
+   1  the conversation router: any other message goes to the person's active flow, and only
+      to it (stops there); which flow is active is decided by handlers.conversation, not by
+      handler order
+   9  anything else a person sends (no flow active): a proposal offer or a short answer
+(A flow not declared to the manager may still read its drafts in a group between 1 and 9;
+declare it as a `handlers.conversation.Flow` instead, so one-flow-at-a-time holds for it.)
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from telegram import Bot, Update
@@ -43,6 +47,7 @@ from handlers import (
     agenda,
     basics,
     broadcast,
+    conversation,
     event_admin,
     language,
     proposals,
@@ -64,6 +69,7 @@ from storage.roles import AuditLog, RoleRepository
 log = logging.getLogger(__name__)
 
 FLOWS = (
+    conversation,  # first: edited messages, /cancel, /resume and the router
     registration,
     language,
     agenda,
@@ -131,6 +137,12 @@ def build_services(
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
         await campaign_view.report_progress(services, campaign, progress, finished)
 
+    services.conversations = conversation.Conversations(
+        services.drafts,
+        [flow for module in FLOWS if (flow := getattr(module, "CONVERSATION", None))],
+        timedelta(hours=settings.draft_expiry_hours),
+        timedelta(minutes=settings.prompt_expiry_minutes),
+    )
     services.runner = CampaignRunner(
         campaigns, BulkSender(bulk_bot, policy, budget), settings.default_locale, report
     )
@@ -144,13 +156,14 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
         return
     services = context.services
     participant = await services.participants.get(user.id)
-    draft = await services.drafts.get(user.id, registration.FLOW)
+    drafts = {draft.flow: draft for draft in await services.drafts.of_user(user.id)}
+    draft = drafts.get(registration.FLOW)
     chosen = participant.locale if participant else (draft.data.get("locale") if draft else None)
     locale = services.texts.pick(chosen, user.language_code)
     context.who = Who(
         user=user,
         participant=participant,
-        registration=draft,
+        drafts=drafts,
         roles=await services.roles.roles_of(user.id),
         locale=locale,
         t=services.texts[locale],
@@ -247,6 +260,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         if resumed:
             log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))
         start_clock(application, services)
+        conversation.start_sweeper(application)
 
     async def post_shutdown(application: Application) -> None:
         await stop_clock(services)

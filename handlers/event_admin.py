@@ -3,7 +3,6 @@ and only Load (and, to remove workshops people signed up for, Remove anyway) app
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Update
@@ -17,10 +16,11 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.conversation import Flow, conversations, wants_file
 from bot.event.diff import diff_events
-from bot.event.file import EventFileError, parse_event_text
+from bot.event.file import EventFileError, decode_event_bytes, parse_event_text
 from bot.event.service import change_line
-from bot.i18n import Html
+from bot.i18n import Markup, shown
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
@@ -34,10 +34,10 @@ MAX_LINES = 25
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .yaml/.yml document: from an organizer, check it and show what would change."""
-    if not context.has_who or not await is_organizer(context):
-        return  # someone else's file: the fallback answers
+    if not context.has_who or not await is_organizer(context) or wants_file(context):
+        return  # someone else's file, or content of the active flow: the router has it
     await _take_file(update, context)
-    raise ApplicationHandlerStop  # the file was ours: no later group answers it
+    raise ApplicationHandlerStop  # the file was ours: the router does not see it
 
 
 async def _take_file(update: Update, context: MultaqaContext) -> None:
@@ -50,26 +50,36 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, t("evf.too_big"))
         return
     data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
+    source = document.file_name or "event.yaml"
     try:
-        text = bytes(data).decode("utf-8-sig")
-        new = parse_event_text(text, document.file_name or "event.yaml")
-    except (UnicodeDecodeError, EventFileError) as exc:
-        problems = exc.problems if isinstance(exc, EventFileError) else [str(exc)]
-        shown = "\n".join(f"• {html.escape(p)}" for p in problems[:MAX_LINES])
-        more = t("evf.more", n=len(problems) - MAX_LINES) if len(problems) > MAX_LINES else ""
-        await reply(update, context, t("evf.invalid", n=len(problems), problems=Html(shown + more)))
+        text = decode_event_bytes(bytes(data), source)
+        new = parse_event_text(text, source)
+    except EventFileError as exc:
+        problems = exc.problems
+        listed = Markup("\n").join(
+            t("evf.problem_line", problem=shown(t, p)) for p in problems[:MAX_LINES]
+        )
+        if len(problems) > MAX_LINES:
+            listed += t.plural("evf.more", len(problems) - MAX_LINES)
+        count = t.plural("count.problems", len(problems))
+        await reply(update, context, t("evf.invalid", n=count, problems=listed))
         return
     services = context.services
     old = await services.event.current()
     lines = []
     if old is not None:
         lines = [line for c in diff_events(old, new) if (line := change_line(t, c, old, new))]
-    await services.drafts.save(Draft(context.who.user.id, FLOW, "confirm", {"yaml": text}))
-    shown = "\n".join(html.escape(line) for line in lines[:MAX_LINES]) or t("evf.no_changes")
+    await conversations(context).start(update, context, FLOW, "confirm", {"yaml": text})
+    listed = Markup("\n").join(lines[:MAX_LINES]) or t("evf.no_changes")
     await reply(
         update,
         context,
-        t("evf.preview", workshops=len(new.workshops), items=len(new.agenda), changes=Html(shown)),
+        t(
+            "evf.preview",
+            workshops=t.plural("count.workshops", len(new.workshops)),
+            items=t.plural("count.agenda_items", len(new.agenda)),
+            changes=listed,
+        ),
         inline(
             [
                 [(t("evf.load"), callbacks.encode(PREFIX, "load"))],
@@ -93,21 +103,25 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         log.warning("event-file button refused for user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return
-    draft = await services.drafts.get(who.user.id, FLOW)
+    draft = who.drafts.get(FLOW)
     await toast(update)
     await drop_buttons(update)
     if draft is None:
         await reply(update, context, who.t("common.stale_button"))
         return
     if press.action == "cancel":
-        await services.drafts.delete(who.user.id, FLOW)
+        await conversations(context).end(context, draft)
         await reply(update, context, who.t("evf.cancelled"))
         return
     report = await services.event.load(
         parse_event_text(draft.data["yaml"]), who.user.id, force=press.action == "force"
     )
     if report.version is None:
-        names = ", ".join(f"{wid} ({n})" for wid, n in report.blocked)
+        t = who.t
+        names = t.plain("common.list_separator").join(
+            t.plain("evf.blocked_one", workshop=wid, people=t.plural("count.participants", n))
+            for wid, n in report.blocked
+        )
         await reply(
             update,
             context,
@@ -120,7 +134,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
             ),
         )
         return
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     await services.audit.record(
         who.user.id,
         "event.load",
@@ -128,13 +142,38 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         {"changes": len(report.changes), "forced": press.action == "force"},
     )
     services.kick_clock()
-    await reply(update, context, who.t("evf.loaded", version=report.version, people=report.notices))
+    await reply(update, context, who.t.plural("evf.loaded", report.notices, version=report.version))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (3: after a broadcast being composed)."""
+    """Handlers of this flow with their groups: an upload starts the flow like a command."""
     yaml_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
     return [
         (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (3, MessageHandler(filters.ChatType.PRIVATE & yaml_file, on_document)),
+        (
+            0,
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & yaml_file, on_document
+            ),
+        ),
     ]
+
+
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+    """Nothing is typed while the preview waits for its buttons: the message is answered as
+    if no flow were open (the preview stays, its buttons still work)."""
+    return False
+
+
+async def _ask_again(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    await reply(update, context, context.who.t("conv.use_buttons_above"))
+
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=_ask_again,
+    title_key="conv.flow_event_file",
+    cancelled_key="evf.cancelled",
+    role="organizer",
+)

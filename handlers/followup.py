@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import logging
 
+from markupsafe import Markup
 from telegram import Message, Update
-from telegram.ext import (
-    ApplicationHandlerStop,
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.conversation import Flow, conversations
 from bot.followup.service import (
     DIGEST_PREFIX,
     PREFIX,
@@ -88,7 +83,7 @@ async def tasks_text(context: MultaqaContext, page: int) -> tuple[str, list]:
         if page < pages - 1:
             nav.append((t("fu.next"), _b("t", page + 1)))
         rows.append(nav)
-    return "\n\n".join(lines), rows
+    return Markup("\n\n").join(lines), rows
 
 
 async def tasks_command(update: Update, context: MultaqaContext) -> None:
@@ -100,7 +95,7 @@ async def tasks_command(update: Update, context: MultaqaContext) -> None:
 async def _open(update: Update, context: MultaqaContext, rec: Tracked) -> None:
     t = context.who.t
     services = context.services
-    text = "\n\n".join([await services.followup.card(t, rec), t("fu.prompt_how")])
+    text = Markup("\n\n").join([await services.followup.card(t, rec), t("fu.prompt_how")])
     markup = services.followup.status_buttons(t, rec)
     markup = inline(
         [
@@ -119,19 +114,53 @@ def _comment_buttons(context: MultaqaContext, rec_id: int, started: bool) -> obj
 
 async def _ask_comment(update: Update, context: MultaqaContext, draft: Draft) -> None:
     draft.step = "comment"
-    await context.services.drafts.save(draft)
+    await conversations(context).save(update, context, draft)
     await reply(
         update,
         context,
         context.who.t("fu.ask_comment"),
-        _comment_buttons(context, draft.data["rec"], False),
+        _comment_buttons(context, draft.data["rec"], bool(draft.data.get("evidence"))),
     )
+
+
+def _progress_buttons(context: MultaqaContext, rec_id: int) -> object:
+    t = context.who.t
+    rows = [[(f"{n}%", _b("p", rec_id, n)) for n in (25, 50, 75)]]
+    rows.append([(t("common.back"), _b("o", rec_id))])
+    return inline(rows)
+
+
+async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """The question of the current step again (/resume, a replayed update)."""
+    t = context.who.t
+    rec_id = draft.data["rec"]
+    rec = await context.services.followup.repo.get(rec_id)
+    ref = rec.reference if rec else f"R-{rec_id}"
+    if draft.step == "progress":
+        await reply(
+            update, context, t("fu.ask_progress", ref=ref), _progress_buttons(context, rec_id)
+        )
+    elif draft.step == "blocker":
+        await reply(
+            update,
+            context,
+            t("fu.ask_blocker", ref=ref),
+            inline([[(t("common.back"), _b("o", rec_id))]]),
+        )
+    else:
+        await reply(
+            update,
+            context,
+            t("fu.ask_comment"),
+            _comment_buttons(
+                context, rec_id, bool(draft.data.get("evidence") or draft.data.get("comment"))
+            ),
+        )
 
 
 async def on_button(update: Update, context: MultaqaContext) -> None:
     """fu:t:PAGE, fu:o:REC, fu:s:REC:STATUS, fu:p:REC:PCT, fu:v:REC (save)."""
     who = context.who
-    services = context.services
     query = update.callback_query
     press = callbacks.decode(query.data if query else None, PREFIX)
     if press is None or press.action not in ("t", "o", "s", "p", "v"):
@@ -157,7 +186,9 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     await toast(update)
     await drop_buttons(update)
     if press.action == "o":
-        await services.drafts.delete(who.user.id, FLOW)
+        current = who.drafts.get(FLOW)
+        if current is not None:
+            await conversations(context).end(context, current)
         await _open(update, context, rec)
         return
     if press.action == "s":
@@ -168,13 +199,16 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         draft = Draft(who.user.id, FLOW, "", {"rec": rec.id, "status": status})
         if status == "in_progress":
             draft.step = "progress"
-            await services.drafts.save(draft)
-            rows = [[(f"{n}%", _b("p", rec.id, n)) for n in (25, 50, 75)]]
-            rows.append([(t("common.back"), _b("o", rec.id))])
-            await reply(update, context, t("fu.ask_progress", ref=rec.reference), inline(rows))
+            await conversations(context).save(update, context, draft)
+            await reply(
+                update,
+                context,
+                t("fu.ask_progress", ref=rec.reference),
+                _progress_buttons(context, rec.id),
+            )
         elif status == "blocked":
             draft.step = "blocker"
-            await services.drafts.save(draft)
+            await conversations(context).save(update, context, draft)
             await reply(
                 update,
                 context,
@@ -184,7 +218,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         else:
             await _ask_comment(update, context, draft)
         return
-    draft = await services.drafts.get(who.user.id, FLOW)
+    draft = who.drafts.get(FLOW)
     if draft is None or draft.data.get("rec") != rec.id:
         await reply(update, context, t("common.stale_button"))
         return
@@ -217,7 +251,7 @@ async def _save(update: Update, context: MultaqaContext, draft: Draft, rec: Trac
         evidence,
         update.update_id,
     )
-    await services.drafts.delete(context.who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     if recorded is None:
         await reply(update, context, t("fu.not_yours"))
         return
@@ -233,7 +267,9 @@ async def _save(update: Update, context: MultaqaContext, draft: Draft, rec: Trac
         lines.append(t("fu.recorded_comment", comment=recorded.comment))
     if recorded.evidence:
         lines.append(t.plural("fu.recorded_files", len(recorded.evidence)))
-    await reply(update, context, "\n".join(lines), inline([[(t("fu.btn.tasks"), _b("t", 0))]]))
+    await reply(
+        update, context, Markup("\n").join(lines), inline([[(t("fu.btn.tasks"), _b("t", 0))]])
+    )
 
 
 def _evidence_of(message: Message) -> Evidence | None:
@@ -250,14 +286,8 @@ def _evidence_of(message: Message) -> Evidence | None:
     return None
 
 
-async def on_message(update: Update, context: MultaqaContext) -> None:
-    """A typed percentage, what blocks, or a comment/evidence (group 6)."""
-    if not context.has_who:
-        return
-    services = context.services
-    draft = await services.drafts.get(context.who.user.id, FLOW)
-    if draft is None:
-        return
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool | None:
+    """A typed percentage, what blocks, or a comment/evidence (the manager's router)."""
     t = context.who.t
     message = update.effective_message
     assert message is not None
@@ -269,38 +299,34 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             await _ask_comment(update, context, draft)
         else:
             await reply(update, context, t("fu.progress_invalid"))
-        raise ApplicationHandlerStop
+        return None
     evidence = _evidence_of(message)
     if evidence is None and not message.text:
         await reply(update, context, t("fu.unsupported"))
-        raise ApplicationHandlerStop
+        return None
     if draft.step == "blocker":
-        if not text and evidence is None:
-            await reply(update, context, t("fu.unsupported"))
-            raise ApplicationHandlerStop
         draft.data["blocker"] = text[:COMMENT_LIMIT]
         if evidence is not None:
-            draft.data.setdefault("evidence", []).append(
-                [evidence.kind, evidence.file_id, evidence.file_name]
-            )
+            item = [evidence.kind, evidence.file_id, evidence.file_name]
+            draft.data.setdefault("evidence", []).append(item)
         await _ask_comment(update, context, draft)
-        raise ApplicationHandlerStop
+        return None
     if draft.step != "comment":
-        return
+        return False
     files = draft.data.setdefault("evidence", [])
     if evidence is not None:
         if len(files) >= EVIDENCE_LIMIT:
             await reply(
                 update, context, t("fu.too_many_files"), _comment_buttons(context, rec_id, True)
             )
-            raise ApplicationHandlerStop
+            return None
         files.append([evidence.kind, evidence.file_id, evidence.file_name])
     if text:
         joined = "\n\n".join(p for p in (draft.data.get("comment"), text) if p)
         draft.data["comment"] = joined[:COMMENT_LIMIT]
-    await services.drafts.save(draft)
+    await conversations(context).save(update, context, draft)
     await reply(update, context, t("fu.received"), _comment_buttons(context, rec_id, True))
-    raise ApplicationHandlerStop
+    return None
 
 
 async def digest_button(update: Update, context: MultaqaContext) -> None:
@@ -324,12 +350,22 @@ async def digest_button(update: Update, context: MultaqaContext) -> None:
     )
 
 
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=ask,
+    title_key="conv.flow_followup",
+    cancelled_key="fu.cancelled",
+    role="delegate",
+    file_steps=frozenset({"blocker", "comment"}),
+)
+
+
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (6: a delegate's typed answers)."""
+    """Handlers of this flow (its typed answers come through the conversation router)."""
     private = filters.ChatType.PRIVATE
     return [
         (0, CommandHandler("tasks", tasks_command, filters=private)),
         (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
         (0, CallbackQueryHandler(digest_button, pattern=rf"^{DIGEST_PREFIX}:")),
-        (6, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
     ]

@@ -10,17 +10,13 @@ import asyncio
 import logging
 from datetime import date, timedelta
 
+from markupsafe import Markup
 from telegram import InputFile, Update
-from telegram.ext import (
-    ApplicationHandlerStop,
-    BaseHandler,
-    CallbackQueryHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.conversation import Flow, conversations
 from bot.followup import reports
 from bot.followup.service import (
     ESCALATION_PREFIX,
@@ -83,7 +79,7 @@ async def home(update: Update, context: MultaqaContext) -> None:
     t = context.who.t
     services = context.services
     if not await services.followup.repo.all():
-        await reply(update, context, "\n".join([t("fu.admin.title"), t("fu.admin.none")]))
+        await reply(update, context, Markup("\n").join([t("fu.admin.title"), t("fu.admin.none")]))
         return
     lines = [t("fu.admin.title"), *await services.followup.summary_lines(t)]
     rows = [
@@ -91,7 +87,7 @@ async def home(update: Update, context: MultaqaContext) -> None:
         [(t("fu.admin.all"), _b("ls", 0)), (t("fu.admin.chart"), _b("ch"))],
         [(t("fu.admin.xlsx"), _b("xx")), (t("fu.admin.csv"), _b("xc"))],
     ]
-    await reply(update, context, "\n".join(lines), inline(rows))
+    await reply(update, context, Markup("\n").join(lines), inline(rows))
 
 
 async def _list(
@@ -122,7 +118,7 @@ async def _list(
     rows = [[(rec_button_label(t, rec), _b("tl", rec.id))] for rec in shown]
     if pages > 1:
         rows.append(_pager(t, action, page, pages))
-    await reply(update, context, "\n\n".join(lines), inline(rows))
+    await reply(update, context, Markup("\n\n").join(lines), inline(rows))
 
 
 async def timeline(update: Update, context: MultaqaContext, rec: Tracked) -> None:
@@ -169,7 +165,7 @@ async def timeline(update: Update, context: MultaqaContext, rec: Tracked) -> Non
         budget -= len(entry) + 1
     if len(kept) < len(entries):
         kept.insert(0, "…")
-    body = "\n".join([*head, *(kept or [t("fu.timeline.empty")])])
+    body = Markup("\n").join([*head, *(kept or [t("fu.timeline.empty")])])
     rows = [[(t("fu.timeline.evidence"), _b("ev", rec.id))]]
     if rec.is_open:
         actions = services.followup.escalation_buttons(t, rec.id).inline_keyboard
@@ -218,11 +214,11 @@ async def _tables(context: MultaqaContext) -> list[reports.Table]:
         main_rows.append(
             [
                 rec.reference,
-                await services.followup.workshop_title(t, rec.workshop_id),
+                str(await services.followup.workshop_title(t, rec.workshop_id)),
                 rec.text,
                 await name(rec.owner_id),
                 rec.due_date.isoformat() if rec.due_date else "",
-                t(f"rec.{rec.status}"),
+                t.plain(f"rec.{rec.status}"),
                 rec.progress,
                 last.at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if last else "",
                 (last.comment or "") if last else "",
@@ -235,18 +231,18 @@ async def _tables(context: MultaqaContext) -> list[reports.Table]:
                     u.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                     await name(u.by_user) if u.by_user else t("fu.system"),
                     u.kind,
-                    t(f"rec.{u.from_status}") if u.from_status else "",
-                    t(f"rec.{u.to_status}") if u.to_status else "",
+                    t.plain(f"rec.{u.from_status}") if u.from_status else "",
+                    t.plain(f"rec.{u.to_status}") if u.to_status else "",
                     u.progress if u.progress is not None else "",
                     u.comment or "",
                     " ".join(e.file_id for e in u.evidence),
                 ]
             )
-    headers = t("fu.export.headers").split("|")
-    history_headers = t("fu.export.history_headers").split("|")
+    headers = t.plain("fu.export.headers").split("|")
+    history_headers = t.plain("fu.export.history_headers").split("|")
     return [
-        reports.Table(t("fu.export.sheet"), headers, main_rows),
-        reports.Table(t("fu.export.history_sheet"), history_headers, history_rows),
+        reports.Table(t.plain("fu.export.sheet"), headers, main_rows),
+        reports.Table(t.plain("fu.export.history_sheet"), history_headers, history_rows),
     ]
 
 
@@ -267,7 +263,7 @@ async def _export(update: Update, context: MultaqaContext, kind: str) -> None:
         data = await asyncio.to_thread(reports.csv_bytes, merged)
         name = "recommendations.csv"
     await context.bot.send_document(
-        chat.id, InputFile(data, filename=name), caption=t("fu.admin.export_caption")
+        chat.id, InputFile(data, filename=name), caption=t.plain("fu.admin.export_caption")
     )
 
 
@@ -297,12 +293,12 @@ async def _chart(update: Update, context: MultaqaContext) -> None:
         status: [counts.get((ws, status), 0) for ws in workshop_ids]
         for status in reports.STATUS_ORDER
     }
-    legend = {status: t(f"rec.{status}") for status in reports.STATUS_ORDER}
+    legend = {status: t.plain(f"rec.{status}") for status in reports.STATUS_ORDER}
     png = await asyncio.to_thread(
-        reports.status_chart_png, t("fu.admin.chart_caption"), titles, per_status, legend
+        reports.status_chart_png, t.plain("fu.admin.chart_caption"), titles, per_status, legend
     )
     await context.bot.send_photo(
-        chat.id, InputFile(png, filename="follow-up.png"), caption=t("fu.admin.chart_caption")
+        chat.id, InputFile(png, filename="follow-up.png"), caption=t.plain("fu.admin.chart_caption")
     )
 
 
@@ -368,7 +364,7 @@ async def _last_updates(update: Update, context: MultaqaContext) -> None:
         )
         for u in updates
     ]
-    await reply(update, context, "\n".join([t("fu.admin.updates"), *lines]))
+    await reply(update, context, Markup("\n").join([t("fu.admin.updates"), *lines]))
 
 
 # --- escalation actions ------------------------------------------------------------------
@@ -402,7 +398,7 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
     if press.action == "no":
         await toast(update)
         await drop_buttons(update)
-        await services.drafts.delete(context.who.user.id, FLOW)
+        await _end(context)
         await reply(update, context, t("fu.esc.cancelled"))
         return
     rec = await fu.repo.get(int(arg or 0))
@@ -457,7 +453,7 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
             [(t("fu.esc.plus_days", n=n), _e("xd", rec.id, n)) for n in EXTEND_CHOICES],
             [(t("fu.esc.no"), _e("no", rec.id))],
         ]
-        await services.drafts.save(Draft(me, FLOW, "extend", {"rec": rec.id}))
+        await conversations(context).start(update, context, FLOW, "extend", {"rec": rec.id})
         await reply(
             update,
             context,
@@ -482,7 +478,7 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
             await reply(update, context, t("common.invalid_button"))
             return
         new_due = date.fromordinal(int(chosen))
-        await services.drafts.delete(me, FLOW)
+        await _end(context)
         await fu.extend(rec.id, new_due, me)
         services.kick_clock()
         await reply(
@@ -491,7 +487,7 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
             t("fu.esc.extended", ref=rec.reference, due=fu.due_text(t, new_due, zone), owner=owner),
         )
     elif press.action == "ra":
-        await services.drafts.save(Draft(me, FLOW, "reassign", {"rec": rec.id}))
+        await conversations(context).start(update, context, FLOW, "reassign", {"rec": rec.id})
         await reply(
             update,
             context,
@@ -504,20 +500,53 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
         if person is None:
             await reply(update, context, t("common.invalid_button"))
             return
-        await services.drafts.delete(me, FLOW)
+        await _end(context)
         await fu.assign(rec.id, person.user_id, me)
         services.kick_clock()
         await reply(
             update, context, t("fu.esc.reassigned", ref=rec.reference, owner=person.full_name)
         )
     elif press.action == "inv":
-        await services.drafts.save(Draft(me, FLOW, "invite", {"rec": rec.id}))
+        await conversations(context).start(update, context, FLOW, "invite", {"rec": rec.id})
         await reply(
             update,
             context,
             t("fu.invite.ask_label"),
             inline([[(t("fu.esc.no"), _e("no", rec.id))]]),
         )
+
+
+async def _end(context: MultaqaContext) -> None:
+    """Leave the organizer's follow-up flow, if they are in it."""
+    draft = context.who.drafts.get(FLOW)
+    if draft is not None:
+        await conversations(context).end(context, draft)
+
+
+async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """The question of the current step again (/resume, a replayed update)."""
+    t = context.who.t
+    services = context.services
+    rec = await services.followup.repo.get(int(draft.data.get("rec", 0)))
+    if rec is None:
+        await conversations(context).end(context, draft)
+        await reply(update, context, t("common.stale_button"))
+        return
+    cancel = inline([[(t("fu.esc.no"), _e("no", rec.id))]])
+    if draft.step == "extend":
+        zone = await services.followup.zone()
+        today = await services.followup.today()
+        text = t(
+            "fu.esc.extend_ask",
+            ref=rec.reference,
+            due=services.followup.due_text(t, rec.due_date, zone),
+            example=_example_date(today),
+        )
+    elif draft.step == "reassign":
+        text = t("fu.esc.reassign_ask", ref=rec.reference)
+    else:
+        text = t("fu.invite.ask_label")
+    await reply(update, context, text, cancel)
 
 
 async def _ask_extend(update: Update, context: MultaqaContext, rec: Tracked, due: date) -> None:
@@ -548,26 +577,19 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-async def on_message(update: Update, context: MultaqaContext) -> None:
-    """A typed due date, new owner or invitee's name (group 7)."""
-    if not context.has_who:
-        return
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """A typed due date, new owner or invitee's name (the manager's router; the manager has
+    checked the organizer role)."""
     services = context.services
     me = context.who.user.id
-    draft = await services.drafts.get(me, FLOW)
-    if draft is None:
-        return
-    if not await is_organizer(context):
-        await services.drafts.delete(me, FLOW)
-        return
     t = context.who.t
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
     rec = await services.followup.repo.get(int(draft.data.get("rec", 0)))
     if rec is None or not rec.is_open:
-        await services.drafts.delete(me, FLOW)
+        await conversations(context).end(context, draft)
         await reply(update, context, t("common.stale_button"))
-        raise ApplicationHandlerStop
+        return
     today = await services.followup.today()
     if draft.step == "extend":
         due = _parse_date(text)
@@ -575,7 +597,7 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             await reply(update, context, t("fu.esc.bad_date", example=_example_date(today)))
         else:
             await _ask_extend(update, context, rec, due)
-        raise ApplicationHandlerStop
+        return
     if draft.step == "reassign" and text:
         found = await services.participants.find(text, limit=6)
         if not found:
@@ -601,9 +623,9 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             rows = [[(p.full_name[:60], _e("pick", rec.id, p.user_id))] for p in found]
             rows.append([(t("fu.esc.no"), _e("no", rec.id))])
             await reply(update, context, t("fu.esc.many_matches"), inline(rows))
-        raise ApplicationHandlerStop
+        return
     if draft.step == "invite" and text:
-        await services.drafts.delete(me, FLOW)
+        await conversations(context).end(context, draft)
         token = await services.followup.repo.create_invite(
             "delegate", text[:80], me, INVITE_TTL, [rec.id]
         )
@@ -623,9 +645,9 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
                 ref=rec.reference,
             ),
         )
-        raise ApplicationHandlerStop
+        return
     await reply(update, context, t("fu.unsupported"))
-    raise ApplicationHandlerStop
+    return
 
 
 async def summary_switch(update: Update, context: MultaqaContext) -> None:
@@ -651,12 +673,21 @@ async def summary_switch(update: Update, context: MultaqaContext) -> None:
     )
 
 
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=ask,
+    title_key="conv.flow_followup_admin",
+    cancelled_key="conv.cancelled",
+    role="organizer",
+    short_steps=frozenset({"extend", "reassign", "invite"}),
+)
+
+
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (7: an organizer's typed follow-up answers)."""
-    private = filters.ChatType.PRIVATE
+    """Handlers of this flow (its typed answers come through the conversation router)."""
     return [
         (0, CallbackQueryHandler(on_board, pattern=rf"^{PREFIX}:")),
         (0, CallbackQueryHandler(on_escalation, pattern=rf"^{ESCALATION_PREFIX}:")),
         (0, CallbackQueryHandler(summary_switch, pattern=rf"^{SUMMARY_PREFIX}:")),
-        (7, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
     ]

@@ -9,7 +9,8 @@ from telegram import Update
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.i18n import Html, Translator
+from bot.conversation import conversations
+from bot.i18n import Markup, Translator
 from handlers.common import drop_buttons, inline, reply, toast
 from handlers.proposals import theme_label
 from storage.drafts import Draft
@@ -24,11 +25,11 @@ def _b(action: str, *args: object) -> str:
     return callbacks.encode("rv", action, *args)
 
 
-async def recommendation_line(services: Services, t: Translator, rec: Recommendation) -> str:
+async def recommendation_line(services: Services, t: Translator, rec: Recommendation) -> Markup:
     owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
     return t(
         "rv.rec_line",
-        ref=Html(rec.reference),
+        ref=rec.reference,
         theme=await theme_label(services, t, rec.workshop_id or "general"),
         text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
         owner=owner.full_name if owner else t("rv.no_owner"),
@@ -53,11 +54,9 @@ async def listing(update: Update, context: MultaqaContext) -> None:
         return
     lines = [t("rv.recs_header")] + [await recommendation_line(services, t, r) for r in recs]
     rows = [
-        [(t("rv.open", ref=Html(r.reference)), _b("rec", r.id))]
-        for r in recs
-        if r.status != "dropped"
+        [(t("rv.open", ref=r.reference), _b("rec", r.id))] for r in recs if r.status != "dropped"
     ]
-    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
+    await reply(update, context, Markup("\n\n").join(lines), inline(rows) if rows else None)
 
 
 async def on_action(update: Update, context: MultaqaContext, press: callbacks.Callback) -> bool:
@@ -83,19 +82,14 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
                             (t("rv.edit_owner"), _b("edit", rec.id, "owner")),
                             (t("rv.edit_due"), _b("edit", rec.id, "due")),
                         ],
-                        [(t("rv.drop", ref=Html(rec.reference)), _b("drop", rec.id))],
+                        [(t("rv.drop", ref=rec.reference), _b("drop", rec.id))],
                     ]
                 ),
             )
             return True
         step = {"text": "rec_text", "owner": "rec_owner", "due": "rec_due"}[a[1]]
-        await services.drafts.save(Draft(who.user.id, FLOW, step, {"rid": rec.id}))
-        ask = {
-            "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
-            "rec_owner": t("rv.ask_owner"),
-            "rec_due": t("rv.ask_due"),
-        }[step]
-        await reply(update, context, ask)
+        draft = await conversations(context).start(update, context, FLOW, step, {"rid": rec.id})
+        await conversations(context).flows[FLOW].ask(update, context, draft)
         return True
     if press.action in ("drop", "dropyes"):
         rec = await services.recommendations.get(int(a[0]))
@@ -106,7 +100,7 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
             await reply(
                 update,
                 context,
-                t("rv.drop_confirm", ref=Html(rec.reference)),
+                t("rv.drop_confirm", ref=rec.reference),
                 inline(
                     [
                         [(t("rv.drop_yes"), _b("dropyes", rec.id))],
@@ -119,7 +113,7 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
         await services.followup.drop(rec.id, who.user.id, update.update_id)
         services.kick_clock()
         await services.audit.record(who.user.id, "recommendation.drop", rec.reference)
-        await reply(update, context, t("rv.dropped", ref=Html(rec.reference)))
+        await reply(update, context, t("rv.dropped", ref=rec.reference))
         return True
     return True
 
@@ -136,7 +130,7 @@ async def edit(
     """Change one field of an existing recommendation."""
     services, who, t = context.services, context.who, context.who.t
     rec_id = draft.data["rid"]
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     if owner is not None:  # the delegates concerned are told, the cadence starts again
         await services.followup.assign(rec_id, owner, who.user.id)
         services.kick_clock()

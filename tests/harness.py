@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.i18n import FSI, PDI
+from bot.i18n import BIDI_MARKS
 from bot.settings import Settings, load_settings
 from sandbox import BotApiEmulator, BotMessage, SimUser
 from storage.clock import Clock, FakeClock
@@ -86,10 +86,30 @@ async def said(user: SimUser, timeout: float = 5.0) -> BotMessage:  # noqa: ASYN
 
 
 def plain(text: str) -> str:
-    """Text without the Unicode isolates that wrap user-supplied fragments (see bot.i18n)."""
-    return text.replace(FSI, "").replace(PDI, "")
+    """Text as a person reads it: without the invisible isolates and direction marks that
+    bot.i18n puts around values and at the start of lines."""
+    return "".join(c for c in text if c not in BIDI_MARKS)
 
 
 async def said_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109
     """Visible text of the next new message, isolates removed (tests read it as a person)."""
     return plain((await said(user, timeout)).text)
+
+
+async def shown(user: SimUser, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    """What the bot shows next: a new message, or an older message edited into new text
+    (the next question shown in the pressed message). Edits that only change buttons are
+    skipped."""
+    while True:
+        message = await user.next_message(timeout)
+        if message.kind != "edit":
+            return message
+        states = [m for m in user.inbox if m.message_id == message.message_id]
+        index = next(i for i, m in enumerate(states) if m is message)
+        if index == 0 or states[index - 1].text != message.text:
+            return message
+
+
+async def shown_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109
+    """Visible text of what the bot shows next (see `shown`), isolates removed."""
+    return plain((await shown(user, timeout)).text)

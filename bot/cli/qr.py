@@ -7,9 +7,10 @@ from pathlib import Path
 
 from telegram import Bot
 
+from bot.cli import texts as cli_texts
 from bot.documents.poster import deep_link, render_poster
 from bot.event.service import EventService, localized_text
-from bot.i18n import Translations
+from bot.i18n import Translations, terminal
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -25,7 +26,7 @@ async def _title(settings: Settings, texts: Translations) -> str:
     finally:
         await db.close()
     if event is None:
-        return f"{texts['ar']('qr.product')}\n{texts['fr']('qr.product')}"
+        return f"{terminal(texts['ar']('qr.product'))}\n{terminal(texts['fr']('qr.product'))}"
     title = dict(event.event.title)
     return f"{localized_text(title, texts['ar'])}\n{localized_text(title, texts['fr'])}"
 
@@ -72,8 +73,9 @@ async def make_poster(
     if invite is not None:
         payload = await create_invite(settings, *invite)
         key, name = "qr.invite", f"invite-R{invite[0]}"
-        print(deep_link(bot_username, payload))
-    lines = [texts["ar"](key), texts["fr"](key)]
+        cli_texts.echo("cli.qr_invite_link", link=deep_link(bot_username, payload))
+    # The poster's renderer orders Arabic itself: no invisible direction marks in its lines.
+    lines = [terminal(texts["ar"](key)), terminal(texts["fr"](key))]
     target = out or Path(f"multaqa-{name}.png")
     render_poster(deep_link(bot_username, payload), await _title(settings, texts), lines, target)
     return target

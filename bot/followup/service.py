@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
@@ -64,13 +65,13 @@ MAX_BUTTONS = 20  # recommendations offered in one prompt message
 class Composed:
     """A message ready to send."""
 
-    text: str
+    text: Markup
     markup: InlineKeyboardMarkup | None = None
 
 
 def status_label(t: Translator, status: str) -> str:
-    """A status with its colour, in the reader's language."""
-    return f"{STATUS_ICONS.get(status, '')} {t(f'rec.{status}')}"
+    """A status with its colour, in the reader's language (plain text)."""
+    return f"{STATUS_ICONS.get(status, '')} {t.plain(f'rec.{status}')}"
 
 
 def rec_button_label(t: Translator, rec: Tracked) -> str:
@@ -142,7 +143,7 @@ class FollowUpService:
         event = await self.event.current()
         workshop = event.workshop(workshop_id) if event and workshop_id else None
         if workshop is None:
-            return t("fu.general")
+            return t.plain("fu.general")
         return localized_text(dict(workshop.title), t)
 
     # --- planning --------------------------------------------------------------------------
@@ -365,7 +366,7 @@ class FollowUpService:
         ]
         if last is not None and last.comment:
             lines.append(t("fu.last_comment", comment=last.comment, when=t.date(last.at, zone)))
-        return "\n".join(lines)
+        return Markup("\n").join(lines)
 
     def status_buttons(self, t: Translator, rec: Tracked) -> InlineKeyboardMarkup:
         """Not started / In progress / Done / Blocked for one recommendation."""
@@ -405,7 +406,9 @@ class FollowUpService:
         covered = {r.id: after_prompt(r.state, rules, zone, r.due_date, now) for r in due}
         if len(due) == 1:
             rec = due[0]
-            text = "\n\n".join([t("fu.prompt_one"), await self.card(t, rec), t("fu.prompt_how")])
+            text = Markup("\n\n").join(
+                [t("fu.prompt_one"), await self.card(t, rec), t("fu.prompt_how")]
+            )
             return Composed(text, self.status_buttons(t, rec)), covered
         shown = due[:MAX_BUTTONS]
         lines = [t.plural("fu.prompt_many", len(due))]
@@ -431,7 +434,7 @@ class FollowUpService:
                 for rec in shown
             ]
         )
-        return Composed("\n".join(lines), markup), covered
+        return Composed(Markup("\n").join(lines), markup), covered
 
     async def prompt_sent(self, user_id: int, covered: dict[int, FollowState]) -> None:
         """After a prompt went: remember it, escalate silence, plan the next one."""
@@ -487,7 +490,7 @@ class FollowUpService:
 
         def button(key: str, action: str) -> InlineKeyboardButton:
             return InlineKeyboardButton(
-                t(key), callback_data=callbacks.encode(ESCALATION_PREFIX, action, rec_id)
+                t.plain(key), callback_data=callbacks.encode(ESCALATION_PREFIX, action, rec_id)
             )
 
         return InlineKeyboardMarkup(
@@ -529,7 +532,7 @@ class FollowUpService:
             if last
             else t("fu.esc.never")
         )
-        text = "\n".join(
+        text = Markup("\n").join(
             [
                 t("fu.esc.title", why=why),
                 await self.card(t, rec),
@@ -578,12 +581,13 @@ class FollowUpService:
             return None
         if not await self.repo.all():
             return None
-        text = "\n".join([t("fu.weekly.title"), *await self.summary_lines(t)])
+        text = Markup("\n").join([t("fu.weekly.title"), *await self.summary_lines(t)])
         markup = InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
-                        t("fu.weekly.off"), callback_data=callbacks.encode(SUMMARY_PREFIX, "off")
+                        t.plain("fu.weekly.off"),
+                        callback_data=callbacks.encode(SUMMARY_PREFIX, "off"),
                     )
                 ]
             ]
@@ -637,12 +641,13 @@ class FollowUpService:
                 )
         if not lines:
             return None
-        text = "\n".join([t("fu.digest.title"), *lines])
+        text = Markup("\n").join([t("fu.digest.title"), *lines])
         markup = InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
-                        t("fu.digest.off"), callback_data=callbacks.encode(DIGEST_PREFIX, "off")
+                        t.plain("fu.digest.off"),
+                        callback_data=callbacks.encode(DIGEST_PREFIX, "off"),
                     )
                 ]
             ]

@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from telegram import Bot, Update
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -53,7 +53,7 @@ from handlers import (
 from handlers import campaign as campaign_view
 from storage.campaigns import CampaignRepository
 from storage.clock import Clock, SystemClock
-from storage.database import Database
+from storage.database import AlreadyApplied, Database, DatabaseFullError
 from storage.drafts import DraftRepository
 from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository
 from storage.participants import ParticipantRepository
@@ -151,37 +151,91 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     )
 
 
+def _user_of(update: object) -> tuple[int | None, str | None]:
+    user = update.effective_user if isinstance(update, Update) else None
+    return (user.id, user.language_code) if user is not None else (None, None)
+
+
+async def _translator_for(services: Services, update: object):  # type: ignore[no-untyped-def]
+    """PTB gives error handlers a fresh context (no `who`): find the language again."""
+    user_id, language_code = _user_of(update)
+    participant = await services.participants.get(user_id) if user_id is not None else None
+    return services.texts[
+        services.texts.pick(participant.locale if participant else None, language_code)
+    ]
+
+
+async def _alert_disk_full(context: MultaqaContext) -> None:
+    """Tell the organizers once per run that nothing can be saved (not once per failure)."""
+    services = context.services
+    if context.bot_data.get("multaqa.disk_full_alerted"):
+        return
+    context.bot_data["multaqa.disk_full_alerted"] = True
+    log.critical("the database cannot be written: the disk is full")
+    for organizer_id in services.settings.organizer_ids:
+        try:
+            participant = await services.participants.get(organizer_id)
+            t = services.texts[participant.locale if participant else services.texts.default_locale]
+            await context.bot.send_message(organizer_id, t("admin.disk_full"))
+        except Exception:  # noqa: BLE001  (an alert must not make the error handler fail)
+            log.info("could not alert organizer %s about the full disk", organizer_id)
+
+
+async def _settle_replayed(update: object, context: MultaqaContext) -> None:
+    """An update replayed after a crash whose effects were already saved: not handled again.
+    A button press gets its answer (a toast saying it was taken into account), since the
+    crash may have come before it; a message stays unanswered (its reply went out before
+    the crash, or the effect shows in the person's next step)."""
+    query = update.callback_query if isinstance(update, Update) else None
+    log.info("update %s replayed: its effects were already saved", getattr(update, "update_id", 0))
+    if query is None:
+        return
+    try:
+        t = await _translator_for(context.services, update)
+        await query.answer(t("common.already_done"))
+    except TelegramError:
+        pass  # answered before the crash
+
+
 async def on_error(update: object, context: MultaqaContext) -> None:
-    """Log without personal data; mark blocked users; tell the person their answers are safe."""
+    """Log without personal data; mark blocked users; tell the person what became of their
+    input: already taken into account (a replay), NOT saved (full disk), or an error."""
     error = context.error
-    user_id = (
-        update.effective_user.id if isinstance(update, Update) and update.effective_user else None
-    )
+    user_id, _ = _user_of(update)
     if isinstance(error, Forbidden) and user_id is not None:
-        await context.services.participants.set_reachable(user_id, False)
+        try:
+            await context.services.participants.set_reachable(user_id, False)
+        except AlreadyApplied:
+            pass
         log.info("user %s blocked the bot", user_id)
         return
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error(
-        "error handling update %s (user %s): %s",
-        update_id,
-        user_id,
-        type(error).__name__,
-        exc_info=error,
-    )
+    if isinstance(error, AlreadyApplied):
+        await _settle_replayed(update, context)
+        return
+    if isinstance(error, DatabaseFullError):
+        key = "common.not_saved"
+        log.error("update %s (user %s) not saved: the disk is full", update_id, user_id)
+        await _alert_disk_full(context)
+    else:
+        key = "common.error"
+        log.error(
+            "error handling update %s (user %s): %s",
+            update_id,
+            user_id,
+            type(error).__name__,
+            exc_info=error,
+        )
     if not isinstance(update, Update) or update.effective_chat is None or user_id is None:
         return
-    # PTB gives error handlers a fresh context (no `who`): find the language again.
     try:
-        services = context.services
-        participant = await services.participants.get(user_id)
-        t = services.texts[
-            services.texts.pick(
-                participant.locale if participant else None,
-                update.effective_user.language_code if update.effective_user else None,
-            )
-        ]
-        await context.bot.send_message(update.effective_chat.id, t("common.error"))
+        t = await _translator_for(context.services, update)
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()  # the spinner stops, whatever happened
+            except TelegramError:
+                pass  # answered before the crash, or too old
+        await context.bot.send_message(update.effective_chat.id, t(key))
     except Exception:  # the error may be that we cannot send (or read) at all
         log.info("could not tell user %s about the error", user_id)
 
@@ -206,7 +260,7 @@ async def _load_event_file(services: Services, path: Path) -> None:
 
 
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
-    """The Application, ready for `run_polling` or for tests to initialize and start."""
+    """The Application, started by `bot.intake.start_bot` (`multaqa run` and the tests)."""
     policy = SendPolicy(per_second=settings.broadcast_rate)
     # The bulk sender has its own bot object and connection pool: a broadcast never makes
     # an interactive reply wait for a connection.
@@ -256,6 +310,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .pool_timeout(10.0)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .updater(None)  # updates come in through bot/intake.py (the durable inbox)
         .build()
     )
     services = build_services(settings, clock or SystemClock(), application.bot, bulk_bot, policy)

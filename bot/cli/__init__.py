@@ -32,10 +32,11 @@ def _fail(title: str, problems: Sequence[str]) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until SIGINT/SIGTERM."""
-    from telegram import Update
+    import asyncio
 
     from bot.app import build_application
-    from storage.database import DatabaseTooNewError
+    from bot.intake import AlreadyRunningError
+    from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
     try:
         settings = load_settings()
@@ -52,12 +53,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         application = build_application(settings)
     except ValueError as exc:
         return _fail("Multaqa cannot start:", [str(exc)])
-    logging.getLogger("multaqa").info("starting; database %s", settings.database_path)
+    logging.getLogger("multaqa").info("starting")
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except DatabaseTooNewError as exc:
+        asyncio.run(_serve(application))
+    except AlreadyRunningError as exc:
+        return _fail("Multaqa cannot start:", [str(exc), "stop it first (one bot per database)"])
+    except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
         return _fail("Multaqa cannot start:", [str(exc)])
     return 0
+
+
+async def _serve(application) -> None:  # type: ignore[no-untyped-def]
+    """Run until SIGINT/SIGTERM, through the same start and stop as the tests."""
+    import asyncio
+    import signal
+
+    from bot.intake import start_bot, stop_bot
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await start_bot(application)
+    try:
+        await stop.wait()
+    finally:
+        await stop_bot(application)
 
 
 def cmd_broadcast(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -177,7 +178,7 @@ async def _alert_disk_full(context: MultaqaContext) -> None:
             participant = await services.participants.get(organizer_id)
             t = services.texts[participant.locale if participant else services.texts.default_locale]
             await context.bot.send_message(organizer_id, t("admin.disk_full"))
-        except Exception:  # noqa: BLE001  (an alert must not make the error handler fail)
+        except Exception:
             log.info("could not alert organizer %s about the full disk", organizer_id)
 
 
@@ -203,10 +204,8 @@ async def on_error(update: object, context: MultaqaContext) -> None:
     error = context.error
     user_id, _ = _user_of(update)
     if isinstance(error, Forbidden) and user_id is not None:
-        try:
+        with contextlib.suppress(AlreadyApplied):
             await context.services.participants.set_reachable(user_id, False)
-        except AlreadyApplied:
-            pass
         log.info("user %s blocked the bot", user_id)
         return
     update_id = update.update_id if isinstance(update, Update) else None

@@ -166,7 +166,7 @@ class Intake:
         update_id = int(raw["update_id"])
         try:
             update = Update.de_json(raw, self.application.bot)
-        except Exception as exc:  # noqa: BLE001  (whatever PTB raises on a shape it does not know)
+        except Exception as exc:
             await self._unreadable(raw, exc, attempts)
             return
         self._scopes[update_id] = UpdateScope(update_id, applied_before=applied_before)
@@ -225,11 +225,10 @@ class Intake:
             except TelegramError as exc:
                 backoff = min(max(backoff * 2, 0.5), _MAX_BACKOFF)
                 log.warning("getUpdates failed (%s); next try in %.1f s", exc, backoff)
-            except Exception as exc:  # noqa: BLE001  (the database: keep Telegram's copy)
+            except Exception as exc:
                 backoff = min(max(backoff * 2, 0.5), _MAX_BACKOFF)
                 log.error(
-                    "updates could not be stored (%s); they stay with Telegram, next try in "
-                    "%.1f s",
+                    "updates could not be stored (%s); they stay with Telegram, next try in %.1f s",
                     type(exc).__name__,
                     backoff,
                 )
@@ -252,7 +251,7 @@ class Intake:
             return
         try:
             await self.inbox.mark(done)
-        except Exception as exc:  # noqa: BLE001  (at worst they are replayed, without effect)
+        except Exception as exc:
             log.error("could not mark %d update(s) handled (%s)", len(done), type(exc).__name__)
 
     async def start(self, poll: bool = True) -> None:
@@ -324,7 +323,7 @@ async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
             await application.stop()
         if intake is not None:
             await intake.close()
-        if application._initialized:  # noqa: SLF001  (PTB has no public flag)
+        if application._initialized:
             await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)

@@ -54,7 +54,7 @@ class DatabaseFullError(RuntimeError):
     """A write failed because the disk (or the size cap) is full: nothing of it was saved."""
 
 
-class AlreadyApplied(RuntimeError):  # noqa: N818  (a state, not a failure)
+class AlreadyApplied(RuntimeError):
     """A replayed update tried to write, but a previous run already committed its effects."""
 
     def __init__(self, update_id: int) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.intake import Intake, start_bot, stop_bot
 from bot.i18n import FSI, PDI
+from bot.intake import Intake, start_bot, stop_bot
 from bot.settings import Settings, load_settings
 from sandbox import BotApiEmulator, BotMessage, SimUser
 from storage.clock import Clock, FakeClock

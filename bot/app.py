@@ -33,6 +33,7 @@ from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.event.file import load_event_file
 from bot.event.service import EventService
 from bot.i18n import Translations
+from bot.intake import REPLAY_SAFE_KEY
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.schedule import start_clock
 from bot.outbound.sender import BulkSender, SendPolicy
@@ -230,10 +231,9 @@ async def on_error(update: object, context: MultaqaContext) -> None:
     try:
         t = await _translator_for(context.services, update)
         if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()  # the spinner stops, whatever happened
-            except TelegramError:
-                pass  # answered before the crash, or too old
+            # The spinner stops whatever happened (unless answered already, or too old).
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
         await context.bot.send_message(update.effective_chat.id, t(key))
     except Exception:  # the error may be that we cannot send (or read) at all
         log.info("could not tell user %s about the error", user_id)
@@ -319,4 +319,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         for group, handler in flow.handlers():
             application.add_handler(handler, group=group)
     application.add_error_handler(on_error)
+    # Replayed after a crash with their effects saved, these buttons are handled again: they
+    # are idempotent by themselves (a second join answers "you already have a seat") and so
+    # give the person their real answer. Every other update is not run twice (bot/intake.py).
+    application.bot_data[REPLAY_SAFE_KEY] = (f"{workshops.PREFIX}:",)
     return application

@@ -43,6 +43,7 @@ from storage.inbox import MAX_ATTEMPTS, InboxRepository
 log = logging.getLogger(__name__)
 
 INTAKE_KEY = "multaqa.intake"
+REPLAY_SAFE_KEY = "multaqa.replay_safe"
 PRUNE_EVERY = 3600.0
 _MAX_BACKOFF = 30.0
 
@@ -113,6 +114,10 @@ class Intake:
         self._flusher: asyncio.Task[None] | None = None
         self._parse_failures: dict[int, int] = {}
         self.polls = 0  # getUpdates calls made (diagnostics)
+        self.skipped: asyncio.Queue[int] = asyncio.Queue()  # ids given up on (diagnostics)
+        # Button prefixes whose handlers are idempotent by themselves (joining twice answers
+        # "you already have a seat"): replayed, they run again and give their own answer.
+        self.replay_safe_prefixes: tuple[str, ...] = ()
 
     # --- the processor's side -------------------------------------------------------------
 
@@ -169,8 +174,15 @@ class Intake:
         except Exception as exc:
             await self._unreadable(raw, exc, attempts)
             return
+        if applied_before and self._replay_safe(update):
+            applied_before = False
         self._scopes[update_id] = UpdateScope(update_id, applied_before=applied_before)
         await self.application.update_queue.put(update)
+
+    def _replay_safe(self, update: Update) -> bool:
+        query = update.callback_query
+        data = query.data if query is not None else None
+        return bool(data) and any(data.startswith(p) for p in self.replay_safe_prefixes)
 
     async def _unreadable(self, raw: dict[str, Any], exc: Exception, attempts: int) -> None:
         """Parse failed: retry later with a growing pause, skip after MAX_ATTEMPTS (log once)."""
@@ -180,6 +192,7 @@ class Intake:
         if tries >= MAX_ATTEMPTS:
             await self.inbox.mark([update_id], "skipped")
             self._parse_failures.pop(update_id, None)
+            self.skipped.put_nowait(update_id)
             log.error(
                 "update %s skipped: it could not be read after %d tries (%s)",
                 update_id,
@@ -288,7 +301,10 @@ class Intake:
         await self._write_marks()
 
 
-async def start_bot(application: Application) -> Intake:  # type: ignore[type-arg]
+async def start_bot(
+    application: Application,  # type: ignore[type-arg]
+    replay_safe_prefixes: tuple[str, ...] = (),
+) -> Intake:
     """What `multaqa run` and the tests do to start: initialize, post_init (opens the
     database), start the Application, replay the inbox, poll."""
     from bot.context import services_of
@@ -301,6 +317,9 @@ async def start_bot(application: Application) -> Intake:  # type: ignore[type-ar
         if application.post_init is not None:
             await application.post_init(application)
         intake = Intake(application, InboxRepository(services_of(application).db))
+        intake.replay_safe_prefixes = replay_safe_prefixes or application.bot_data.get(
+            REPLAY_SAFE_KEY, ()
+        )
         application.bot_data[INTAKE_KEY] = intake
         processor = application.update_processor
         if hasattr(processor, "tracker"):

@@ -34,6 +34,7 @@ from bot.event.file import load_event_file
 from bot.event.service import EventService
 from bot.i18n import Translations
 from bot.intake import REPLAY_SAFE_KEY
+from bot.logs import protect as protect_logs
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.schedule import start_clock
 from bot.outbound.sender import BulkSender, SendPolicy
@@ -260,6 +261,7 @@ async def _load_event_file(services: Services, path: Path) -> None:
 
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     """The Application, started by `bot.intake.start_bot` (`multaqa run` and the tests)."""
+    protect_logs([settings.bot_token.get_secret_value()])  # tests and `multaqa run` alike
     policy = SendPolicy(per_second=settings.broadcast_rate)
     # The bulk sender has its own bot object and connection pool: a broadcast never makes
     # an interactive reply wait for a connection.

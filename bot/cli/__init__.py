@@ -13,14 +13,10 @@ from bot.settings import SettingsError, load_settings
 EXIT_CONFIG = 2
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+def _configure_logging(level: str, token: str = "") -> None:
+    from bot.logs import configure
+
+    configure(level, [token])
 
 
 def _fail(title: str, problems: Sequence[str]) -> int:
@@ -42,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as exc:
         return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.bot_token.get_secret_value())
     if settings.event_file is not None:
         from bot.cli.event import check_file
 
@@ -94,7 +90,7 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
     problems = problems_with(args, settings)
     if problems:
         return _fail("multaqa broadcast: nothing sent:", problems)
-    _configure_logging("WARNING")
+    _configure_logging("WARNING", settings.bot_token.get_secret_value())
     try:
         return asyncio.run(run_broadcast(args, settings))
     except KeyboardInterrupt:

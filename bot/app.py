@@ -273,7 +273,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     )
 
     async def post_init(application: Application) -> None:
-        await services.db.open()
+        if not services.db.is_open:  # start_bot opens it first, before asking Telegram
+            await services.db.open()
         await bulk_bot.initialize()
         added = await services.roles.bootstrap_organizers(settings.organizer_ids)
         if added:

@@ -313,6 +313,8 @@ async def start_bot(
     lock.acquire()
     application.bot_data["multaqa.lock"] = lock
     try:
+        # The database first: an unusable file is reported before anything talks to Telegram.
+        await services_of(application).db.open()
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)

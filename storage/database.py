@@ -50,6 +50,10 @@ class DatabaseUnavailableError(RuntimeError):
     """The file cannot be opened, read or written: the message says why, in one line."""
 
 
+class _MigrationFailed(Exception):
+    """A bundled migration's SQL failed (a bug of ours): re-raised as is by open()."""
+
+
 class DatabaseFullError(RuntimeError):
     """A write failed because the disk (or the size cap) is full: nothing of it was saved."""
 
@@ -84,16 +88,21 @@ def _is_full(exc: BaseException) -> bool:
 def _why(path: Path, exc: BaseException) -> str:
     """One line saying why the file cannot be used (no traceback for the operator)."""
     text = str(exc)
-    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
         return f"{path} is not a Multaqa database (damaged, truncated or another kind of file)"
     if _is_full(exc):
         return f"{path}: the disk is full"
     if "readonly" in text or "read-only" in text:
         return f"{path} cannot be written (read-only file, folder or file system)"
+    if isinstance(exc, IsADirectoryError):
+        return f"{path} is a folder, not a database file"
     if isinstance(exc, PermissionError) or (
         isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
     ):
-        return f"{path} cannot be written or read: {exc.strerror or text}"
+        return (
+            f"{path} cannot be written (read-only or immutable file, folder or file system, "
+            f"or no permission: {exc.strerror or text})"
+        )
     return f"{path} cannot be used: {text}"
 
 
@@ -156,7 +165,10 @@ class Database:
             await self._migrate()
             await self._prove_writable()
             self._reader = await self._connect()
-            await self._reader.execute("SELECT COUNT(*) FROM schema_migrations")
+            await self._reader.execute_fetchall("SELECT COUNT(*) FROM schema_migrations")
+        except _MigrationFailed as failed:
+            await self.close()
+            raise failed.__cause__ from None  # our bug, not the operator's file: as it is
         except (sqlite3.Error, OSError) as exc:
             await self.close()
             raise DatabaseUnavailableError(_why(self.path, exc)) from exc
@@ -164,6 +176,11 @@ class Database:
             await self.close()
             raise
         return self
+
+    @property
+    def is_open(self) -> bool:
+        """Whether `open()` succeeded and `close()` was not called."""
+        return self._writer is not None
 
     def _create_private(self) -> None:
         """The file, its -wal and -shm readable by this user only (SQLite gives the side files
@@ -196,8 +213,13 @@ class Database:
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await _configure(conn)
+        try:
+            conn.row_factory = sqlite3.Row
+            await _configure(conn)
+        except BaseException:
+            # Its thread would otherwise keep the process alive (the "hang" at start).
+            await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:
@@ -239,12 +261,22 @@ class Database:
             # executescript commits whatever is pending first, so the whole file plus its
             # bookkeeping row is wrapped in one explicit transaction.
             stamp = datetime.now(UTC).isoformat()
-            await conn.executescript(
-                "BEGIN IMMEDIATE;\n"
-                + migration.sql
-                + "\nINSERT INTO schema_migrations (version, name, applied_at) VALUES "
-                + f"({migration.version}, '{migration.name}', '{stamp}');\nCOMMIT;"
-            )
+            try:
+                await conn.executescript(
+                    "BEGIN IMMEDIATE;\n"
+                    + migration.sql
+                    + "\nINSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                    + f"({migration.version}, '{migration.name}', '{stamp}');\nCOMMIT;"
+                )
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                if _is_full(exc) or any(
+                    sign in str(exc)
+                    for sign in ("readonly", "malformed", "not a database", "I/O", "unable to open")
+                ):
+                    raise  # the file's fault: reported as such by open()
+                raise _MigrationFailed from exc
 
     @staticmethod
     def _require(conn: aiosqlite.Connection | None) -> aiosqlite.Connection:

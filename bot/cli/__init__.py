@@ -30,6 +30,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until SIGINT/SIGTERM."""
     import asyncio
 
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.app import build_application
     from bot.intake import AlreadyRunningError
     from storage.database import DatabaseTooNewError, DatabaseUnavailableError
@@ -56,6 +58,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail("Multaqa cannot start:", [str(exc), "stop it first (one bot per database)"])
     except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
         return _fail("Multaqa cannot start:", [str(exc)])
+    except InvalidToken:
+        return _fail("Multaqa cannot start:", ["Telegram refused BOT_TOKEN (check it)"])
+    except NetworkError as exc:
+        return _fail(
+            "Multaqa cannot start:",
+            [f"Telegram could not be reached ({type(exc).__name__}); check the network"],
+        )
     return 0
 
 

@@ -13,6 +13,7 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from pathlib import Path
@@ -64,6 +65,8 @@ from storage.proposals import ProposalRepository, RecommendationRepository
 from storage.roles import AuditLog, RoleRepository
 
 log = logging.getLogger(__name__)
+
+DISK_FULL_REMINDER = 3600.0  # seconds before organizers are alerted again of a full disk
 
 FLOWS = (
     registration,
@@ -169,11 +172,14 @@ async def _translator_for(services: Services, update: object):  # type: ignore[n
 
 
 async def _alert_disk_full(context: MultaqaContext) -> None:
-    """Tell the organizers once per run that nothing can be saved (not once per failure)."""
+    """Tell the organizers that nothing can be saved: once, not once per failure (again only
+    if the disk is still full an hour later)."""
     services = context.services
-    if context.bot_data.get("multaqa.disk_full_alerted"):
+    now = asyncio.get_running_loop().time()
+    last = context.bot_data.get("multaqa.disk_full_alerted")
+    if last is not None and now - last < DISK_FULL_REMINDER:
         return
-    context.bot_data["multaqa.disk_full_alerted"] = True
+    context.bot_data["multaqa.disk_full_alerted"] = now
     log.critical("the database cannot be written: the disk is full")
     for organizer_id in services.settings.organizer_ids:
         try:

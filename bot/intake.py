@@ -37,7 +37,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from storage.database import AlreadyApplied, UpdateScope
+from storage.database import AlreadyApplied, DatabaseFullError, UpdateScope
 from storage.inbox import MAX_ATTEMPTS, InboxRepository
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ class Intake:
         self._flusher: asyncio.Task[None] | None = None
         self._parse_failures: dict[int, int] = {}
         self.polls = 0  # getUpdates calls made (diagnostics)
+        self._full_logged = False
         self.skipped: asyncio.Queue[int] = asyncio.Queue()  # ids given up on (diagnostics)
         # Button prefixes whose handlers are idempotent by themselves (joining twice answers
         # "you already have a seat"): replayed, they run again and give their own answer.
@@ -184,6 +185,19 @@ class Intake:
         data = query.data if query is not None else None
         return bool(data) and any(data.startswith(p) for p in self.replay_safe_prefixes)
 
+    async def _without_inbox(self, updates: Sequence[dict[str, Any]]) -> None:
+        """The disk is full: nothing can be stored, neither these updates nor what their
+        handlers would save. They are handled anyway, so that each person hears that their
+        input was NOT saved (the handlers' writes fail the same way) instead of silence."""
+        if not self._full_logged:
+            self._full_logged = True
+            log.critical("the inbox cannot store updates: the disk is full")
+        for raw in updates:
+            try:
+                await self.application.update_queue.put(Update.de_json(raw, self.application.bot))
+            except Exception:
+                log.error("update %s could not be read", raw.get("update_id"))
+
     async def _unreadable(self, raw: dict[str, Any], exc: Exception, attempts: int) -> None:
         """Parse failed: retry later with a growing pause, skip after MAX_ATTEMPTS (log once)."""
         update_id = int(raw["update_id"])
@@ -230,7 +244,10 @@ class Intake:
                 )
                 updates = list(raw) if isinstance(raw, list) else []
                 if updates:
-                    await self.accept(updates)  # committed before the offset moves on
+                    try:
+                        await self.accept(updates)  # committed before the offset moves on
+                    except DatabaseFullError:
+                        await self._without_inbox(updates)
                     self._offset = max(int(u["update_id"]) for u in updates) + 1
                 backoff = 0.0
             except asyncio.CancelledError:

@@ -206,11 +206,6 @@ class Database:
             raise
         await conn.execute("COMMIT")
 
-    async def cap_pages(self, pages: int) -> None:
-        """Cap the file at this many pages (SQLite then fails writes exactly as on a full
-        disk): for tests of the disk-full path."""
-        await self._require(self._writer).execute(f"PRAGMA max_page_count = {int(pages)}")
-
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:

@@ -57,7 +57,7 @@ from handlers import (
 from handlers import campaign as campaign_view
 from storage.campaigns import CampaignRepository
 from storage.clock import Clock, SystemClock
-from storage.database import AlreadyApplied, Database, DatabaseFullError
+from storage.database import AlreadyApplied, Database, DatabaseFullError, update_scope
 from storage.drafts import DraftRepository
 from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository
 from storage.participants import ParticipantRepository
@@ -225,7 +225,9 @@ async def on_error(update: object, context: MultaqaContext) -> None:
         log.error("update %s (user %s) not saved: the disk is full", update_id, user_id)
         await _alert_disk_full(context)
     else:
-        key = "common.error"
+        # "Your answers are saved" only when a write of this update did commit.
+        scope = update_scope.get()
+        key = "common.error" if scope is None or scope.wrote else "common.error_not_taken"
         log.error(
             "error handling update %s (user %s): %s",
             update_id,

@@ -47,18 +47,24 @@ class InboxRepository:
         if not updates:
             return []
         now = int(time.time())
-        fresh: set[int] = set()
+        ids = [int(raw["update_id"]) for raw in updates]
         async with self._db.transaction() as conn:
-            for raw in updates:
-                cur = await conn.execute(
-                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
-                    (int(raw["update_id"]), json.dumps(raw, ensure_ascii=False), now),
-                )
-                if await cur.fetchone() is not None:
-                    fresh.add(int(raw["update_id"]))
-                await cur.close()
-        return [raw for raw in updates if int(raw["update_id"]) in fresh]
+            cur = await conn.execute(
+                f"SELECT update_id FROM inbox WHERE update_id IN ({','.join('?' * len(ids))})",
+                ids,
+            )
+            seen = {row[0] for row in await cur.fetchall()}
+            await cur.close()
+            fresh = []
+            for update_id, raw in zip(ids, updates, strict=True):
+                if update_id not in seen:
+                    seen.add(update_id)
+                    fresh.append(raw)
+            await conn.executemany(
+                "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
+                [(int(r["update_id"]), json.dumps(r, ensure_ascii=False), now) for r in fresh],
+            )
+        return fresh
 
     async def unhandled(self) -> list[InboxRow]:
         """Updates received but not handled (at start: to replay), oldest first."""

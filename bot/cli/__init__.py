@@ -216,7 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.rest = [*extra, *args.rest]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    return int(args.func(args))
+    from storage.database import DatabaseTooNewError, DatabaseUnavailableError
+
+    try:
+        return int(args.func(args))
+    except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
+        return _fail(f"multaqa {args.command}: the database cannot be used:", [str(exc)])
 
 
 if __name__ == "__main__":

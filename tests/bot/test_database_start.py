@@ -116,3 +116,29 @@ async def test_database_and_its_side_files_are_private(tmp_path: Path) -> None:
         assert [stat.S_IMODE(f.stat().st_mode) for f in files] == [0o600] * 3
     finally:
         await db.close()
+
+
+async def test_the_command_line_says_the_same_about_an_unusable_database(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "multaqa.db"
+    db_path.write_bytes(b"not sqlite" * 300)
+    text = tmp_path / "message.txt"
+    text.write_text("Hello", encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "broadcast",
+        "--text",
+        str(text),
+        "--yes",
+        env=bot_env(emulator, db_path),
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "is not a Multaqa database" in err.decode() and "Traceback" not in err.decode()

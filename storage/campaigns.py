@@ -368,9 +368,11 @@ class CampaignRepository:
         return True
 
     async def renew(self, campaign_id: int, owner: str, ttl: float) -> bool:
-        """Heartbeat: extend the lease; False if another process took the campaign over."""
+        """Heartbeat: extend the lease; False if the campaign is no longer ours to send (another
+        process took it over, or it was stopped from elsewhere: the bot's Stop button on a
+        campaign the command line sends)."""
         changed = await self._db.execute(
-            "UPDATE campaigns SET lease_until = ? WHERE id = ? AND owner = ?",
+            "UPDATE campaigns SET lease_until = ? WHERE id = ? AND owner = ? AND state = 'sending'",
             (time.time() + ttl, campaign_id, owner),
         )
         return changed > 0

@@ -120,7 +120,7 @@ class CampaignRunner:
         while not stop.is_set():
             await asyncio.sleep(self.lease_seconds / 3)
             if not await self.repo.renew(campaign_id, self.owner, self.lease_seconds):
-                log.error("campaign %s was taken over by another process: stopping", campaign_id)
+                log.warning("campaign %s was stopped or taken over elsewhere", campaign_id)
                 stop.set()
 
     async def _run(self, campaign_id: int) -> None:

@@ -107,7 +107,6 @@ class Intake:
         self.poll_timeout = poll_timeout
         self.allowed_updates = list(allowed_updates)
         self._scopes: dict[int, UpdateScope] = {}
-        self._handled: list[int] = []
         self._wake = asyncio.Event()
         self._offset = 0  # 0: Telegram's earliest unconfirmed update
         self._poller: asyncio.Task[None] | None = None
@@ -115,6 +114,7 @@ class Intake:
         self._parse_failures: dict[int, int] = {}
         self.polls = 0  # getUpdates calls made (diagnostics)
         self._full_logged = False
+        self._closing = False
         self.skipped: asyncio.Queue[int] = asyncio.Queue()  # ids given up on (diagnostics)
         # Button prefixes whose handlers are idempotent by themselves (joining twice answers
         # "you already have a seat"): replayed, they run again and give their own answer.
@@ -131,7 +131,7 @@ class Intake:
     def finished(self, update_id: int) -> None:
         """Its handler has finished: mark it handled (in the next group write)."""
         if self._scopes.pop(update_id, None) is not None:
-            self._handled.append(update_id)
+            self.inbox.db.mark_handled(update_id)
             self._wake.set()
 
     async def settle_applied(self, update: object, scope: UpdateScope) -> None:
@@ -267,22 +267,26 @@ class Intake:
         """Write the handled marks in groups; prune old rows now and then."""
         loop = asyncio.get_running_loop()
         last_prune = loop.time()
-        while True:
+        while not self._closing:
             await self._wake.wait()
             self._wake.clear()
             await self._write_marks()
             if loop.time() - last_prune > PRUNE_EVERY:
                 last_prune = loop.time()
-                await self.inbox.prune()
+                try:
+                    await self.inbox.prune()
+                except Exception as exc:
+                    log.error("could not prune the inbox (%s)", type(exc).__name__)
 
     async def _write_marks(self) -> None:
-        done, self._handled = self._handled, []
-        if not done:
-            return
         try:
-            await self.inbox.mark(done)
-        except Exception as exc:
-            log.error("could not mark %d update(s) handled (%s)", len(done), type(exc).__name__)
+            await self.inbox.db.write_marks()
+        except Exception as exc:  # at worst they are replayed, without effect
+            log.error(
+                "could not mark %d update(s) handled (%s)",
+                self.inbox.db.unwritten_marks,
+                type(exc).__name__,
+            )
 
     async def start(self, poll: bool = True) -> None:
         """Replay what is left, then (unless a webhook feeds `accept`) poll."""
@@ -311,10 +315,10 @@ class Intake:
     async def close(self) -> None:
         """After the Application stopped: write the last marks."""
         flusher, self._flusher = self._flusher, None
+        self._closing = True
+        self._wake.set()
         if flusher is not None:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            await flusher  # not cancelled: a write cut in the middle would lose its marks
         await self._write_marks()
 
 

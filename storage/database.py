@@ -148,6 +148,7 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._closed = False
+        self._handled: list[int] = []  # inbox rows to mark handled with the next commit
 
     async def open(self) -> Database:
         """Open both connections, bring the schema up to date and prove the file writable.
@@ -297,14 +298,23 @@ class Database:
                 if _is_full(exc):
                     raise DatabaseFullError(str(exc)) from exc
                 raise
+            marks: list[int] = []
             try:
                 yield conn
                 if scope is not None and not scope.wrote:
                     await conn.execute(
                         "UPDATE inbox SET applied = 1 WHERE update_id = ?", (scope.update_id,)
                     )
+                marks, self._handled = self._handled, []
+                if marks:
+                    stamp = int(datetime.now(UTC).timestamp())
+                    await conn.executemany(
+                        "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?",
+                        [(stamp, update_id) for update_id in marks],
+                    )
                 await conn.execute("COMMIT")
             except BaseException as exc:
+                self._handled[:0] = marks  # not written: they go with the next commit
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
                 if _is_full(exc):
@@ -312,6 +322,23 @@ class Database:
                 raise
             if scope is not None:
                 scope.wrote = True
+
+    def mark_handled(self, update_id: int) -> None:
+        """The inbox row of this update is handled: written with the next commit, whoever
+        makes it (group commit: under a burst the marks ride on the handlers' own writes
+        instead of queueing behind them)."""
+        self._handled.append(update_id)
+
+    @property
+    def unwritten_marks(self) -> int:
+        """Handled marks waiting for a commit."""
+        return len(self._handled)
+
+    async def write_marks(self) -> None:
+        """Commit the waiting handled marks now (if no other write did)."""
+        if self._handled:
+            async with self.transaction():
+                pass
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; returns rows affected."""

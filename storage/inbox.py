@@ -41,6 +41,11 @@ class InboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        """The database (handled marks ride on its commits: `Database.mark_handled`)."""
+        return self._db
+
     async def accept(self, updates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Commit a batch of raw updates in one transaction; returns those not seen before
         (a crash before the offset was confirmed makes Telegram send some again)."""

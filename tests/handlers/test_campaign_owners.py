@@ -144,3 +144,41 @@ async def test_a_second_bot_on_the_same_database_refuses_to_start(
         if first.returncode is None:
             first.terminate()
             await first.wait()
+
+
+async def test_the_bot_finishes_a_broadcast_whose_command_line_was_killed(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], db_path: Path
+) -> None:
+    bot = await make_bot().start()
+    try:
+        people = await _people(bot, emulator, 60)
+        text = db_path.parent / "message.txt"
+        text.write_text("Sent from a laptop that crashed.", encoding="utf-8")
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "broadcast",
+            "--text",
+            str(text),
+            "--yes",
+            env=bot_env(emulator, db_path, BROADCAST_RATE="5"),
+            cwd=db_path.parent,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await said(people[0], timeout=30)
+        cli.kill()  # the laptop dies: its lease runs out, the bot's watcher takes over
+        await cli.wait()
+        for person in people:
+            await said(person, timeout=60)
+        await bot.services.runner.wait(1)
+        campaign = await bot.services.campaigns.get(1)
+        assert campaign is not None and campaign.state == "done"
+        progress = await bot.services.campaigns.progress(1)
+        assert (progress.sent, progress.remaining) == (60, 0)
+        # At most the messages in flight at the kill arrive twice (DESIGN principle 3).
+        assert sum(len(p.inbox) for p in people) - 60 <= 16
+    finally:
+        await bot.stop()

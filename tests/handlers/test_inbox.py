@@ -158,3 +158,56 @@ async def test_an_update_nobody_can_read_is_skipped_once_and_polling_goes_on(
     assert bot.intake.polls < 10  # long polls, not a spin (the old loop made 2,024 in 6 s)
     skipped = [r for r in caplog.records if "could not be read" in r.getMessage()]
     assert len(skipped) == 1 and str(broken["update_id"]) in skipped[0].getMessage()
+
+
+async def _as_if_killed_before_marked(bot: RunningBot, update: dict[str, object]) -> None:
+    """Stop the bot, then put the update back as unhandled: the state a SIGKILL leaves when
+    it comes after the handler's writes committed but before the update was marked handled."""
+    db = bot.services.db
+    await bot.stop()
+    db = await Database(db.path).open()
+    try:
+        changed = await db.execute(
+            "UPDATE inbox SET state = 'new' WHERE update_id = ? AND applied = 1",
+            (update["update_id"],),
+        )
+        assert changed == 1
+    finally:
+        await db.close()
+    await bot.start()
+
+
+async def test_a_replayed_proposal_part_is_not_appended_twice(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    user = emulator.user(first_name="Hind", language_code="en")
+    await enrol(bot, user, "en", "central")
+    await user.send("/propose")
+    await said(user)
+    await user.press("💡 General (not tied to a workshop)")
+    await said(user)
+    part = await user.send("Train the centres' staff in digital tools.")
+    assert "42/3,000 characters" in await said_text(user)
+    await _as_if_killed_before_marked(bot, part)
+    await user.send("Every year.")
+    assert "55/3,000 characters" in await said_text(user)  # 42 + separator + 11, not 97
+    await user.press("✅ Done")
+    assert "P-0001" in await said_text(user)
+    proposal = await bot.services.proposals.get(1)
+    assert proposal is not None
+    assert proposal.text.count("Train the centres' staff") == 1
+
+
+async def test_a_replayed_join_takes_one_seat_and_says_so(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    [person] = await _people_looking_at_workshops(emulator, make_bot, 1)
+    bot = await make_bot(clock=SystemClock()).start()
+    try:
+        press = await person.press(JOIN)
+        assert "You have a seat" in await said_text(person)
+        await _as_if_killed_before_marked(bot, press)
+        assert "You already have a seat" in await said_text(person)  # told again, not seated
+        assert await bot.services.signups.counts() == {"management": (1, 0)}
+    finally:
+        await bot.stop()

@@ -211,3 +211,17 @@ async def test_a_replayed_join_takes_one_seat_and_says_so(
         assert await bot.services.signups.counts() == {"management": (1, 0)}
     finally:
         await bot.stop()
+
+
+async def test_failing_get_updates_backs_off_and_loses_nothing(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    user = emulator.user(first_name="Omar", language_code="en")
+    emulator.faults.random_errors(rate=1.0, codes=(502,), methods=["getUpdates"])
+    before = emulator.request_counts["getUpdates"]
+    await user.send("/start")
+    await asyncio.sleep(3)  # the window measured: how often the bot asks while it fails
+    failing = emulator.request_counts["getUpdates"] - before
+    assert 2 <= failing <= 8  # pauses of 0.5, 1, 2 s...; not a spin (2,024 in 6 s before)
+    emulator.faults.clear()
+    assert "language" in (await said_text(user, timeout=40)).lower()  # kept by Telegram

@@ -32,24 +32,26 @@ _b = button
 async def start_campaign(
     services: Services, campaign_id: int, chat_id: int | None, t: Translator
 ) -> None:
-    """Freeze recipients, launch the sending, then post the progress message (if any chat).
+    """Freeze recipients, post the progress message (if any chat), launch the sending.
 
-    The sending starts first and owns the campaign whatever becomes of the progress message:
-    if posting it fails (a 502), the runner's next report posts it again (`report_progress`).
+    The sending is launched whatever becomes of the progress message: if posting it fails
+    (a 502), the runner's next report posts it again (`report_progress`). The campaign is
+    owned by this process from `start` on, and a crash before `launch` is resumed at start.
     """
     runner = services.runner
     if not await services.campaigns.start(campaign_id, runner.owner, runner.lease_seconds):
         return
-    if chat_id is not None:
-        await services.campaigns.set_progress_message(campaign_id, chat_id, None)
-    runner.launch(campaign_id)
-    campaign = await services.campaigns.get(campaign_id)
-    if chat_id is None or campaign is None:
-        return
     try:
-        await _post_progress(services, campaign, await services.campaigns.progress(campaign_id))
+        if chat_id is not None:
+            await services.campaigns.set_progress_message(campaign_id, chat_id, None)
+            campaign = await services.campaigns.get(campaign_id)
+            assert campaign is not None
+            progress = await services.campaigns.progress(campaign_id)
+            await _post_progress(services, campaign, progress)
     except TelegramError as exc:
         log.warning("progress message of campaign %s not posted yet (%s)", campaign_id, exc)
+    finally:
+        runner.launch(campaign_id)
 
 
 async def _post_progress(services: Services, campaign: Campaign, progress: Progress) -> None:

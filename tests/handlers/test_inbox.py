@@ -225,3 +225,25 @@ async def test_failing_get_updates_backs_off_and_loses_nothing(
     assert 2 <= failing <= 8  # pauses of 0.5, 1, 2 s...; not a spin (2,024 in 6 s before)
     emulator.faults.clear()
     assert "language" in (await said_text(user, timeout=40)).lower()  # kept by Telegram
+
+
+async def test_an_update_whose_handling_kept_killing_the_bot_is_skipped_at_start(
+    emulator: BotApiEmulator, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = emulator.user(first_name="Yassine", language_code="en")
+    poison = await user.send("/start")
+    await said(user)
+    db_path = bot.services.db.path
+    await bot.stop()
+    db = await Database(db_path).open()
+    try:  # as if the process had died while handling it, three starts in a row
+        await db.execute(
+            "UPDATE inbox SET state = 'new', applied = 0, attempts = 3 WHERE update_id = ?",
+            (poison["update_id"],),
+        )
+    finally:
+        await db.close()
+    await bot.start()
+    assert (await InboxRepository(bot.services.db).counts()).get("skipped") == 1
+    await user.expect_silence(0.5)  # not handled a fourth time
+    assert sum("handling failed 3 times" in r.getMessage() for r in caplog.records) == 1

@@ -5,111 +5,33 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import Update
+from telegram.error import BadRequest
 
-from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.i18n import Html, Translator
-from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from bot.outbound.start import (
+    post_progress,
+    start_campaign,  # noqa: F401  (the broadcast flow's import)
+)
+from bot.views.campaign import PREFIX, button, progress_view  # noqa: F401  (likewise)
+from handlers.common import chat_id_of, drop_buttons, reply, toast
 from storage.campaigns import Campaign, Progress
 
-log = logging.getLogger(__name__)
-
-PREFIX = "bc"
-
-
-def button(action: str, *args: object) -> str:
-    """Callback data of a broadcast button."""
-    return callbacks.encode(PREFIX, action, *args)
-
-
 _b = button
-
-
-async def start_campaign(
-    services: Services, campaign_id: int, chat_id: int | None, t: Translator
-) -> None:
-    """Freeze recipients, post the progress message (if any chat), launch the sending.
-
-    The sending is launched whatever becomes of the progress message: if posting it fails
-    (a 502), the runner's next report posts it again (`report_progress`). The campaign is
-    owned by this process from `start` on, and a crash before `launch` is resumed at start.
-    """
-    runner = services.runner
-    if not await services.campaigns.start(campaign_id, runner.owner, runner.lease_seconds):
-        return
-    try:
-        if chat_id is not None:
-            await services.campaigns.set_progress_message(campaign_id, chat_id, None)
-            campaign = await services.campaigns.get(campaign_id)
-            assert campaign is not None
-            progress = await services.campaigns.progress(campaign_id)
-            await _post_progress(services, campaign, progress)
-    except TelegramError as exc:
-        log.warning("progress message of campaign %s not posted yet (%s)", campaign_id, exc)
-    finally:
-        runner.launch(campaign_id)
-
-
-async def _post_progress(services: Services, campaign: Campaign, progress: Progress) -> None:
-    """Post a new progress message and remember it (edited in place from then on)."""
-    assert campaign.progress_chat_id is not None
-    t = services.texts[campaign.author_locale]
-    text, markup = progress_view(t, campaign, progress, services.sender_rate, False)
-    message = await services.bot.send_message(
-        campaign.progress_chat_id, text, reply_markup=markup, parse_mode="HTML"
-    )
-    await services.campaigns.set_progress_message(
-        campaign.id, campaign.progress_chat_id, message.message_id
-    )
-
-
-def progress_view(
-    t: Translator, campaign: Campaign, progress: Progress, rate: float, finished: bool
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The progress (or final report) text and its buttons."""
-    figures = dict(
-        sent=progress.sent,
-        failed=progress.failed,
-        unreachable=progress.unreachable,
-        remaining=progress.remaining,
-        total=progress.total,
-        id=campaign.id,
-    )
-    if finished:
-        rows = []
-        if progress.failed or progress.unreachable:
-            rows.append([(t("bc.export"), _b("export", campaign.id))])
-        return t("bc.report", **figures), inline(rows) if rows else None
-    if campaign.state == "paused":
-        return t("bc.paused", **figures), inline([[(t("bc.resume"), _b("resume", campaign.id))]])
-    minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
-    return (
-        t("bc.progress", **figures, eta=Html(t.plural("bc.minutes", minutes))),
-        inline([[(t("bc.stop"), _b("stop", campaign.id))]]),
-    )
 
 
 async def report_progress(
     services: Services, campaign: Campaign, progress: Progress, finished: bool
 ) -> None:
     """Edit the campaign's progress message in place (the runner throttles the calls); post it
-    if it could not be posted at the start."""
+    if it could not be posted when the campaign started."""
     if campaign.progress_chat_id is None:
         return
-    t = services.texts[campaign.author_locale]
     if campaign.progress_message_id is None:
-        if not finished:
-            await _post_progress(services, campaign, progress)
-            return
-        text, markup = progress_view(t, campaign, progress, services.sender_rate, True)
-        await services.bot.send_message(
-            campaign.progress_chat_id, text, reply_markup=markup, parse_mode="HTML"
-        )
+        await post_progress(services, campaign, progress, finished)
         return
+    t = services.texts[campaign.author_locale]
     text, markup = progress_view(t, campaign, progress, services.sender_rate, finished)
     try:
         await services.bot.edit_message_text(

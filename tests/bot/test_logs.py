@@ -10,7 +10,7 @@ import pytest
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_campaign_owners import _compose
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown, shown_text
 
 NAME = "Zineb Ouazzani-Tlemcani"
 PROPOSAL = "Ouvrir une permanence juridique gratuite à Tiznit"
@@ -29,30 +29,30 @@ async def test_debug_logs_of_registration_proposal_and_broadcast_hold_nothing_pe
         await user.send("/start")
         await said(user)
         await user.press("Français")
-        await said(user)
+        await shown(user)
         await user.press("✅ J'accepte")
-        await said(user)
+        await shown(user)
         await user.send(NAME)
         await said(user)
         await user.press("Inspecteur·rice")
-        await said(user)
+        await shown(user)
         await user.press("Souss-Massa")
-        await said(user)
+        await shown(user)
         await user.send("Centre de Tiznit")
         await said(user)
         await user.send_contact(own=True)
         await said(user)
         assert NAME in await said_text(user)  # the summary
         await user.press("✅ Confirmer")
-        assert "inscrit" in await said_text(user)
+        assert "inscrit" in await shown_text(user)
         await user.send("/propose")
         await said(user)
         await user.press("💡 Général (hors atelier)")
-        await said(user)
+        await shown(user)
         await user.send(PROPOSAL)
         await said(user)
         await user.press("✅ Terminé")
-        assert "P-0001" in await said_text(user)
+        assert "P-0001" in await shown_text(user)
         organizer = await _compose(emulator, BROADCAST, "Everyone (1)")
         await organizer.press("✅ Send now")
         while not any(BROADCAST in m.text for m in user.inbox):

@@ -13,7 +13,7 @@ from sandbox import BotApiEmulator, SimUser
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_inbox import bot_env, spawn_bot
-from tests.harness import RunningBot, said
+from tests.harness import RunningBot, said, shown
 
 
 async def _compose(emulator: BotApiEmulator, text: str, audience: str) -> SimUser:
@@ -22,14 +22,15 @@ async def _compose(emulator: BotApiEmulator, text: str, audience: str) -> SimUse
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📣 Broadcast a message")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send(text)
     await said(organizer)
     await organizer.press("➡️ Continue")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press(audience)
-    for _ in range(3):  # preview heading, preview, confirmation
-        await said(organizer)
+    await shown(organizer)  # preview heading
+    await said(organizer)  # preview
+    await said(organizer)  # confirmation
     return organizer
 
 
@@ -67,7 +68,7 @@ async def test_stop_racing_the_last_batch_ends_the_campaign_done(
         people = await _people(bot, emulator, 6)
         organizer = await _compose(emulator, "Last call.", "Everyone (6)")
         await organizer.press("✅ Send now")
-        await said(organizer)  # the progress message
+        await shown(organizer)  # the progress message
         await said(people[0], timeout=10)
         await organizer.press("⏸ Stop")  # the whole batch is already past the point of no return
         await bot.services.runner.wait(1)

@@ -19,7 +19,7 @@ from storage.clock import SystemClock
 from storage.database import Database
 from storage.inbox import InboxRepository
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown, shown_text
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
 JOIN = "➕ Sign up for workshop 1"  # "management": 30 seats
@@ -185,14 +185,14 @@ async def test_a_replayed_proposal_part_is_not_appended_twice(
     await user.send("/propose")
     await said(user)
     await user.press("💡 General (not tied to a workshop)")
-    await said(user)
+    await shown(user)
     part = await user.send("Train the centres' staff in digital tools.")
     assert "42/3,000 characters" in await said_text(user)
     await _as_if_killed_before_marked(bot, part)
     await user.send("Every year.")
     assert "55/3,000 characters" in await said_text(user)  # 42 + separator + 11, not 97
     await user.press("✅ Done")
-    assert "P-0001" in await said_text(user)
+    assert "P-0001" in await shown_text(user)
     proposal = await bot.services.proposals.get(1)
     assert proposal is not None
     assert proposal.text.count("Train the centres' staff") == 1
@@ -205,9 +205,9 @@ async def test_a_replayed_join_takes_one_seat_and_says_so(
     bot = await make_bot(clock=SystemClock()).start()
     try:
         press = await person.press(JOIN)
-        assert "You have a seat" in await said_text(person)
+        assert "You have a seat" in await shown_text(person)
         await _as_if_killed_before_marked(bot, press)
-        assert "You already have a seat" in await said_text(person)  # told again, not seated
+        assert "You already have a seat" in await shown_text(person)  # told again, not seated
         assert await bot.services.signups.counts() == {"management": (1, 0)}
     finally:
         await bot.stop()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
@@ -15,6 +16,8 @@ from bot.i18n import Translator, unmarked
 from bot.labels import region_label
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from storage.campaigns import Campaign, Progress
+
+log = logging.getLogger(__name__)
 
 PREFIX = "bc"
 
@@ -30,19 +33,37 @@ _b = button
 async def start_campaign(
     services: Services, campaign_id: int, chat_id: int | None, t: Translator
 ) -> None:
-    """Freeze recipients, post the progress message (if any chat), and launch the sending."""
-    if not await services.campaigns.start(campaign_id):
+    """Freeze recipients, launch the sending, then post the progress message (if any chat).
+
+    The sending starts first and owns the campaign whatever becomes of the progress message:
+    if posting it fails (a 502), the runner's next report posts it again (`report_progress`).
+    """
+    runner = services.runner
+    if not await services.campaigns.start(campaign_id, runner.owner, runner.lease_seconds):
         return
     if chat_id is not None:
-        progress = await services.campaigns.progress(campaign_id)
-        campaign = await services.campaigns.get(campaign_id)
-        assert campaign is not None
-        text, markup = progress_view(t, campaign, progress, services.sender_rate, False)
-        message = await services.bot.send_message(
-            chat_id, text, reply_markup=markup, parse_mode="HTML"
-        )
-        await services.campaigns.set_progress_message(campaign_id, chat_id, message.message_id)
-    services.runner.launch(campaign_id)
+        await services.campaigns.set_progress_message(campaign_id, chat_id, None)
+    runner.launch(campaign_id)
+    campaign = await services.campaigns.get(campaign_id)
+    if chat_id is None or campaign is None:
+        return
+    try:
+        await _post_progress(services, campaign, await services.campaigns.progress(campaign_id))
+    except TelegramError as exc:
+        log.warning("progress message of campaign %s not posted yet (%s)", campaign_id, exc)
+
+
+async def _post_progress(services: Services, campaign: Campaign, progress: Progress) -> None:
+    """Post a new progress message and remember it (edited in place from then on)."""
+    assert campaign.progress_chat_id is not None
+    t = services.texts[campaign.author_locale]
+    text, markup = progress_view(t, campaign, progress, services.sender_rate, False)
+    message = await services.bot.send_message(
+        campaign.progress_chat_id, text, reply_markup=markup, parse_mode="HTML"
+    )
+    await services.campaigns.set_progress_message(
+        campaign.id, campaign.progress_chat_id, message.message_id
+    )
 
 
 def progress_view(
@@ -74,10 +95,20 @@ def progress_view(
 async def report_progress(
     services: Services, campaign: Campaign, progress: Progress, finished: bool
 ) -> None:
-    """Edit the campaign's progress message in place (the runner throttles the calls)."""
-    if campaign.progress_chat_id is None or campaign.progress_message_id is None:
+    """Edit the campaign's progress message in place (the runner throttles the calls); post it
+    if it could not be posted at the start."""
+    if campaign.progress_chat_id is None:
         return
     t = services.texts[campaign.author_locale]
+    if campaign.progress_message_id is None:
+        if not finished:
+            await _post_progress(services, campaign, progress)
+            return
+        text, markup = progress_view(t, campaign, progress, services.sender_rate, True)
+        await services.bot.send_message(
+            campaign.progress_chat_id, text, reply_markup=markup, parse_mode="HTML"
+        )
+        return
     text, markup = progress_view(t, campaign, progress, services.sender_rate, finished)
     try:
         await services.bot.edit_message_text(

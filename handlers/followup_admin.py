@@ -25,7 +25,7 @@ from bot.followup.service import (
     rec_button_label,
     status_label,
 )
-from bot.i18n import Translator
+from bot.i18n import Translator, unmarked
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
@@ -253,7 +253,7 @@ async def _export(update: Update, context: MultaqaContext, kind: str) -> None:
     tables = await _tables(context)
     if kind == "xlsx":
         data = await asyncio.to_thread(reports.xlsx_bytes, tables, t.locale == "ar")
-        name = "recommendations.xlsx"
+        name = unmarked(t.plain("fu.export.file_xlsx"))
     else:
         merged = reports.Table(
             tables[1].title,
@@ -261,7 +261,7 @@ async def _export(update: Update, context: MultaqaContext, kind: str) -> None:
             _csv_rows(tables),
         )
         data = await asyncio.to_thread(reports.csv_bytes, merged)
-        name = "recommendations.csv"
+        name = unmarked(t.plain("fu.export.file_csv"))
     await context.bot.send_document(
         chat.id, InputFile(data, filename=name), caption=t.plain("fu.admin.export_caption")
     )
@@ -298,7 +298,9 @@ async def _chart(update: Update, context: MultaqaContext) -> None:
         reports.status_chart_png, t.plain("fu.admin.chart_caption"), titles, per_status, legend
     )
     await context.bot.send_photo(
-        chat.id, InputFile(png, filename="follow-up.png"), caption=t.plain("fu.admin.chart_caption")
+        chat.id,
+        InputFile(png, filename=unmarked(t.plain("fu.admin.chart_file"))),
+        caption=t.plain("fu.admin.chart_caption"),
     )
 
 

@@ -13,10 +13,24 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from bot.followup.planner import FollowState
 from storage.clock import Clock
 from storage.database import Database
 from storage.roles import _audit
+
+
+@dataclass(frozen=True, slots=True)
+class FollowState:
+    """Where one recommendation stands in its follow-up cadence."""
+
+    assigned_at: datetime | None = None
+    last_prompt_at: datetime | None = None
+    last_answer_at: datetime | None = None
+    silent_prompts: int = 0
+    pre_due_sent: bool = False
+    due_day_sent: bool = False
+    escalated_silent: int = 0
+    escalated_overdue: date | None = None
+
 
 Status = Literal["not_started", "in_progress", "done", "blocked", "dropped"]
 OPEN_STATUSES: tuple[str, ...] = ("not_started", "in_progress", "blocked")

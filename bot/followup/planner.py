@@ -6,28 +6,14 @@ cycles: after downtime the missed prompt is due once, at the first allowed momen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.event.follow_up import FollowUpPolicy
+from storage.followup import FollowState
 
 # A prompt due within this window of another of the same delegate goes with it.
 GROUP_WINDOW = timedelta(days=2)
-
-
-@dataclass(frozen=True, slots=True)
-class FollowState:
-    """Where one recommendation stands in its follow-up cadence."""
-
-    assigned_at: datetime | None = None
-    last_prompt_at: datetime | None = None
-    last_answer_at: datetime | None = None
-    silent_prompts: int = 0
-    pre_due_sent: bool = False
-    due_day_sent: bool = False
-    escalated_silent: int = 0
-    escalated_overdue: date | None = None
 
 
 def at_local(day: date, clock: time, zone: ZoneInfo) -> datetime:

@@ -425,7 +425,7 @@ async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away
     await organizer.press("⬇️ تصدير XLSX")
     document = await said(organizer)
     name = document.raw["document"]["file_name"]
-    assert name == "recommendations.xlsx"
+    assert name == "التوصيات.xlsx"  # the file is named in the organizer's language
     stored = emulator.files.get(document.raw["document"]["file_id"])
     assert stored is not None
     content = stored.data

@@ -29,7 +29,6 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.request import HTTPXRequest
 
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
@@ -37,10 +36,12 @@ from bot.event.file import load_event_file
 from bot.event.service import EventService
 from bot.i18n import Translations
 from bot.outbound.campaigns import CampaignRunner
-from bot.outbound.schedule import start_clock
+from bot.outbound.limiter import InteractiveLimiter, SendBudget
+from bot.outbound.schedule import start_clock, stop_clock
 from bot.outbound.sender import BulkSender, SendPolicy
 from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
+from bot.transport import make_request
 from handlers import (
     admin,
     agenda,
@@ -95,7 +96,12 @@ def _check_labels(settings: Settings, texts: Translations) -> None:
 
 
 def build_services(
-    settings: Settings, clock: Clock, bot: Bot, bulk_bot: Bot, policy: SendPolicy
+    settings: Settings,
+    clock: Clock,
+    bot: Bot,
+    bulk_bot: Bot,
+    policy: SendPolicy,
+    budget: SendBudget | None = None,
 ) -> Services:
     """Services with an unopened database (opened in post_init)."""
     db = Database(settings.database_path)
@@ -138,7 +144,7 @@ def build_services(
         timedelta(minutes=settings.prompt_expiry_minutes),
     )
     services.runner = CampaignRunner(
-        campaigns, BulkSender(bulk_bot, policy), settings.default_locale, report
+        campaigns, BulkSender(bulk_bot, policy, budget), settings.default_locale, report
     )
     return services
 
@@ -221,13 +227,17 @@ async def _load_event_file(services: Services, path: Path) -> None:
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     """The Application, ready for `run_polling` or for tests to initialize and start."""
     policy = SendPolicy(per_second=settings.broadcast_rate)
+    # One budget for everything the bot sends: replies (first) and bulk sends share it.
+    budget = SendBudget(policy.per_second, policy.per_chat_seconds, policy.per_group_seconds)
     # The bulk sender has its own bot object and connection pool: a broadcast never makes
     # an interactive reply wait for a connection.
     bulk_bot = ExtBot(
         settings.bot_token.get_secret_value(),
         base_url=settings.bot_api_base_url,
         base_file_url=settings.bot_api_file_url,
-        request=HTTPXRequest(connection_pool_size=policy.concurrency + 4, pool_timeout=30.0),
+        request=make_request(
+            settings.transport, policy.concurrency + 4, read_timeout=5.0, pool_timeout=30.0
+        ),
     )
 
     async def post_init(application: Application) -> None:
@@ -253,6 +263,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         conversation.start_sweeper(application)
 
     async def post_shutdown(application: Application) -> None:
+        await stop_clock(services)
         await services.runner.shutdown()
         await bulk_bot.shutdown()
         await services.db.close()
@@ -264,15 +275,18 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=MultaqaContext))
         .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
-        # httpcore scans every pooled connection per request: a big pool costs CPU (measured
-        # with the registration benchmark); 64 is plenty for one bot's interactive replies.
-        .connection_pool_size(64)
-        .pool_timeout(10.0)
+        # 64 connections are plenty for one bot's interactive replies (and httpcore, the
+        # fallback, scans every pooled connection per request: a big pool costs CPU).
+        .request(make_request(settings.transport, 64, pool_timeout=10.0))
+        .get_updates_request(make_request(settings.transport, 1))
+        .rate_limiter(InteractiveLimiter(budget))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    services = build_services(settings, clock or SystemClock(), application.bot, bulk_bot, policy)
+    services = build_services(
+        settings, clock or SystemClock(), application.bot, bulk_bot, policy, budget
+    )
     application.bot_data[SERVICES_KEY] = services
     application.add_handler(TypeHandler(Update, load_who), group=-1)
     for flow in FLOWS:

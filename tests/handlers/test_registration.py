@@ -441,6 +441,19 @@ async def test_blocking_marks_unreachable_and_unblocking_reachable(
     assert "Zineb" not in caplog.text  # no personal data in logs
 
 
+async def test_a_reply_that_meets_a_server_error_once_is_sent_again(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    user = emulator.user(first_name="Ines", language_code="fr")
+    await user.send("/start")
+    await shown(user)
+    await user.press("Français")
+    await shown(user)
+    emulator.faults.fail(user.id, 502, times=1)
+    await user.press("✅ J'accepte")
+    assert "nom complet" in await shown_text(user)
+
+
 async def test_a_failure_while_answering_is_explained_and_loses_nothing(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
@@ -451,10 +464,11 @@ async def test_a_failure_while_answering_is_explained_and_loses_nothing(
     await shown(user)
     await user.press("✅ J'accepte")
     await shown(user)
-    # Telegram fails the bot's next reply once: the answer is saved, the person is told.
-    emulator.faults.fail(user.id, 500, times=1, description="Internal Server Error")
+    # Telegram fails every try of the bot's next reply (the reply is retried 4 times): the
+    # answer is saved, the person is told.
+    emulator.faults.fail(user.id, 500, times=4, description="Internal Server Error")
     await user.send("Ines Berrada")
-    assert "Vos réponses sont enregistrées" in await shown_text(user)
+    assert "Vos réponses sont enregistrées" in await shown_text(user, timeout=10)
     draft = await bot.services.drafts.get(user.id, "registration")
     assert draft is not None
     assert (draft.step, draft.data["full_name"]) == ("function", "Ines Berrada")

@@ -11,7 +11,7 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
       handler order
    9  anything else a person sends (no flow active): a proposal offer or a short answer
 (A flow not declared to the manager may still read its drafts in a group between 1 and 9;
-declare it as a `handlers.conversation.Flow` instead, so one-flow-at-a-time holds for it.)
+declare it as a `bot.conversation.Flow` instead, so one-flow-at-a-time holds for it.)
 """
 
 from __future__ import annotations

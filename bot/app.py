@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
+from bot.conversation import Conversations
 from bot.event.file import load_event_file
 from bot.event.service import EventService
 from bot.i18n import Translations
@@ -137,7 +138,7 @@ def build_services(
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
         await campaign_view.report_progress(services, campaign, progress, finished)
 
-    services.conversations = conversation.Conversations(
+    services.conversations = Conversations(
         services.drafts,
         [flow for module in FLOWS if (flow := getattr(module, "CONVERSATION", None))],
         timedelta(hours=settings.draft_expiry_hours),

@@ -35,9 +35,6 @@ dict blob, not rows that expiry, the CLI and tests can query. Timeouts (conversa
 live in the JobQueue and are lost on restart. The drafts table gives all of that with plain
 SQL in one transaction per answer.
 
-The manager (`Flow`, `Conversations`) lives here, below the handlers; the router, /cancel,
-/resume, edited messages and the sweeper are handlers (handlers/conversation.py).
-
 Plugging in a flow:
     CONVERSATION = Flow(name="followup", on_message=on_message, ask=ask,
                         title_key="conv.flow_followup", cancelled_key="fu.cancelled",
@@ -54,20 +51,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 
+from bot.context import MultaqaContext
 from bot.i18n import Html
 from storage.drafts import Draft, DraftRepository
 
-if TYPE_CHECKING:
-    from bot.context import MultaqaContext
-
 log = logging.getLogger(__name__)
 
-Step = Callable[[Update, "MultaqaContext", Draft], Awaitable[Any]]
+SWEEP_SECONDS = 60.0
+
+Step = Callable[[Update, MultaqaContext, Draft], Awaitable[Any]]
 Key = str | Callable[[Draft], str]
 
 
@@ -158,7 +155,7 @@ class Conversations:
         chat = update.effective_chat
         if chat is None:
             return
-        context.sent_message = True  # what follows is shown below this line
+        context.sent_message = True  # the next question comes after this line, not above it
         await context.bot.send_message(
             chat.id,
             t("conv.put_aside", flow=Html(title)),

@@ -1,6 +1,6 @@
-"""The conversation manager's handlers: the router of typed messages (group 1), edited
-messages, /cancel, /resume, and the sweeper of expired drafts. The manager itself, and why it
-is built this way, is in bot/conversation.py."""
+"""The conversation manager's handlers: the router that gives a message to the person's active
+flow, edited messages, /cancel and /resume, and the sweeper of expired drafts. The manager
+itself (Flow, Conversations) is in bot.conversation; its design is explained there."""
 
 from __future__ import annotations
 
@@ -17,10 +17,8 @@ from telegram.ext import (
 )
 
 from bot.context import MultaqaContext, services_of
-from bot.conversation import Conversations, Flow, conversations, wants_file
+from bot.conversation import conversations
 from handlers.common import reply
-
-__all__ = ["Conversations", "Flow", "conversations", "handlers", "start_sweeper", "wants_file"]
 
 log = logging.getLogger(__name__)
 

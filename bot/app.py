@@ -201,7 +201,9 @@ async def on_error(update: object, context: MultaqaContext) -> None:
                 update.effective_user.language_code if update.effective_user else None,
             )
         ]
-        await context.bot.send_message(update.effective_chat.id, t("common.error"))
+        await context.bot.send_message(
+            update.effective_chat.id, str(t("common.error")), parse_mode="HTML"
+        )
     except Exception:  # the error may be that we cannot send (or read) at all
         log.info("could not tell user %s about the error", user_id)
 

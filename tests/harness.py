@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.i18n import FSI, PDI
+from bot.i18n import BIDI_MARKS
 from bot.settings import Settings, load_settings
 from sandbox import BotApiEmulator, BotMessage, SimUser
 from storage.clock import Clock, FakeClock
@@ -86,8 +86,9 @@ async def said(user: SimUser, timeout: float = 5.0) -> BotMessage:  # noqa: ASYN
 
 
 def plain(text: str) -> str:
-    """Text without the Unicode isolates that wrap user-supplied fragments (see bot.i18n)."""
-    return text.replace(FSI, "").replace(PDI, "")
+    """Text as a person reads it: without the invisible isolates and direction marks that
+    bot.i18n puts around values and at the start of lines."""
+    return "".join(c for c in text if c not in BIDI_MARKS)
 
 
 async def said_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109

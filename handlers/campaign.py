@@ -12,7 +12,10 @@ from telegram.error import BadRequest
 from bot.context import MultaqaContext, Services
 from bot.i18n import unmarked
 from bot.labels import region_label
-from bot.outbound.start import start_campaign  # noqa: F401  (the broadcast flow's import)
+from bot.outbound.start import (
+    post_progress,
+    start_campaign,  # noqa: F401  (the broadcast flow's import)
+)
 from bot.views.campaign import PREFIX, button, progress_view  # noqa: F401  (likewise)
 from handlers.common import chat_id_of, drop_buttons, reply, toast
 from storage.campaigns import Campaign, Progress
@@ -23,8 +26,12 @@ _b = button
 async def report_progress(
     services: Services, campaign: Campaign, progress: Progress, finished: bool
 ) -> None:
-    """Edit the campaign's progress message in place (the runner throttles the calls)."""
-    if campaign.progress_chat_id is None or campaign.progress_message_id is None:
+    """Edit the campaign's progress message in place (the runner throttles the calls); post it
+    if it could not be posted when the campaign started."""
+    if campaign.progress_chat_id is None:
+        return
+    if campaign.progress_message_id is None:
+        await post_progress(services, campaign, progress, finished)
         return
     t = services.texts[campaign.author_locale]
     text, markup = progress_view(t, campaign, progress, services.sender_rate, finished)

@@ -15,14 +15,10 @@ from bot.settings import SettingsError, load_settings
 EXIT_CONFIG = 2
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+def _configure_logging(level: str, token: str = "") -> None:
+    from bot.logs import configure
+
+    configure(level, [token])
 
 
 def _fail(title: str, problems: Sequence[object]) -> int:
@@ -37,16 +33,19 @@ def _config_failed(exc: SettingsError) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until SIGINT/SIGTERM."""
-    from telegram import Update
+    import asyncio
+
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application
-    from storage.database import DatabaseTooNewError
+    from bot.intake import AlreadyRunningError
+    from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
     try:
         settings = load_settings()
     except SettingsError as exc:
         return _config_failed(exc)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.bot_token.get_secret_value())
     if settings.event_file is not None:
         from bot.cli.event import check_file
 
@@ -60,12 +59,39 @@ def cmd_run(args: argparse.Namespace) -> int:
         application = build_application(settings)
     except ValueError as exc:
         return _fail(out.text("cli.cannot_start"), [str(exc)])
-    logging.getLogger("multaqa").info("starting; database %s", settings.database_path)
+    logging.getLogger("multaqa").info("starting")
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except DatabaseTooNewError as exc:
+        asyncio.run(_serve(application))
+    except AlreadyRunningError as exc:
+        return _fail(out.text("cli.cannot_start"), [str(exc), out.text("cli.already_running")])
+    except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
         return _fail(out.text("cli.cannot_start"), [str(exc)])
+    except InvalidToken:
+        return _fail(out.text("cli.cannot_start"), [out.text("cli.bad_token")])
+    except NetworkError as exc:
+        return _fail(
+            out.text("cli.cannot_start"),
+            [out.text("cli.telegram_unreachable", kind=type(exc).__name__)],
+        )
     return 0
+
+
+async def _serve(application) -> None:  # type: ignore[no-untyped-def]
+    """Run until SIGINT/SIGTERM, through the same start and stop as the tests."""
+    import asyncio
+    import signal
+
+    from bot.intake import start_bot, stop_bot
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await start_bot(application)
+    try:
+        await stop.wait()
+    finally:
+        await stop_bot(application)
 
 
 def cmd_broadcast(args: argparse.Namespace) -> int:
@@ -81,7 +107,7 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
     problems = problems_with(args, settings)
     if problems:
         return _fail(out.text("cli.broadcast_nothing_sent"), problems)
-    _configure_logging("WARNING")
+    _configure_logging("WARNING", settings.bot_token.get_secret_value())
     try:
         return asyncio.run(run_broadcast(args, settings))
     except KeyboardInterrupt:
@@ -218,7 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.rest = [*extra, *args.rest]
     elif extra:
         parser.error(out.text("cli.unrecognized", arguments=" ".join(extra)))
-    return int(args.func(args))
+    from storage.database import DatabaseTooNewError, DatabaseUnavailableError
+
+    try:
+        return int(args.func(args))
+    except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
+        return _fail(out.text("cli.database_unusable", command=args.command), [str(exc)])
 
 
 def _take_lang(argv: list[str]) -> tuple[list[str], str | None]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,7 +131,12 @@ async def run_broadcast(
     repo = CampaignRepository(db, clock, settings.default_locale)
     bar = _Bar()
     runner = CampaignRunner(
-        repo, BulkSender(bot, policy), settings.default_locale, bar, progress_every=0.5
+        repo,
+        BulkSender(bot, policy),
+        settings.default_locale,
+        bar,
+        progress_every=0.5,
+        owner=f"cli:{os.getpid()}:{uuid.uuid4().hex[:8]}",
     )
     try:
         await bot.initialize()
@@ -140,7 +147,9 @@ async def run_broadcast(
                 out.echo("cli.bc_cannot_resume", file=sys.stderr, id=campaign_id)
                 return 2
             await repo.set_state(campaign_id, "sending", only_from=("paused",))
-            await repo.release_in_flight(campaign_id)
+            if not await repo.take(campaign_id, runner.owner, runner.lease_seconds):
+                out.echo("cli.bc_taken", file=sys.stderr, id=campaign_id)
+                return 2
         else:
             audience = Audience.parse(args.audience)
             count = await repo.count_audience(audience)
@@ -151,7 +160,7 @@ async def run_broadcast(
             campaign_id = await repo.create(
                 None, settings.default_locale, audience, _texts(args, settings.default_locale)
             )
-            await repo.start(campaign_id)
+            await repo.start(campaign_id, runner.owner, runner.lease_seconds)
         task = runner.launch(campaign_id)
         try:
             await task

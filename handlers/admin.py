@@ -7,23 +7,20 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot import callbacks
 from bot.context import MultaqaContext
 from bot.event.service import localized_text as localized
+from bot.guard import requires
 from bot.i18n import Html, Translator
-from handlers.basics import unknown_command
-from handlers.common import inline, is_organizer, reply
+from handlers import broadcast, recommendations, review
+from handlers.common import inline, reply
 
 log = logging.getLogger(__name__)
 
 
+@requires("organizer")
 async def admin_command(update: Update, context: MultaqaContext) -> None:
     """Registration figures, per region."""
     who = context.who
-    if not await is_organizer(context):
-        log.warning("user %s tried /admin without the organizer role", who.user.id)
-        await unknown_command(update, context)
-        return
     t = who.t
     figures = await context.services.participants.figures()
     lines = [
@@ -42,10 +39,10 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
         + await _event_figures(context, t),
         inline(
             [
-                [(t("admin.broadcast"), callbacks.encode("bc", "new"))],
+                [(t("admin.broadcast"), broadcast.NEW())],
                 [
-                    (t("admin.proposals"), callbacks.encode("rv", "menu")),
-                    (t("admin.recommendations"), callbacks.encode("rv", "recs")),
+                    (t("admin.proposals"), review.MENU(0)),
+                    (t("admin.recommendations"), recommendations.RECS(0)),
                 ],
             ]
         ),

@@ -16,14 +16,11 @@ from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from storage.campaigns import Campaign, Progress
 
 PREFIX = "bc"
-
-
-def button(action: str, *args: object) -> str:
-    """Callback data of a broadcast button."""
-    return callbacks.encode(PREFIX, action, *args)
-
-
-_b = button
+BC = callbacks.Prefix(PREFIX, role="organizer")  # broadcasts: organizers only
+STOP = BC.button("stop", callbacks.Id("campaign"))
+RESUME = BC.button("resume", callbacks.Id("campaign"))
+UNSCHEDULE = BC.button("unsched", callbacks.Id("campaign"))
+EXPORT = BC.button("export", callbacks.Id("campaign"))
 
 
 async def start_campaign(
@@ -59,14 +56,14 @@ def progress_view(
     if finished:
         rows = []
         if progress.failed or progress.unreachable:
-            rows.append([(t("bc.export"), _b("export", campaign.id))])
+            rows.append([(t("bc.export"), EXPORT(campaign.id))])
         return t("bc.report", **figures), inline(rows) if rows else None
     if campaign.state == "paused":
-        return t("bc.paused", **figures), inline([[(t("bc.resume"), _b("resume", campaign.id))]])
+        return t("bc.paused", **figures), inline([[(t("bc.resume"), RESUME(campaign.id))]])
     minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
     return (
         t("bc.progress", **figures, eta=Html(t.plural("bc.minutes", minutes))),
-        inline([[(t("bc.stop"), _b("stop", campaign.id))]]),
+        inline([[(t("bc.stop"), STOP(campaign.id))]]),
     )
 
 
@@ -91,15 +88,9 @@ async def report_progress(
             raise
 
 
-def _campaign_id(arg: str | None) -> int | None:
-    return int(arg) if arg and arg.isdigit() else None
-
-
-async def _on_stop(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "paused", only_from=("sending",)
-    ):
+async def _on_stop(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if not await services.campaigns.set_state(campaign_id, "paused", only_from=("sending",)):
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update, context.who.t("bc.stopping"))
@@ -107,11 +98,9 @@ async def _on_stop(update: Update, context: MultaqaContext, arg: str | None) -> 
     await services.runner.stop(campaign_id)
 
 
-async def _on_resume(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "sending", only_from=("paused",)
-    ):
+async def _on_resume(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if not await services.campaigns.set_state(campaign_id, "sending", only_from=("paused",)):
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update)
@@ -119,11 +108,9 @@ async def _on_resume(update: Update, context: MultaqaContext, arg: str | None) -
     services.runner.launch(campaign_id)
 
 
-async def _on_unschedule(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "cancelled", only_from=("scheduled",)
-    ):
+async def _on_unschedule(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if not await services.campaigns.set_state(campaign_id, "cancelled", only_from=("scheduled",)):
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update)
@@ -134,9 +121,9 @@ async def _on_unschedule(update: Update, context: MultaqaContext, arg: str | Non
     await reply(update, context, context.who.t("bc.cancelled"))
 
 
-async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or await services.campaigns.get(campaign_id) is None:
+async def _on_export(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if await services.campaigns.get(campaign_id) is None:
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update)
@@ -167,9 +154,9 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     )
 
 
-CAMPAIGN_ACTIONS = {
-    "stop": _on_stop,
-    "resume": _on_resume,
-    "unsched": _on_unschedule,
-    "export": _on_export,
+CAMPAIGN_ROUTES: dict[callbacks.Button, callbacks.ButtonHandler] = {
+    STOP: _on_stop,
+    RESUME: _on_resume,
+    UNSCHEDULE: _on_unschedule,
+    EXPORT: _on_export,
 }

@@ -11,7 +11,6 @@ from telegram import Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -22,6 +21,7 @@ from bot.context import MultaqaContext, Services
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
+from handlers.paging import Entry, paged
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
 from storage.proposals import Attachment, Proposal
@@ -35,8 +35,14 @@ ATTACHMENT_LIMIT = 5
 PREVIEW = 120
 
 
-def _b(action: str, *args: object) -> str:
-    return callbacks.encode(PREFIX, action, *args)
+PR = callbacks.Prefix(PREFIX)
+THEME = PR.button("theme", callbacks.Code("theme"))  # a workshop id, or "general"
+KEEP_AS = PR.button("keep", callbacks.Code("theme"))
+DONE = PR.button("done")
+CANCEL = PR.button("cancel")
+WITHDRAW = PR.button("wd", callbacks.Id("proposal"))
+WITHDRAW_YES = PR.button("wdyes", callbacks.Id("proposal"))
+MINE_PAGE = PR.button("mine", callbacks.PageNo())
 
 
 async def themes(services: Services, t: Translator) -> list[tuple[str, str]]:
@@ -85,10 +91,10 @@ async def _flooded(update: Update, context: MultaqaContext) -> bool:
 
 
 async def _theme_buttons(
-    services: Services, t: Translator, action: str
+    services: Services, t: Translator, button: callbacks.Button
 ) -> list[list[tuple[str, str]]]:
-    rows = [[(label, _b(action, i))] for i, (_, label) in enumerate(await themes(services, t))]
-    rows.append([(t("bc.cancel"), _b("cancel"))])
+    rows = [[(label, button(code))] for code, label in await themes(services, t)]
+    rows.append([(t("bc.cancel"), CANCEL())])
     return rows
 
 
@@ -105,7 +111,7 @@ async def propose_command(update: Update, context: MultaqaContext) -> None:
         update,
         context,
         who.t("pr.ask_theme"),
-        inline(await _theme_buttons(context.services, who.t, "theme")),
+        inline(await _theme_buttons(context.services, who.t, THEME)),
     )
 
 
@@ -120,7 +126,7 @@ def _status_line(t: Translator, draft: Draft) -> str:
 
 
 def _done_buttons(t: Translator) -> object:
-    return inline([[(t("pr.done"), _b("done"))], [(t("bc.cancel"), _b("cancel"))]])
+    return inline([[(t("pr.done"), DONE())], [(t("bc.cancel"), CANCEL())]])
 
 
 async def on_message(update: Update, context: MultaqaContext) -> None:
@@ -177,8 +183,8 @@ async def offer_capture(update: Update, context: MultaqaContext) -> bool:
     await context.services.drafts.save(
         Draft(who.user.id, FLOW, "capture", {"text": text, "files": files})
     )
-    rows = await _theme_buttons(context.services, who.t, "keep")
-    rows[-1] = [(who.t("pr.no_thanks"), _b("cancel"))]
+    rows = await _theme_buttons(context.services, who.t, KEEP_AS)
+    rows[-1] = [(who.t("pr.no_thanks"), CANCEL())]
     await reply(update, context, who.t("pr.capture"), inline(rows))
     return True
 
@@ -203,20 +209,14 @@ async def _create(update: Update, context: MultaqaContext, draft: Draft, theme: 
     )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """pr:theme:N, pr:keep:N, pr:done, pr:cancel, pr:wd:ID, pr:wdyes:ID."""
+async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """pr:theme:CODE, pr:keep:CODE, pr:done, pr:cancel: the steps of a proposal draft."""
     who = context.who
     services = context.services
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or who.participant is None:
-        log.warning("proposal button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
+    if who.participant is None:
+        await callbacks.refuse(update, context, "not registered")
         return
     t = who.t
-    if press.action in ("wd", "wdyes"):
-        await _withdraw(update, context, press.action, press.arg())
-        return
     draft = await services.drafts.get(who.user.id, FLOW)
     await toast(update)
     await drop_buttons(update)
@@ -228,8 +228,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, t("pr.cancelled"))
         return
     options = [code for code, _ in await themes(services, t)]
-    index = press.arg()
-    theme = options[int(index)] if index and index.isdigit() and int(index) < len(options) else None
+    theme = press.values.get("theme")
+    theme = theme if theme in options else None
     if press.action == "theme" and draft.step == "theme" and theme is not None:
         draft.step, draft.data = "collect", {"theme": theme, "text": "", "files": []}
         await services.drafts.save(draft)
@@ -268,6 +268,17 @@ def status_text(t: Translator, proposal: Proposal) -> str:
 
 async def mine_command(update: Update, context: MultaqaContext) -> None:
     """/mine: my proposals and how they stand."""
+    await _show_mine(update, context, 0)
+
+
+async def on_mine_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ in /mine."""
+    await toast(update)
+    await drop_buttons(update)
+    await _show_mine(update, context, press["page"])
+
+
+async def _show_mine(update: Update, context: MultaqaContext, page: int) -> None:
     who = context.who
     services = context.services
     proposals = await services.proposals.of_author(who.user.id) if who.participant else []
@@ -275,41 +286,44 @@ async def mine_command(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, who.t("pr.none"))
         return
     t = who.t
-    lines, rows = [t("pr.mine_header")], []
-    for p in proposals[:20]:
+    entries = []
+    for p in proposals:
         text = p.text if len(p.text) <= PREVIEW else p.text[:PREVIEW].rstrip() + "…"
-        lines.append(
-            t(
-                "pr.mine_line",
-                ref=Html(p.reference),
-                theme=await theme_label(services, t, p.theme),
-                text=text or "📎",
-                status=Html(html.escape(status_text(t, p), quote=False)),
-            )
+        line = t(
+            "pr.mine_line",
+            ref=Html(p.reference),
+            theme=await theme_label(services, t, p.theme),
+            text=text or "📎",
+            status=Html(html.escape(status_text(t, p), quote=False)),
         )
-        if p.status == "new":
-            rows.append([(t("pr.withdraw", ref=Html(p.reference)), _b("wd", p.id))])
-    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
+        rows = (
+            [[(t("pr.withdraw", ref=Html(p.reference)), WITHDRAW(p.id))]]
+            if p.status == "new"
+            else []
+        )
+        entries.append(Entry(line, rows))
+    view = paged(entries, page, MINE_PAGE, header=t("pr.mine_header"))
+    await reply(update, context, view.text, inline(view.rows) if view.rows else None)
 
 
-async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: str | None) -> None:
+async def on_withdraw(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """pr:wd:ID asks, pr:wdyes:ID withdraws; only the author's own proposal."""
     who = context.who
     t = who.t
-    proposal = await context.services.proposals.get(int(arg)) if arg and arg.isdigit() else None
+    proposal = await context.services.proposals.get(press["proposal"])
     if proposal is None or proposal.author_id != who.user.id:
-        log.warning("withdraw refused for user %s", who.user.id)
-        await toast(update, t("common.invalid_button"))
+        await callbacks.refuse(update, context, "not the author")
         return
     await toast(update)
-    if action == "wd":  # ask first: withdrawing cannot be undone
+    if press.button is WITHDRAW:  # ask first: withdrawing cannot be undone
         await reply(
             update,
             context,
             t("pr.withdraw_confirm", ref=Html(proposal.reference)),
             inline(
                 [
-                    [(t("pr.withdraw_yes"), _b("wdyes", proposal.id))],
-                    [(t("pr.withdraw_no"), _b("cancel"))],
+                    [(t("pr.withdraw_yes"), WITHDRAW_YES(proposal.id))],
+                    [(t("pr.withdraw_no"), CANCEL())],
                 ]
             ),
         )
@@ -354,6 +368,20 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     return [
         (0, CommandHandler("propose", propose_command, filters=private)),
         (0, CommandHandler("mine", mine_command, filters=private)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (
+            0,
+            callbacks.route(
+                PR,
+                {
+                    THEME: on_button,
+                    KEEP_AS: on_button,
+                    DONE: on_button,
+                    CANCEL: on_button,
+                    WITHDRAW: on_withdraw,
+                    WITHDRAW_YES: on_withdraw,
+                    MINE_PAGE: on_mine_page,
+                },
+            ),
+        ),
         (4, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
     ]

@@ -10,7 +10,6 @@ from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     MessageHandler,
     filters,
 )
@@ -18,8 +17,9 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
+from bot.guard import requires
 from bot.i18n import Html
-from handlers.common import drop_buttons, inline, is_organizer, reply, toast
+from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 FLOW = "rec_import"
 PREFIX = "ri"
 SHOWN = 20
+RI = callbacks.Prefix(PREFIX, role="organizer")
+GO = RI.button("go")
+CANCEL = RI.button("cancel")
 
 
 async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
@@ -38,10 +41,9 @@ async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> Import
     )
 
 
+@requires("organizer")  # someone else's table: the fallback answers
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .csv/.xlsx from an organizer: preview the import."""
-    if not context.has_who or not await is_organizer(context):
-        return
     message = update.effective_message
     document = message.document if message else None
     if document is None:
@@ -63,9 +65,9 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
     await context.services.drafts.save(
         Draft(context.who.user.id, FLOW, "confirm", {"file_id": document.file_id, "name": name})
     )
-    rows = [[(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))]]
+    rows = [[(t("bc.cancel"), CANCEL())]]
     if plan.planned:
-        rows.insert(0, [(t("ri.create", n=len(plan.planned)), callbacks.encode(PREFIX, "go"))])
+        rows.insert(0, [(t("ri.create", n=len(plan.planned)), GO())])
     await reply(
         update,
         context,
@@ -80,15 +82,9 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
+async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """ri:go creates what the preview showed (planned again: the data may have moved)."""
     who = context.who
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or press.action not in ("go", "cancel") or not await is_organizer(context):
-        log.warning("import button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     await toast(update)
     await drop_buttons(update)
     services = context.services
@@ -115,6 +111,6 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups (3, beside the event file)."""
     table = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
     return [
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (0, callbacks.route(RI, {GO: on_button, CANCEL: on_button})),
         (3, MessageHandler(filters.ChatType.PRIVATE & table, on_document)),
     ]

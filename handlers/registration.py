@@ -20,7 +20,6 @@ from telegram import (
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -45,9 +44,18 @@ from handlers.agenda import send_agenda
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from handlers.registration_questions import (
     BACK,
+    CONFIRM,
+    CONSENT,
+    EDIT,
     FIELDS,
     FLOW,
-    PREFIX,
+    FUNCTION,
+    GO_BACK,
+    KEEP,
+    LANG,
+    NAME,
+    REG,
+    REGION,
     ask,
     data_from,
     edit_rows,
@@ -138,52 +146,55 @@ async def show_profile(update: Update, context: MultaqaContext) -> None:
     )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """Any `reg:` button."""
-    query = update.callback_query
-    assert query is not None
+def _step_button(handler: ButtonHandler) -> callbacks.ButtonHandler:
+    """A button of a registration step: only at the step it belongs to, once per update."""
+
+    async def pressed(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+        who = context.who
+        draft = who.registration
+        if draft is not None and _replayed(update, draft):
+            await toast(update)
+            await ask(update, context, draft)
+            return
+        if draft is None or not _fits(press, draft.step):
+            await toast(update, who.t("common.stale_button"))
+            await drop_buttons(update)
+            return
+        t = context.services.texts[draft.data.get("locale", who.locale)]
+        value = next(iter(press.values.values()), None)
+        if await handler(update, context, draft, t, value) is False:
+            await callbacks.refuse(update, context, "registration value")
+            return
+        await toast(update)
+        await drop_buttons(update)
+
+    return pressed
+
+
+async def on_edit(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """An Edit button, from the summary or from the stored profile."""
     who = context.who
-    press = callbacks.decode(query.data, PREFIX)
     draft = who.registration
-    if press is None:
-        log.warning("malformed registration button from user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     if draft is not None and _replayed(update, draft):
         await toast(update)
         await ask(update, context, draft)
         return
-    if press.action == "edit":
-        await _edit(update, context, press.arg())
-        return
-    if draft is None or not _fits(press, draft.step):
-        await toast(update, who.t("common.stale_button"))
-        await drop_buttons(update)
-        return
-    t = context.services.texts[draft.data.get("locale", who.locale)]
-    handler = _BUTTONS[press.action]
-    handled = await handler(update, context, draft, t, press.arg())
-    if handled is False:
-        log.warning("registration button with bad argument from user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
-    await toast(update)
-    await drop_buttons(update)
+    await _edit(update, context, press["field"])
 
 
-def _fits(press: callbacks.Callback, step: str) -> bool:
+def _fits(press: callbacks.Press, step: str) -> bool:
     expected = {
-        "lang": ("language",),
-        "consent": ("consent",),
-        "name": ("name",),
-        "fn": ("function",),
-        "rg": ("region",),
-        "confirm": ("summary",),
-        "keep": ("summary",),
+        LANG: ("language",),
+        CONSENT: ("consent",),
+        NAME: ("name",),
+        FUNCTION: ("function",),
+        REGION: ("region",),
+        CONFIRM: ("summary",),
+        KEEP: ("summary",),
     }
-    if press.action == "back":
-        return press.arg() == step and step in BACK
-    return step in expected.get(press.action, ())
+    if press.button is GO_BACK:
+        return press["step"] == step and step in BACK
+    return step in expected.get(press.button, ())
 
 
 async def _on_lang(
@@ -231,9 +242,9 @@ async def _on_function(
         await save_draft(update, context, draft)
         await ask(update, context, draft)
         return True
-    if choice is None or not choice.isdigit() or int(choice) >= len(functions):
+    if choice not in {option.code for option in functions}:
         return False
-    draft.data["function_code"] = functions[int(choice)].code
+    draft.data["function_code"] = choice
     draft.data["function_other"] = None
     await _advance(update, context, draft, "region")
     return True
@@ -243,9 +254,9 @@ async def _on_region(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, choice: str | None
 ) -> bool:
     regions = await context.services.event.choices("region")
-    if choice is None or not choice.isdigit() or int(choice) >= len(regions):
+    if choice not in {option.code for option in regions}:
         return False
-    draft.data["region_code"] = regions[int(choice)].code
+    draft.data["region_code"] = choice
     await _advance(update, context, draft, "unit")
     return True
 
@@ -313,17 +324,6 @@ async def _on_keep(
 
 
 ButtonHandler = Callable[[Update, MultaqaContext, Draft, Translator, str | None], Awaitable[bool]]
-
-_BUTTONS: dict[str, ButtonHandler] = {
-    "lang": _on_lang,
-    "consent": _on_consent,
-    "name": _on_name,
-    "fn": _on_function,
-    "rg": _on_region,
-    "back": _on_back,
-    "confirm": _on_confirm,
-    "keep": _on_keep,
-}
 
 
 def _first_missing(missing: list[str]) -> str:
@@ -507,6 +507,22 @@ def handlers() -> list[tuple[int, BaseHandler]]:
         (0, CommandHandler("start", start_command, filters=private)),
         (0, CommandHandler("profile", show_profile, filters=private)),
         (0, CommandHandler("cancel", cancel_command, filters=private)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (
+            0,
+            callbacks.route(
+                REG,
+                {
+                    LANG: _step_button(_on_lang),
+                    CONSENT: _step_button(_on_consent),
+                    NAME: _step_button(_on_name),
+                    FUNCTION: _step_button(_on_function),
+                    REGION: _step_button(_on_region),
+                    GO_BACK: _step_button(_on_back),
+                    CONFIRM: _step_button(_on_confirm),
+                    KEEP: _step_button(_on_keep),
+                    EDIT: on_edit,
+                },
+            ),
+        ),
         (1, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
     ]

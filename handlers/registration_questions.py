@@ -30,8 +30,20 @@ BACK = {  # where Back leads from each step (while editing it returns to summary
 }
 
 
+REG = callbacks.Prefix(PREFIX)
+LANG = REG.button("lang", callbacks.Code("locale"))
+CONSENT = REG.button("consent", callbacks.OneOf("answer", ("yes", "no")))
+NAME = REG.button("name", callbacks.OneOf("source", ("tg",)))
+FUNCTION = REG.button("fn", callbacks.Code("function"))  # a code of the event file, or "other"
+REGION = REG.button("rg", callbacks.Code("region"))
+GO_BACK = REG.button("back", callbacks.OneOf("step", tuple(BACK)))
+CONFIRM = REG.button("confirm")
+KEEP = REG.button("keep")
+EDIT = REG.button("edit", callbacks.OneOf("field", FIELDS))
+
+
 def _back(t: Translator, step: str) -> tuple[str, str]:
-    return (t("common.back"), callbacks.encode(PREFIX, "back", step))
+    return (t("common.back"), GO_BACK(step))
 
 
 def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str, str]]]:
@@ -39,7 +51,7 @@ def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str,
     names = texts.language_names()
     first = texts.supported(who.user.language_code)
     order = sorted(names, key=lambda code: (code != first, texts.locales.index(code)))
-    return [[(names[code], callbacks.encode(PREFIX, "lang", code))] for code in order]
+    return [[(names[code], LANG(code))] for code in order]
 
 
 async def _summary_text(services: Services, t: Translator, data: dict, heading: str) -> str:
@@ -66,7 +78,7 @@ async def profile_text(services: Services, t: Translator, participant: Participa
 
 
 def edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
-    buttons = [(t(f"reg.edit_{f}"), callbacks.encode(PREFIX, "edit", f)) for f in FIELDS]
+    buttons = [(t(f"reg.edit_{f}"), EDIT(f)) for f in FIELDS]
     return in_rows(buttons, 2)
 
 
@@ -90,8 +102,8 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
             t("reg.consent"),
             inline(
                 [
-                    [(t("reg.consent_accept"), callbacks.encode(PREFIX, "consent", "yes"))],
-                    [(t("reg.consent_decline"), callbacks.encode(PREFIX, "consent", "no"))],
+                    [(t("reg.consent_accept"), CONSENT("yes"))],
+                    [(t("reg.consent_decline"), CONSENT("no"))],
                     [_back(t, step)],
                 ]
             ),
@@ -104,7 +116,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
                 [
                     (
                         t("reg.use_telegram_name", name=telegram_name),
-                        callbacks.encode(PREFIX, "name", "tg"),
+                        NAME("tg"),
                     )
                 ]
             )
@@ -112,10 +124,10 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
         return await say(context, chat_id, t("reg.ask_name"), inline(rows))
     if step == "function":
         buttons = [
-            (EventService.label(t, "function", choice), callbacks.encode(PREFIX, "fn", i))
-            for i, choice in enumerate(await services.event.choices("function"))
+            (EventService.label(t, "function", choice), FUNCTION(choice.code))
+            for choice in await services.event.choices("function")
         ]
-        buttons.append((t("reg.function_other"), callbacks.encode(PREFIX, "fn", "other")))
+        buttons.append((t("reg.function_other"), FUNCTION("other")))
         return await say(
             context,
             chat_id,
@@ -126,8 +138,8 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
         return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
     if step == "region":
         buttons = [
-            (EventService.label(t, "region", choice), callbacks.encode(PREFIX, "rg", i))
-            for i, choice in enumerate(await services.event.choices("region"))
+            (EventService.label(t, "region", choice), REGION(choice.code))
+            for choice in await services.event.choices("region")
         ]
         return await say(
             context, chat_id, t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]])
@@ -147,9 +159,9 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
     # summary
     heading = "reg.summary_profile" if draft.data.get("from_profile") else "reg.summary"
     rows = edit_rows(t)
-    rows.append([(t("reg.confirm"), callbacks.encode(PREFIX, "confirm"))])
+    rows.append([(t("reg.confirm"), CONFIRM())])
     if draft.data.get("from_profile"):
-        rows.append([(t("reg.keep_profile"), callbacks.encode(PREFIX, "keep"))])
+        rows.append([(t("reg.keep_profile"), KEEP())])
     else:
         rows.append([_back(t, step)])
     return await say(

@@ -220,15 +220,23 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     async def post_init(application: Application) -> None:
         await services.db.open()
         await bulk_bot.initialize()
-        added = await services.roles.bootstrap_organizers(settings.organizer_ids)
-        if added:
-            log.info("organizer role granted from settings to %d user(s)", len(added))
+        granted, revoked = await services.roles.sync_organizers(settings.organizer_ids)
+        if granted or revoked:
+            log.info(
+                "organizer role from ORGANIZER_IDS: granted to %d, revoked from %d user(s)",
+                len(granted),
+                len(revoked),
+            )
         await set_default_commands(application.bot, services.texts)
-        for user_id in settings.organizer_ids:
+        organizers = await services.roles.holders("organizer")
+        for user_id in sorted({*organizers, *revoked}):  # the revoked lose /admin from the menu
             participant = await services.participants.get(user_id)
             locale = participant.locale if participant else settings.default_locale
             await set_chat_commands(
-                application.bot, user_id, services.texts[locale], ("organizer",)
+                application.bot,
+                user_id,
+                services.texts[locale],
+                await services.roles.roles_of(user_id),
             )
         if settings.event_file is not None:
             await _load_event_file(services, settings.event_file)

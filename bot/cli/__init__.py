@@ -138,6 +138,23 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_roles(args: argparse.Namespace) -> int:
+    """List, grant and revoke roles."""
+    import asyncio
+
+    from bot.cli.roles import run_roles
+    from storage.database import DatabaseTooNewError
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+    try:
+        return asyncio.run(run_roles(args, settings))
+    except DatabaseTooNewError as exc:
+        return _fail("multaqa roles:", [str(exc)])
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -175,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", type=Path, help="the PNG to write (default: in this folder)")
     qr.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
     qr.set_defaults(func=cmd_qr)
+    roles = sub.add_parser("roles", help="list, grant or revoke organizer and delegate roles")
+    from bot.cli.roles import add_arguments as add_roles_arguments
+
+    add_roles_arguments(roles)
+    roles.set_defaults(func=cmd_roles)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
     sandbox.set_defaults(func=cmd_sandbox)

@@ -65,9 +65,7 @@ async def test_an_id_removed_from_organizer_ids_loses_the_role_at_the_next_start
         assert UNKNOWN in await _admin(emulator, SECOND)
         assert "Registrations so far" in await _admin(emulator, FIRST)
         assert "admin" not in _menu(emulator, SECOND)  # the menu follows the role
-        revoked = [
-            e for e in await bot.services.audit.entries() if e["action"] == "role.revoke"
-        ]
+        revoked = [e for e in await bot.services.audit.entries() if e["action"] == "role.revoke"]
         assert [(e["subject"], e["details"]["reason"]) for e in revoked] == [
             (f"user:{SECOND}", "not in ORGANIZER_IDS")
         ]

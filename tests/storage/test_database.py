@@ -122,7 +122,9 @@ async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
     db = await Database(tmp_path / "m.db").open()
     with pytest.raises(RuntimeError):
         async with db.transaction() as conn:
-            await conn.execute("INSERT INTO roles (user_id, role, granted_at) VALUES (1, 'organizer', 'now')")
+            await conn.execute(
+                "INSERT INTO roles (user_id, role, granted_at) VALUES (1, 'organizer', 'now')"
+            )
             raise RuntimeError("boom")
     assert await db.fetchall("SELECT * FROM roles") == []
     await db.close()

@@ -12,7 +12,7 @@ from bot.context import MultaqaContext, Services
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
 from handlers.paging import Entry, paged
-from handlers.proposals import theme_label
+from handlers.proposals import theme_label, themes
 from storage.drafts import Draft
 from storage.proposals import Recommendation
 
@@ -28,14 +28,29 @@ DROP = RV.button("drop", callbacks.Id("recommendation"))
 DROP_YES = RV.button("dropyes", callbacks.Id("recommendation"))
 
 
-async def recommendation_line(services: Services, t: Translator, rec: Recommendation) -> str:
-    owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
+async def recommendation_line(
+    services: Services,
+    t: Translator,
+    rec: Recommendation,
+    themes_: dict[str, str] | None = None,
+    owners: dict[int, str] | None = None,
+) -> str:
+    """One recommendation on a line or two; `themes_` and `owners` save lookups in a list."""
+    if owners is not None and rec.owner_id in owners:
+        owner_name: str | None = owners[rec.owner_id]
+    else:
+        owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
+        owner_name = owner.full_name if owner else None
+        if owners is not None and rec.owner_id:
+            owners[rec.owner_id] = owner_name  # type: ignore[assignment]
+    theme = rec.workshop_id or "general"
+    label = themes_.get(theme, theme) if themes_ is not None else None
     return t(
         "rv.rec_line",
         ref=Html(rec.reference),
-        theme=await theme_label(services, t, rec.workshop_id or "general"),
+        theme=label if label is not None else await theme_label(services, t, theme),
         text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
-        owner=owner.full_name if owner else t("rv.no_owner"),
+        owner=owner_name or t("rv.no_owner"),
         due=t.date(
             datetime.combine(rec.due_date, datetime.min.time()).replace(
                 tzinfo=services.settings.zone
@@ -56,9 +71,10 @@ async def listing(update: Update, context: MultaqaContext, page: int = 0) -> Non
     if not recs:
         await reply(update, context, t("rv.no_recs"))
         return
+    labels, owners = dict(await themes(services, t)), {}
     entries = [
         Entry(
-            await recommendation_line(services, t, r),
+            await recommendation_line(services, t, r, labels, owners),
             [[(t("rv.open", ref=Html(r.reference)), REC(r.id))]] if r.status != "dropped" else [],
         )
         for r in recs

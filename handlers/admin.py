@@ -7,54 +7,67 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot import callbacks
 from bot.context import MultaqaContext
 from bot.event.service import localized_text as localized
 from bot.guard import requires
 from bot.i18n import Html, Translator
 from handlers import broadcast, recommendations, review
-from handlers.common import inline, reply
+from handlers.common import inline, reply, toast
+from handlers.paging import Entry, paged
 
 log = logging.getLogger(__name__)
 
 
+ADMIN = callbacks.Prefix("ad", role="organizer")
+PAGE = ADMIN.button("page", callbacks.PageNo())
+
+
 @requires("organizer")
 async def admin_command(update: Update, context: MultaqaContext) -> None:
-    """Registration figures, per region."""
-    who = context.who
-    t = who.t
+    """Registration figures, per region, and per workshop (paged: an event may have many)."""
+    await _figures(update, context, 0)
+
+
+async def on_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ through the workshops' figures."""
+    await toast(update)
+    await _figures(update, context, press["page"])
+
+
+async def _figures(update: Update, context: MultaqaContext, page: int) -> None:
+    t = context.who.t
     figures = await context.services.participants.figures()
     lines = [
         t("admin.region_line", region=Html(t(f"region.{code}")), n=count)
         for code, count in figures.by_region.items()
     ]
-    await reply(
-        update,
-        context,
-        t(
-            "admin.figures",
-            registered=Html(t.plural("admin.registered", figures.registered)),
-            unreachable=Html(t.plural("admin.unreachable", figures.unreachable)),
-            regions=Html("\n".join(lines) or t("admin.no_regions")),
-        )
-        + await _event_figures(context, t),
-        inline(
-            [
-                [(t("admin.broadcast"), broadcast.NEW())],
-                [
-                    (t("admin.proposals"), review.MENU(0)),
-                    (t("admin.recommendations"), recommendations.RECS(0)),
-                ],
-            ]
-        ),
+    header = t(
+        "admin.figures",
+        registered=Html(t.plural("admin.registered", figures.registered)),
+        unreachable=Html(t.plural("admin.unreachable", figures.unreachable)),
+        regions=Html("\n".join(lines) or t("admin.no_regions")),
     )
+    menu = [
+        [(t("admin.broadcast"), broadcast.NEW())],
+        [
+            (t("admin.proposals"), review.MENU(0)),
+            (t("admin.recommendations"), recommendations.RECS(0)),
+        ],
+    ]
+    entries = [Entry(line) for line in await _event_figures(context, t)]
+    if entries:
+        entries[0].text = "\n" + entries[0].text
+    view = paged(entries, page, PAGE, header=header, extra_rows=menu, separator="\n")
+    await reply(update, context, view.text, inline(view.rows))
 
 
-async def _event_figures(context: MultaqaContext, t: Translator) -> str:
-    """Check-ins, and seats taken / waiting per workshop (empty before an event is loaded)."""
+async def _event_figures(context: MultaqaContext, t: Translator) -> list[str]:
+    """Check-ins, and seats taken / waiting per workshop (none before an event is loaded)."""
     services = context.services
     event = await services.event.current()
     if event is None:
-        return ""
+        return []
     counts = await services.signups.counts()
     lines = [t("admin.checkins", n=await services.checkins.count())]
     for workshop in event.workshops:
@@ -68,9 +81,12 @@ async def _event_figures(context: MultaqaContext, t: Translator) -> str:
                 waiting=waiting,
             )
         )
-    return "\n\n" + "\n".join(lines)
+    return lines
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups."""
-    return [(0, CommandHandler("admin", admin_command, filters=filters.ChatType.PRIVATE))]
+    return [
+        (0, CommandHandler("admin", admin_command, filters=filters.ChatType.PRIVATE)),
+        (0, callbacks.route(ADMIN, {PAGE: on_page})),
+    ]

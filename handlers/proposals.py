@@ -43,6 +43,7 @@ CANCEL = PR.button("cancel")
 WITHDRAW = PR.button("wd", callbacks.Id("proposal"))
 WITHDRAW_YES = PR.button("wdyes", callbacks.Id("proposal"))
 MINE_PAGE = PR.button("mine", callbacks.PageNo())
+THEMES_PAGE = PR.button("themes", callbacks.OneOf("step", ("theme", "capture")), callbacks.PageNo())
 
 
 async def themes(services: Services, t: Translator) -> list[tuple[str, str]]:
@@ -90,12 +91,35 @@ async def _flooded(update: Update, context: MultaqaContext) -> bool:
     return False
 
 
-async def _theme_buttons(
-    services: Services, t: Translator, button: callbacks.Button
-) -> list[list[tuple[str, str]]]:
-    rows = [[(label, button(code))] for code, label in await themes(services, t)]
-    rows.append([(t("bc.cancel"), CANCEL())])
-    return rows
+async def _theme_question(
+    update: Update, context: MultaqaContext, step: str, page: int = 0
+) -> None:
+    """Which theme? — for /propose (step "theme") or a message kept (step "capture"); the
+    themes are the workshops, so the buttons come in pages."""
+    t = context.who.t
+    button = THEME if step == "theme" else KEEP_AS
+    entries = [
+        Entry("", [[(label, button(code))]]) for code, label in await themes(context.services, t)
+    ]
+    view = paged(
+        entries,
+        page,
+        lambda n: THEMES_PAGE(step, n),
+        header=t("pr.ask_theme" if step == "theme" else "pr.capture"),
+        extra_rows=[[(t("bc.cancel" if step == "theme" else "pr.no_thanks"), CANCEL())]],
+    )
+    await reply(update, context, view.text, inline(view.rows))
+
+
+async def on_themes_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ through the themes, while the question is still open."""
+    draft = await context.services.drafts.get(context.who.user.id, FLOW)
+    await toast(update)
+    await drop_buttons(update)
+    if draft is None or draft.step != press["step"]:
+        await reply(update, context, context.who.t("common.stale_button"))
+        return
+    await _theme_question(update, context, draft.step, press["page"])
 
 
 async def propose_command(update: Update, context: MultaqaContext) -> None:
@@ -107,12 +131,7 @@ async def propose_command(update: Update, context: MultaqaContext) -> None:
     if await _flooded(update, context):
         return
     await context.services.drafts.save(Draft(who.user.id, FLOW, "theme", {}))
-    await reply(
-        update,
-        context,
-        who.t("pr.ask_theme"),
-        inline(await _theme_buttons(context.services, who.t, THEME)),
-    )
+    await _theme_question(update, context, "theme")
 
 
 def _status_line(t: Translator, draft: Draft) -> str:
@@ -183,9 +202,7 @@ async def offer_capture(update: Update, context: MultaqaContext) -> bool:
     await context.services.drafts.save(
         Draft(who.user.id, FLOW, "capture", {"text": text, "files": files})
     )
-    rows = await _theme_buttons(context.services, who.t, KEEP_AS)
-    rows[-1] = [(who.t("pr.no_thanks"), CANCEL())]
-    await reply(update, context, who.t("pr.capture"), inline(rows))
+    await _theme_question(update, context, "capture")
     return True
 
 
@@ -380,6 +397,7 @@ def handlers() -> list[tuple[int, BaseHandler]]:
                     WITHDRAW: on_withdraw,
                     WITHDRAW_YES: on_withdraw,
                     MINE_PAGE: on_mine_page,
+                    THEMES_PAGE: on_themes_page,
                 },
             ),
         ),

@@ -155,7 +155,7 @@ async def test_60_workshops_every_one_reachable_in_workshops_agenda_and_review(
         await bot.stop()
 
 
-async def test_120_workshops_as_broadcast_audiences(
+async def test_120_workshops_as_broadcast_audiences_and_proposal_themes(
     emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
 ) -> None:
     bot = await make_bot(clock=FakeClock(MONDAY)).start()
@@ -180,5 +180,17 @@ async def test_120_workshops_as_broadcast_audiences(
         while "Send now" not in " ".join(preview.labels):
             preview = await said(organizer)
         assert "Atelier 120" in plain(preview.text)
+
+        author = emulator.user(first_name="Idea", language_code="fr")
+        await enrol(bot, author, "fr", "central")
+        await author.send("Ouvrir les centres le samedi")
+        pages = await every_page(author, await said(author))
+        assert "Enregistrer ce message" in plain(pages[0].text) and len(pages) == 2
+        themes = [lb for p in pages for lb in p.labels if lb.startswith("Atelier")]
+        assert len(themes) == 120
+        await author.press(themes[-1])
+        assert "P-0001" in plain((await said(author)).text)
+        proposal = await bot.services.proposals.get(1)
+        assert proposal is not None and proposal.theme == "w120"
     finally:
         await bot.stop()

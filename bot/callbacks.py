@@ -21,6 +21,7 @@ anything refused is answered ("This button is not valid") and logged without per
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler
 
 if TYPE_CHECKING:
@@ -269,7 +270,15 @@ class ButtonRouter(CallbackQueryHandler):  # type: ignore[type-arg]
         if role is not None and not await has_role(context, role):
             await refuse(update, context, f"needs {role}")
             return
-        await self.routes[press.button](update, context, press)
+        try:
+            await self.routes[press.button](update, context, press)
+        except Exception:
+            # Stop the button's spinner whatever happened; the error handler tells the person.
+            # (If the handler had answered already, Telegram refuses a second answer: fine.)
+            if query is not None:
+                with contextlib.suppress(TelegramError):
+                    await query.answer()
+            raise
 
 
 def route(prefix: Prefix, routes: Mapping[Button, ButtonHandler]) -> ButtonRouter:

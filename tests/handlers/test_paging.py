@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.event.file import parse_event_text
+from handlers.paging import Entry, cut, paged, split, utf16_len
 from sandbox import BotApiEmulator, BotMessage, SimUser
-from sandbox.html import utf16_len
 from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
@@ -194,3 +194,23 @@ async def test_120_workshops_as_broadcast_audiences_and_proposal_themes(
         assert proposal is not None and proposal.theme == "w120"
     finally:
         await bot.stop()
+
+
+def test_cut_counts_as_telegram_counts() -> None:
+    assert cut("😀" * 10, 9, "…") == "😀" * 4 + "…"  # 4 × 2 units + 1
+    assert utf16_len(cut("a" * 5000, 4096)) == 4096
+    assert cut("short", 10) == "short"
+
+
+def test_pages_hold_every_entry_once_within_the_limits() -> None:
+    entries = [Entry(f"line {i} " + "é" * (i % 300), [[(f"b{i}", f"x:{i}")]]) for i in range(500)]
+    ranges = split(entries, fixed_text=100, fixed_buttons=2)
+    assert [i for r in ranges for i in r] == list(range(500))
+    for r in ranges:
+        assert sum(utf16_len(entries[i].text) + 2 for i in r) <= 4096 - 100
+        assert len(r) <= 100 - 2 - 3
+    last = paged(entries, 10_000, lambda n: f"p:{n}", header="H")
+    assert last.number == last.count - 1 and last.rows[-1][-1] == (
+        f"{last.count}/{last.count}",
+        f"p:{last.count - 1}",
+    )

@@ -53,6 +53,7 @@ from handlers.registration_questions import (
     GO_BACK,
     KEEP,
     LANG,
+    MORE,
     NAME,
     REG,
     REGION,
@@ -180,6 +181,19 @@ async def on_edit(update: Update, context: MultaqaContext, press: callbacks.Pres
         await ask(update, context, draft)
         return
     await _edit(update, context, press["field"])
+
+
+async def on_more(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ through a long list of functions or regions."""
+    who = context.who
+    draft = who.registration
+    if draft is None or draft.step != press["step"]:
+        await toast(update, who.t("common.stale_button"))
+        await drop_buttons(update)
+        return
+    await toast(update)
+    await drop_buttons(update)
+    await ask(update, context, draft, press["page"])
 
 
 def _fits(press: callbacks.Press, step: str) -> bool:
@@ -521,6 +535,7 @@ def handlers() -> list[tuple[int, BaseHandler]]:
                     CONFIRM: _step_button(_on_confirm),
                     KEEP: _step_button(_on_keep),
                     EDIT: on_edit,
+                    MORE: on_more,
                 },
             ),
         ),

@@ -11,6 +11,7 @@ from bot.event.service import EventService
 from bot.i18n import Html, Translator
 from bot.profile import clean_name
 from handlers.common import chat_id_of, in_rows, inline, say
+from handlers.paging import Entry, paged
 from storage.drafts import Draft
 from storage.participants import Participant
 
@@ -40,6 +41,7 @@ GO_BACK = REG.button("back", callbacks.OneOf("step", tuple(BACK)))
 CONFIRM = REG.button("confirm")
 KEEP = REG.button("keep")
 EDIT = REG.button("edit", callbacks.OneOf("field", FIELDS))
+MORE = REG.button("more", callbacks.OneOf("step", ("function", "region")), callbacks.PageNo())
 
 
 def _back(t: Translator, step: str) -> tuple[str, str]:
@@ -82,8 +84,9 @@ def edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
     return in_rows(buttons, 2)
 
 
-async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
-    """Send the question for the draft's current step."""
+async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int = 0) -> Message:
+    """Send the question for the draft's current step (a page of it: an event file may list
+    many functions or regions)."""
     t = context.services.texts[draft.data.get("locale", context.who.locale)]
     services = context.services
     chat_id = chat_id_of(update)
@@ -127,13 +130,14 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
             (EventService.label(t, "function", choice), FUNCTION(choice.code))
             for choice in await services.event.choices("function")
         ]
-        buttons.append((t("reg.function_other"), FUNCTION("other")))
-        return await say(
-            context,
-            chat_id,
-            t("reg.ask_function"),
-            inline([*in_rows(buttons, 1), [_back(t, step)]]),
+        view = paged(
+            [Entry("", [row]) for row in in_rows(buttons, 1)],
+            page,
+            lambda n: MORE(step, n),
+            header=t("reg.ask_function"),
+            extra_rows=[[(t("reg.function_other"), FUNCTION("other"))], [_back(t, step)]],
         )
+        return await say(context, chat_id, view.text, inline(view.rows))
     if step == "function_other":
         return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
     if step == "region":
@@ -141,9 +145,14 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
             (EventService.label(t, "region", choice), REGION(choice.code))
             for choice in await services.event.choices("region")
         ]
-        return await say(
-            context, chat_id, t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]])
+        view = paged(
+            [Entry("", [row]) for row in in_rows(buttons, 2)],
+            page,
+            lambda n: MORE(step, n),
+            header=t("reg.ask_region"),
+            extra_rows=[[_back(t, step)]],
         )
+        return await say(context, chat_id, view.text, inline(view.rows))
     if step == "unit":
         return await say(context, chat_id, t("reg.ask_unit"), inline([[_back(t, step)]]))
     if step == "phone":

@@ -214,3 +214,36 @@ def test_pages_hold_every_entry_once_within_the_limits() -> None:
         f"{last.count}/{last.count}",
         f"p:{last.count - 1}",
     )
+
+
+async def test_150_regions_in_registration_every_one_reachable(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    data = load_yaml(EXAMPLE.read_text(encoding="utf-8"))
+    data["regions"] = [
+        {"code": f"r{i:03d}", "title": {loc: f"Province {i}" for loc in ("ar", "fr", "en")}}
+        for i in range(1, 151)
+    ]
+    bot = await make_bot(clock=FakeClock(MONDAY)).start()
+    try:
+        await bot.services.event.load(parse_event_text(dump_yaml(data)), None)
+        user = emulator.user(first_name="Nour", language_code="en")
+        await user.send("/start")
+        await said(user)
+        await user.press("English")
+        await said(user)
+        await user.press("✅ I agree")
+        await said(user)
+        await user.send("Nour Benali")
+        await said(user)
+        await user.press("Inspector")
+        pages = await every_page(user, await said(user))
+        assert len(pages) == 2 and "region" in plain(pages[0].text)
+        names = [lb for p in pages for lb in p.labels if lb.startswith("Province")]
+        assert sorted(names) == sorted(f"Province {i}" for i in range(1, 151))
+        await user.press("Province 150")
+        assert "unit, centre or delegation" in plain((await said(user)).text)
+        draft = await bot.services.drafts.get(user.id, "registration")
+        assert draft is not None and draft.data["region_code"] == "r150"
+    finally:
+        await bot.stop()

@@ -9,12 +9,15 @@ number in a button is only a hint: past the end shows the last page.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 TEXT_LIMIT = 4096  # Telegram counts UTF-16 code units, after HTML parsing
 BUTTON_LIMIT = 100
 Rows = list[list[tuple[str, str]]]
+_TAG = re.compile(r"<[^>]*>")
 
 
 def utf16_len(text: str) -> int:
@@ -59,6 +62,25 @@ class Page:
     count: int
 
 
+def _fit(entry: Entry, room: int) -> Entry:
+    """An entry too long for any page (an event file's very long title, say): its text as
+    plain text, cut to fit, so the list still shows and pages rather than failing."""
+    plain = html.unescape(_TAG.sub("", entry.text))
+    low, high = 1, room  # the longest cut whose escaped form fits (escaping lengthens it)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if utf16_len(html.escape(cut(plain, middle), quote=False)) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return Entry(html.escape(cut(plain, low), quote=False), entry.rows)
+
+
+def fitted(entries: Sequence[Entry], room: int) -> list[Entry]:
+    """The entries, each one that could not fit on a page alone made to fit."""
+    return [e if utf16_len(e.text) <= room else _fit(e, room) for e in entries]
+
+
 def split(
     entries: Sequence[Entry],
     *,
@@ -78,8 +100,8 @@ def split(
     for index, entry in enumerate(entries):
         size = utf16_len(entry.text) + sep if entry.text else 0
         buttons = entry.buttons
-        if size > text_room or buttons > button_room:
-            raise ValueError(f"entry {index} cannot fit on a page ({size}, {buttons} buttons)")
+        if buttons > button_room:
+            raise ValueError(f"entry {index} has {buttons} buttons: more than a page holds")
         full = used_text + size > text_room or used_buttons + buttons > button_room
         if index > start and full:
             pages.append(range(start, index))
@@ -88,6 +110,26 @@ def split(
         used_buttons += buttons
     pages.append(range(start, len(entries)))
     return pages
+
+
+def _layout(
+    entries: Sequence[Entry],
+    header: str,
+    footer: str,
+    extra: Rows,
+    separator: str,
+    text_limit: int,
+) -> tuple[list[Entry], list[range]]:
+    fixed = utf16_len(header) + utf16_len(separator) + utf16_len(footer) + utf16_len(separator)
+    fit = fitted(entries, text_limit - fixed - utf16_len(separator))
+    ranges = split(
+        fit,
+        fixed_text=fixed,
+        fixed_buttons=sum(len(row) for row in extra),
+        separator=separator,
+        text_limit=text_limit,
+    )
+    return fit, ranges
 
 
 def paged(
@@ -103,16 +145,9 @@ def paged(
 ) -> Page:
     """Page `number` of the list (clamped), with ◀️ n/N ▶️ when there is more than one."""
     extra = extra_rows or []
-    fixed = utf16_len(header) + utf16_len(separator) + utf16_len(footer) + utf16_len(separator)
-    ranges = split(
-        entries,
-        fixed_text=fixed,
-        fixed_buttons=sum(len(row) for row in extra),
-        separator=separator,
-        text_limit=text_limit,
-    )
+    fit, ranges = _layout(entries, header, footer, extra, separator, text_limit)
     number = max(0, min(number, len(ranges) - 1))
-    shown = [entries[i] for i in ranges[number]]
+    shown = [fit[i] for i in ranges[number]]
     parts = [header] if header else []
     parts += [entry.text for entry in shown if entry.text]
     if footer:
@@ -130,17 +165,17 @@ def paged(
     return Page(separator.join(parts), rows, number, len(ranges))
 
 
-def page_of(entries: Sequence[Entry], index: int, **kwargs: object) -> int:
-    """The page on which entry `index` lands (to show a list again where the person was)."""
-    header = str(kwargs.get("header", ""))
-    footer = str(kwargs.get("footer", ""))
-    separator = str(kwargs.get("separator", "\n\n"))
-    extra = kwargs.get("extra_rows") or []
-    fixed = utf16_len(header) + utf16_len(separator) * 2 + utf16_len(footer)
-    ranges = split(
-        entries,
-        fixed_text=fixed,
-        fixed_buttons=sum(len(row) for row in extra),  # type: ignore[attr-defined]
-        separator=separator,
-    )
+def page_of(
+    entries: Sequence[Entry],
+    index: int,
+    *,
+    header: str = "",
+    footer: str = "",
+    extra_rows: Rows | None = None,
+    separator: str = "\n\n",
+    text_limit: int = TEXT_LIMIT,
+) -> int:
+    """The page on which entry `index` lands (to show a list again where the person was);
+    takes the same layout arguments as `paged`."""
+    _, ranges = _layout(entries, header, footer, extra_rows or [], separator, text_limit)
     return next((n for n, r in enumerate(ranges) if index in r), 0)

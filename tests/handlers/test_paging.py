@@ -247,3 +247,15 @@ async def test_150_regions_in_registration_every_one_reachable(
         assert draft is not None and draft.data["region_code"] == "r150"
     finally:
         await bot.stop()
+
+
+def test_an_entry_too_long_for_any_page_is_cut_as_plain_text() -> None:
+    huge = Entry("<b>Title</b> " + "R&amp;D " * 2000, [[("Join", "ws:join:x")]])
+    view = paged([Entry("short"), huge, Entry("after")], 0, lambda n: f"p:{n}", header="H")
+    texts = [
+        paged([Entry("short"), huge, Entry("after")], n, lambda n: f"p:{n}", header="H").text
+        for n in range(view.count)
+    ]
+    assert all(utf16_len(text) <= 4096 for text in texts)
+    assert any("Title R&amp;D R&amp;D" in text and text.endswith("…") for text in texts)
+    assert any(text.endswith("after") for text in texts)

@@ -259,3 +259,19 @@ def test_an_entry_too_long_for_any_page_is_cut_as_plain_text() -> None:
     assert all(utf16_len(text) <= 4096 for text in texts)
     assert any("Title R&amp;D R&amp;D" in text and text.endswith("…") for text in texts)
     assert any(text.endswith("after") for text in texts)
+
+
+async def test_mine_with_300_proposals_pages_through_all(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    author = emulator.user(first_name="Prolific", language_code="en")
+    await enrol(bot, author, "en", "central")
+    for i in range(1, 301):
+        await bot.services.proposals.create(author.id, "general", f"Idea {i}: " + "x" * 150, [])
+    await author.send("/mine")
+    pages = await every_page(author, await said(author))
+    assert len(pages) > 3  # before, only the first 20 were shown
+    shown = {int(n) for p in pages for n in re.findall(r"\bP-(\d+)\b", plain(p.text))}
+    assert shown == set(range(1, 301))
+    withdraw = [lb for p in pages for lb in p.labels if "P-" in lb]
+    assert len(withdraw) == 300

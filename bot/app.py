@@ -2,7 +2,8 @@
 
 Handler order (PTB runs the first matching handler of each group, groups in ascending order):
   -1  who: load the participant, draft and roles behind the update (every update)
-   0  commands and buttons of each flow, then the fallbacks for unknown commands and buttons
+   0  commands and buttons of each flow (one ButtonRouter per callback prefix: bot.callbacks),
+      then the fallbacks for unknown commands and buttons
    1  typed answers to registration in progress (stop further groups when taken)
    2  typed answers to an organizer's broadcast being composed (likewise)
    3  an event file (YAML) or a recommendations table (CSV/XLSX) sent by an organizer

@@ -23,7 +23,9 @@ PREFIX = "ws"
 
 WS = callbacks.Prefix(PREFIX)
 JOIN = WS.button("join", callbacks.Code("workshop"))
-SWITCH = WS.button("switch", callbacks.Code("workshop"), callbacks.Code("leave"))
+# Switch names only the workshop to go to: the seat to give up is the person's own in the
+# same time slot, looked up at the press (two 32-character ids would not fit in 64 bytes).
+SWITCH = WS.button("switch", callbacks.Code("workshop"))
 LEAVE = WS.button("leave", callbacks.Code("workshop"))  # asks first
 LEAVE_YES = WS.button("leaveyes", callbacks.Code("workshop"))
 KEEP = WS.button("keep")
@@ -181,11 +183,9 @@ async def on_join(update: Update, context: MultaqaContext, press: callbacks.Pres
     same_slot = [w.id for w in event.workshops if w.slot == workshop.slot]
     leave = None
     if press.button is SWITCH:
-        other = event.workshop(press["leave"])
-        if other is None or other.slot != workshop.slot:
-            await callbacks.refuse(update, context, "switch across slots")
-            return
-        leave = other.id
+        seats = await services.signups.seats_of(who.user.id)
+        held = [s.workshop_id for s in seats if s.workshop_id in same_slot]
+        leave = next((w for w in held if w != workshop.id), None)  # None: a plain join
     outcome, promoted = await services.signups.join(
         who.user.id, workshop.id, workshop.capacity, same_slot, leave=leave
     )
@@ -201,7 +201,7 @@ async def on_join(update: Update, context: MultaqaContext, press: callbacks.Pres
             t("ws.same_slot", other=localized(dict(other.title), t), title=title),
             inline(
                 [
-                    [(t("ws.switch_yes", n=index + 1), SWITCH(workshop.id, other.id))],
+                    [(t("ws.switch_yes", n=index + 1), SWITCH(workshop.id))],
                     [(t("ws.switch_no"), KEEP())],
                 ]
             ),

@@ -57,7 +57,7 @@ def test_building_refuses_what_parsing_would_refuse() -> None:
     with pytest.raises(ValueError):
         review.REJECT(0)
     with pytest.raises(ValueError):
-        workshops.SWITCH("a")  # a value missing
+        workshops.JOIN()  # a value missing
     with pytest.raises(ValueError):
         callbacks.Prefix("ws")  # declared twice
 
@@ -69,3 +69,21 @@ def test_prefixes_and_commands_never_collide() -> None:
     names = [name for name, _ in (*PARTICIPANT_COMMANDS, *ORGANIZER_COMMANDS)]
     assert len(names) == len(set(names))
     assert all(name.islower() and name.isascii() for name in names)
+
+
+def test_every_button_fits_64_bytes_with_the_longest_ids() -> None:
+    """Event-file ids and codes may have 32 characters, database ids 18 digits."""
+    import bot.app  # noqa: F401  # declares every flow's buttons
+
+    def longest(field: callbacks.Field) -> object:
+        if isinstance(field, callbacks.Code):
+            return "w" * 32
+        if isinstance(field, callbacks.Id | callbacks.Number):
+            return 10**17
+        assert isinstance(field, callbacks.OneOf)
+        return max(field.values, key=len)
+
+    for prefix in callbacks.PREFIXES.values():
+        for button in prefix.buttons.values():
+            data = button(*(longest(f) for f in button.fields))
+            assert prefix.parse(data) is not None

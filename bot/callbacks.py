@@ -26,6 +26,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
@@ -180,12 +181,13 @@ class Prefix:
             raise ValueError(f"prefix {self.name!r} is already declared")
         PREFIXES[self.name] = self
 
-    def button(self, action: str, *fields: Field, role: str | type | None = ...) -> Button:
-        """Declare an action; `role=None` makes a button open to all under a role prefix."""
+    def button(self, action: str, *fields: Field, role: str | EllipsisType | None = ...) -> Button:
+        """Declare an action. It requires the prefix's role unless `role` says otherwise
+        (a role name, or None: open to all under a role prefix)."""
         if not _ACTION.fullmatch(action) or action in self.buttons:
             raise ValueError(f"{self.name}:{action} not allowed or declared twice")
-        needed = self.role if role is ... else role
-        declared = Button(self.name, action, tuple(fields), needed)  # type: ignore[arg-type]
+        needed = self.role if isinstance(role, EllipsisType) else role
+        declared = Button(self.name, action, tuple(fields), needed)
         self.buttons[action] = declared
         return declared
 

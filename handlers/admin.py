@@ -12,9 +12,9 @@ from bot.context import MultaqaContext
 from bot.event.service import localized_text as localized
 from bot.guard import requires
 from bot.i18n import Html, Translator
+from bot.views.paging import Entry, paged
 from handlers import broadcast, recommendations, review
 from handlers.common import inline, reply, toast
-from handlers.paging import Entry, paged
 
 log = logging.getLogger(__name__)
 

@@ -3,15 +3,15 @@ summary/profile texts. Pure presentation: no state changes here."""
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services, Who
 from bot.event.service import EventService
 from bot.i18n import Html, Translator
 from bot.profile import clean_name
-from handlers.common import chat_id_of, in_rows, inline, say
-from handlers.paging import Entry, paged
+from bot.views.paging import Entry, paged
+from handlers.common import in_rows, inline, show
 from storage.drafts import Draft
 from storage.participants import Participant
 
@@ -84,24 +84,21 @@ def edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
     return in_rows(buttons, 2)
 
 
-async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int = 0) -> Message:
-    """Send the question for the draft's current step (a page of it: an event file may list
-    many functions or regions)."""
+async def question(
+    context: MultaqaContext, draft: Draft, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]:
+    """The question for the draft's current step, with its buttons (a page of them: an event
+    file may list many functions or regions)."""
     t = context.services.texts[draft.data.get("locale", context.who.locale)]
     services = context.services
-    chat_id = chat_id_of(update)
     step = draft.step
     if step == "language":
-        return await say(
-            context,
-            chat_id,
+        return (
             t("reg.choose_language"),
             inline(_language_buttons(context, context.who)),
         )
     if step == "consent":
-        return await say(
-            context,
-            chat_id,
+        return (
             t("reg.consent"),
             inline(
                 [
@@ -124,7 +121,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int =
                 ]
             )
         rows.append([_back(t, step)])
-        return await say(context, chat_id, t("reg.ask_name"), inline(rows))
+        return (t("reg.ask_name"), inline(rows))
     if step == "function":
         buttons = [
             (EventService.label(t, "function", choice), FUNCTION(choice.code))
@@ -137,9 +134,9 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int =
             header=t("reg.ask_function"),
             extra_rows=[[(t("reg.function_other"), FUNCTION("other"))], [_back(t, step)]],
         )
-        return await say(context, chat_id, view.text, inline(view.rows))
+        return (view.text, inline(view.rows))
     if step == "function_other":
-        return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
+        return (t("reg.ask_function_other"), inline([[_back(t, step)]]))
     if step == "region":
         buttons = [
             (EventService.label(t, "region", choice), REGION(choice.code))
@@ -152,9 +149,9 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int =
             header=t("reg.ask_region"),
             extra_rows=[[_back(t, step)]],
         )
-        return await say(context, chat_id, view.text, inline(view.rows))
+        return (view.text, inline(view.rows))
     if step == "unit":
-        return await say(context, chat_id, t("reg.ask_unit"), inline([[_back(t, step)]]))
+        return (t("reg.ask_unit"), inline([[_back(t, step)]]))
     if step == "phone":
         keyboard = ReplyKeyboardMarkup(
             [
@@ -164,7 +161,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int =
             resize_keyboard=True,
             one_time_keyboard=True,
         )
-        return await say(context, chat_id, t("reg.ask_phone"), keyboard)
+        return (t("reg.ask_phone"), keyboard)
     # summary
     heading = "reg.summary_profile" if draft.data.get("from_profile") else "reg.summary"
     rows = edit_rows(t)
@@ -173,9 +170,15 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int =
         rows.append([(t("reg.keep_profile"), KEEP())])
     else:
         rows.append([_back(t, step)])
-    return await say(
-        context, chat_id, await _summary_text(services, t, draft.data, heading), inline(rows)
-    )
+    return (await _summary_text(services, t, draft.data, heading), inline(rows))
+
+
+async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int = 0) -> None:
+    """Show the question for the draft's current step: in the pressed message after a
+    press, else as a new message. The summary is never overwritten by what follows
+    Confirm: the receipt comes as a new message below it."""
+    text, markup = await question(context, draft, page)
+    await show(update, context, text, markup)
 
 
 def data_from(participant: Participant) -> dict:

@@ -13,8 +13,8 @@ from bot.context import MultaqaContext, Services
 from bot.event.file import EventDefinition, Workshop
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
+from bot.views.paging import Entry, Page, cut, page_of, paged
 from handlers.common import drop_buttons, inline, reply, toast
-from handlers.paging import Entry, Page, cut, page_of, paged
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from storage.clock import Clock
 from storage.database import Database
 
 Role = Literal["organizer", "delegate"]
-Source = Literal["settings", "terminal", "invite"]  # where a grant came from (0005_role_source)
+Source = Literal["settings", "terminal", "invite"]  # where a grant came from (0006_role_source)
 
 
 @dataclass(frozen=True, slots=True)

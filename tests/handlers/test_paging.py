@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.event.file import parse_event_text
-from handlers.paging import Entry, cut, paged, split, utf16_len
+from bot.views.paging import Entry, cut, paged, split, utf16_len
 from sandbox import BotApiEmulator, BotMessage, SimUser
 from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID

@@ -1,0 +1,54 @@
+"""A broadcast's progress message (or final report) and its buttons: posted when a campaign
+starts (by an organizer or by the clock) and edited in place as it goes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.i18n import Html, Translator
+from storage.campaigns import Campaign, Progress
+
+PREFIX = "bc"
+
+
+BC = callbacks.Prefix(PREFIX, role="organizer")  # broadcasts: organizers only
+STOP = BC.button("stop", callbacks.Id("campaign"))
+RESUME = BC.button("resume", callbacks.Id("campaign"))
+UNSCHEDULE = BC.button("unsched", callbacks.Id("campaign"))
+EXPORT = BC.button("export", callbacks.Id("campaign"))
+
+
+def progress_view(
+    t: Translator, campaign: Campaign, progress: Progress, rate: float, finished: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The progress (or final report) text and its buttons."""
+    figures = dict(
+        sent=progress.sent,
+        failed=progress.failed,
+        unreachable=progress.unreachable,
+        remaining=progress.remaining,
+        total=progress.total,
+        id=campaign.id,
+    )
+    if finished:
+        rows = []
+        if progress.failed or progress.unreachable:
+            rows.append([(t("bc.export"), EXPORT(campaign.id))])
+        return t("bc.report", **figures), inline(rows) if rows else None
+    if campaign.state == "paused":
+        return t("bc.paused", **figures), inline([[(t("bc.resume"), RESUME(campaign.id))]])
+    minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
+    return (
+        t("bc.progress", **figures, eta=Html(t.plural("bc.minutes", minutes))),
+        inline([[(t("bc.stop"), STOP(campaign.id))]]),
+    )
+
+
+def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )

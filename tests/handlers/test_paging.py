@@ -17,7 +17,7 @@ from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_workshop_buttons import dump_yaml, load_yaml
-from tests.harness import RunningBot, plain, said
+from tests.harness import RunningBot, plain, shown
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
 MONDAY = datetime(2019, 1, 28, 9, 0, tzinfo=UTC)
@@ -29,6 +29,15 @@ def _fits(message: BotMessage) -> None:
     assert len(message.labels) <= 100
 
 
+async def _next_page(user: SimUser) -> BotMessage:
+    """The next page: a new message, or the pressed one edited (a page of buttons only may
+    keep its text); an edit that only removes buttons is not a page."""
+    while True:
+        message = await user.next_message(30)
+        if message.kind != "edit" or message.labels:
+            return message
+
+
 async def every_page(user: SimUser, first: BotMessage) -> list[BotMessage]:
     """The first page, then ▶️ until the last; each page checked against the limits and
     numbered in order (`n/N` on the middle button)."""
@@ -36,7 +45,7 @@ async def every_page(user: SimUser, first: BotMessage) -> list[BotMessage]:
     _fits(first)
     while "▶️" in pages[-1].labels:
         await user.press("▶️")
-        page = await said(user, timeout=30)
+        page = await _next_page(user)
         _fits(page)
         pages.append(page)
     numbers = [next((m.groups() for lb in p.labels if (m := PAGE.match(lb))), None) for p in pages]
@@ -76,16 +85,16 @@ async def test_2000_recommendations_page_through_all(
         )
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
     await organizer.send("/admin")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("📌 Recommendations")
-    pages = await every_page(organizer, await said(organizer, timeout=30))
+    pages = await every_page(organizer, await shown(organizer, timeout=30))
     assert len(pages) > 20
-    shown = [int(n) for p in pages for n in re.findall(r"\bR-(\d+)\b", plain(p.text))]
-    assert sorted(set(shown)) == list(range(1, 2001))
+    refs = [int(n) for p in pages for n in re.findall(r"\bR-(\d+)\b", plain(p.text))]
+    assert sorted(set(refs)) == list(range(1, 2001))
     opened = {lb for p in pages for lb in p.labels if lb.startswith("✏️")}
     assert len(opened) == 2000
     await organizer.press("◀️")  # and back
-    _fits(await said(organizer, timeout=30))
+    _fits(await shown(organizer, timeout=30))
 
 
 async def test_a_proposal_of_4096_utf16_units_is_cut_on_its_card_and_sent_whole(
@@ -95,21 +104,21 @@ async def test_a_proposal_of_4096_utf16_units_is_cut_on_its_card_and_sent_whole(
     await enrol(bot, author, "en", "central")
     text = "😀" * 2048  # 4,096 UTF-16 units: the longest message Telegram accepts
     await author.send(text)
-    await said(author)
+    await shown(author)
     await author.press("💡 General (not tied to a workshop)")
-    await said(author)
+    await shown(author)
     proposal = await bot.services.proposals.get(1)
     assert proposal is not None and proposal.text == text
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
     await organizer.send("/admin")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("🗂 Proposals")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("All themes")
-    document = await said(organizer)
+    document = await shown(organizer)
     assert document.kind == "document" and document.document["file_name"] == "P-0001.txt"
     assert emulator.files.get(document.document["file_id"]).data.decode("utf-8") == text
-    card = await said(organizer)
+    card = await shown(organizer)
     _fits(card)
     assert "P-0001 (1/1)" in plain(card.text)
     assert "✂️" in card.text and "😀" * 100 in card.text
@@ -128,26 +137,26 @@ async def test_60_workshops_every_one_reachable_in_workshops_agenda_and_review(
         user = emulator.user(first_name="Many", language_code="fr")
         await enrol(bot, user, "fr", "central")
         await user.send("/workshops")
-        pages = await every_page(user, await said(user))
+        pages = await every_page(user, await shown(user))
         assert len(pages) > 1
         labels = [lb for p in pages for lb in p.labels if lb.startswith("➕")]
         assert labels == [f"➕ S'inscrire à l'atelier {i}" for i in range(1, 61)]
         await user.press("➕ S'inscrire à l'atelier 60")  # on the last page
-        assert "Atelier 60" in plain((await said(user)).text)
+        assert "Atelier 60" in plain((await shown(user)).text)
         assert [s.workshop_id for s in await bot.services.signups.seats_of(user.id)] == ["w060"]
 
         newcomer = emulator.user(first_name="Agenda", language_code="fr")
         await enrol(bot, newcomer, "fr", "central")
         await newcomer.send("/agenda")
-        pages = await every_page(newcomer, await said(newcomer))
+        pages = await every_page(newcomer, await shown(newcomer))
         agenda = "\n".join(plain(p.text) for p in pages)
         assert all(f"Salle {i}" in agenda for i in range(1, 61))
 
         organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Dir", language_code="fr")
         await organizer.send("/admin")
-        await said(organizer)
+        await shown(organizer)
         await organizer.press("🗂 Propositions")
-        menu = await said(organizer)
+        menu = await shown(organizer)
         _fits(menu)
         themes = [lb for p in await every_page(organizer, menu) for lb in p.labels]
         assert all(any(f"Atelier {i} " in lb for lb in themes) for i in range(1, 61))
@@ -163,33 +172,33 @@ async def test_120_workshops_as_broadcast_audiences_and_proposal_themes(
         await bot.services.event.load(parse_event_text(_event_with_workshops(120, "Court.")), None)
         organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Dir", language_code="en")
         await organizer.send("/admin")
-        await said(organizer)
+        await shown(organizer)
         await organizer.press("📣 Broadcast a message")
-        await said(organizer)
+        await shown(organizer)
         await organizer.send("Hello")
-        await said(organizer)
+        await shown(organizer)
         await organizer.press("➡️ Continue")
-        await said(organizer)
+        await shown(organizer)
         await organizer.press("By workshop…")
-        pages = await every_page(organizer, await said(organizer))
+        pages = await every_page(organizer, await shown(organizer))
         assert len(pages) == 2
         names = [lb for p in pages for lb in p.labels if lb.startswith("Atelier")]
         assert len(names) == 120
         await organizer.press(names[-1])  # the last one, on the last page
-        preview = await said(organizer)
+        preview = await shown(organizer)
         while "Send now" not in " ".join(preview.labels):
-            preview = await said(organizer)
+            preview = await shown(organizer)
         assert "Atelier 120" in plain(preview.text)
 
         author = emulator.user(first_name="Idea", language_code="fr")
         await enrol(bot, author, "fr", "central")
         await author.send("Ouvrir les centres le samedi")
-        pages = await every_page(author, await said(author))
+        pages = await every_page(author, await shown(author))
         assert "Enregistrer ce message" in plain(pages[0].text) and len(pages) == 2
         themes = [lb for p in pages for lb in p.labels if lb.startswith("Atelier")]
         assert len(themes) == 120
         await author.press(themes[-1])
-        assert "P-0001" in plain((await said(author)).text)
+        assert "P-0001" in plain((await shown(author)).text)
         proposal = await bot.services.proposals.get(1)
         assert proposal is not None and proposal.theme == "w120"
     finally:
@@ -229,20 +238,20 @@ async def test_150_regions_in_registration_every_one_reachable(
         await bot.services.event.load(parse_event_text(dump_yaml(data)), None)
         user = emulator.user(first_name="Nour", language_code="en")
         await user.send("/start")
-        await said(user)
+        await shown(user)
         await user.press("English")
-        await said(user)
+        await shown(user)
         await user.press("✅ I agree")
-        await said(user)
+        await shown(user)
         await user.send("Nour Benali")
-        await said(user)
+        await shown(user)
         await user.press("Inspector")
-        pages = await every_page(user, await said(user))
+        pages = await every_page(user, await shown(user))
         assert len(pages) == 2 and "region" in plain(pages[0].text)
         names = [lb for p in pages for lb in p.labels if lb.startswith("Province")]
         assert sorted(names) == sorted(f"Province {i}" for i in range(1, 151))
         await user.press("Province 150")
-        assert "unit, centre or delegation" in plain((await said(user)).text)
+        assert "unit, centre or delegation" in plain((await shown(user)).text)
         draft = await bot.services.drafts.get(user.id, "registration")
         assert draft is not None and draft.data["region_code"] == "r150"
     finally:
@@ -269,9 +278,9 @@ async def test_mine_with_300_proposals_pages_through_all(
     for i in range(1, 301):
         await bot.services.proposals.create(author.id, "general", f"Idea {i}: " + "x" * 150, [])
     await author.send("/mine")
-    pages = await every_page(author, await said(author))
+    pages = await every_page(author, await shown(author))
     assert len(pages) > 3  # before, only the first 20 were shown
-    shown = {int(n) for p in pages for n in re.findall(r"\bP-(\d+)\b", plain(p.text))}
-    assert shown == set(range(1, 301))
+    refs = {int(n) for p in pages for n in re.findall(r"\bP-(\d+)\b", plain(p.text))}
+    assert refs == set(range(1, 301))
     withdraw = [lb for p in pages for lb in p.labels if "P-" in lb]
     assert len(withdraw) == 300

@@ -11,7 +11,8 @@ from bot import callbacks
 from bot.context import MultaqaContext
 from bot.event.service import localized_text as localized
 from bot.guard import requires
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
+from bot.labels import region_label
 from bot.views.paging import Entry, paged
 from handlers import broadcast, recommendations, review
 from handlers.common import inline, reply, toast
@@ -38,15 +39,16 @@ async def on_page(update: Update, context: MultaqaContext, press: callbacks.Pres
 async def _figures(update: Update, context: MultaqaContext, page: int) -> None:
     t = context.who.t
     figures = await context.services.participants.figures()
+    services = context.services
     lines = [
-        t("admin.region_line", region=Html(t(f"region.{code}")), n=count)
+        t("admin.region_line", region=await region_label(services, t, code), n=count)
         for code, count in figures.by_region.items()
     ]
     header = t(
         "admin.figures",
-        registered=Html(t.plural("admin.registered", figures.registered)),
-        unreachable=Html(t.plural("admin.unreachable", figures.unreachable)),
-        regions=Html("\n".join(lines) or t("admin.no_regions")),
+        registered=t.plural("admin.registered", figures.registered),
+        unreachable=t.plural("admin.unreachable", figures.unreachable),
+        regions=Markup("\n").join(lines) or t("admin.no_regions"),
     )
     menu = [
         [(t("admin.broadcast"), broadcast.NEW())],
@@ -62,7 +64,7 @@ async def _figures(update: Update, context: MultaqaContext, page: int) -> None:
     await reply(update, context, view.text, inline(view.rows))
 
 
-async def _event_figures(context: MultaqaContext, t: Translator) -> list[str]:
+async def _event_figures(context: MultaqaContext, t: Translator) -> list[Markup]:
     """Check-ins, and seats taken / waiting per workshop (none before an event is loaded)."""
     services = context.services
     event = await services.event.current()
@@ -76,9 +78,8 @@ async def _event_figures(context: MultaqaContext, t: Translator) -> list[str]:
             t(
                 "admin.workshop_line",
                 title=localized(dict(workshop.title), t),
-                confirmed=confirmed,
-                capacity=workshop.capacity,
-                waiting=waiting,
+                seats=t.plural("admin.seats_taken", workshop.capacity, taken=confirmed),
+                waiting=t.plural("admin.waiting", waiting),
             )
         )
     return lines

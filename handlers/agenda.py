@@ -33,7 +33,7 @@ async def send_agenda(
     view = agenda_page(t, event, services.clock.now(), mine, page, PAGE)
     await context.bot.send_message(
         chat_id,
-        view.text,
+        str(view.text),
         parse_mode="HTML",
         disable_web_page_preview=True,
         reply_markup=inline(view.rows) if view.rows else None,

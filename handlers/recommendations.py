@@ -10,7 +10,7 @@ from telegram import Update
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.conversation import conversations
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
 from bot.views.paging import Entry, paged
 from handlers.common import drop_buttons, inline, reply, toast
 from handlers.proposals import theme_label, themes
@@ -35,7 +35,7 @@ async def recommendation_line(
     rec: Recommendation,
     themes_: dict[str, str] | None = None,
     owners: dict[int, str] | None = None,
-) -> str:
+) -> Markup:
     """One recommendation on a line or two; `themes_` and `owners` save lookups in a list."""
     if owners is not None and rec.owner_id in owners:
         owner_name: str | None = owners[rec.owner_id]
@@ -48,7 +48,7 @@ async def recommendation_line(
     label = themes_.get(theme, theme) if themes_ is not None else None
     return t(
         "rv.rec_line",
-        ref=Html(rec.reference),
+        ref=rec.reference,
         theme=label if label is not None else await theme_label(services, t, theme),
         text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
         owner=owner_name or t("rv.no_owner"),
@@ -76,7 +76,7 @@ async def listing(update: Update, context: MultaqaContext, page: int = 0) -> Non
     entries = [
         Entry(
             await recommendation_line(services, t, r, labels, owners),
-            [[(t("rv.open", ref=Html(r.reference)), REC(r.id))]] if r.status != "dropped" else [],
+            [[(t("rv.open", ref=r.reference), REC(r.id))]] if r.status != "dropped" else [],
         )
         for r in recs
     ]
@@ -118,7 +118,7 @@ async def on_open(update: Update, context: MultaqaContext, press: callbacks.Pres
                     (t("rv.edit_owner"), EDIT(rec.id, "owner")),
                     (t("rv.edit_due"), EDIT(rec.id, "due")),
                 ],
-                [(t("rv.drop", ref=Html(rec.reference)), DROP(rec.id))],
+                [(t("rv.drop", ref=rec.reference), DROP(rec.id))],
             ]
         ),
     )
@@ -144,14 +144,14 @@ async def on_drop(update: Update, context: MultaqaContext, press: callbacks.Pres
         await reply(
             update,
             context,
-            t("rv.drop_confirm", ref=Html(rec.reference)),
+            t("rv.drop_confirm", ref=rec.reference),
             inline([[(t("rv.drop_yes"), DROP_YES(rec.id))], [(t("pr.withdraw_no"), RECS(0))]]),
         )
         return
     await drop_buttons(update)
     await services.recommendations.update(rec.id, status="dropped")
     await services.audit.record(who.user.id, "recommendation.drop", rec.reference)
-    await reply(update, context, t("rv.dropped", ref=Html(rec.reference)))
+    await reply(update, context, t("rv.dropped", ref=rec.reference))
 
 
 ROUTES: dict[callbacks.Button, callbacks.ButtonHandler] = {

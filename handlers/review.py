@@ -19,7 +19,8 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.documents.rec_import import guess_language
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator, unmarked
+from bot.labels import region_label
 from bot.views.paging import Entry, cut, paged, utf16_len
 from handlers import recommendations
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
@@ -138,10 +139,10 @@ async def _show(update: Update, context: MultaqaContext, theme: str, order: str,
         ],
     ]
 
-    def card(text: str) -> str:
+    def card(text: str) -> Markup:
         return t(
             "rv.card",
-            ref=Html(proposal.reference),
+            ref=proposal.reference,
             position=position + 1,
             total=len(ids),
             theme=theme_label_,
@@ -149,11 +150,11 @@ async def _show(update: Update, context: MultaqaContext, theme: str, order: str,
             region=region,
             text=text,
             status=status_text(t, proposal),
-            tags=", ".join(proposal.tags) or "—",
+            tags=t.plain("common.list_separator").join(proposal.tags) or "—",
         )
 
     theme_label_ = await theme_label(services, t, proposal.theme)
-    region = await services.event.label_of(t, "region", author.region_code) if author else ""
+    region = await region_label(services, t, author.region_code) if author else ""
     text = proposal.text or "📎"
     # The text counts as Telegram counts it (escapes do not); the rest as sent, which is more.
     room = CARD_LIMIT - utf16_len(card(""))
@@ -161,8 +162,8 @@ async def _show(update: Update, context: MultaqaContext, theme: str, order: str,
         await context.bot.send_document(
             chat_id,
             proposal.text.encode("utf-8"),
-            filename=f"{proposal.reference}.txt",
-            caption=t("rv.full_text", ref=Html(proposal.reference)),
+            filename=unmarked(t.plain("rv.full_text_filename", ref=proposal.reference)),
+            caption=t.plain("rv.full_text", ref=proposal.reference),
         )
         text = cut(text, room, t("rv.cut_marker"))
     await reply(update, context, card(text), inline(rows))
@@ -221,7 +222,7 @@ async def on_accept(update: Update, context: MultaqaContext, press: callbacks.Pr
     if proposal is None:
         return
     await _decide(update, context, proposal, "accepted")
-    await reply(update, context, context.who.t("rv.accepted", ref=Html(proposal.reference)))
+    await reply(update, context, context.who.t("rv.accepted", ref=proposal.reference))
     await _show(update, context, press["theme"], press["order"], proposal.id)
 
 
@@ -253,7 +254,17 @@ async def on_merge(update: Update, context: MultaqaContext, press: callbacks.Pre
         None if proposal.theme == "general" else proposal.theme
     )
     entries = [
-        Entry("", [[(cut(f"{r.reference}: {r.text}", 60), INTO(r.id, proposal.id))]])
+        Entry(
+            "",
+            [
+                [
+                    (
+                        cut(t.plain("rv.rec_button", ref=r.reference, text=r.text), 60),
+                        INTO(r.id, proposal.id),
+                    )
+                ]
+            ],
+        )
         for r in recs
         if r.status != "dropped"
     ]
@@ -261,7 +272,7 @@ async def on_merge(update: Update, context: MultaqaContext, press: callbacks.Pre
         entries,
         press["page"],
         lambda page: MERGE(proposal.id, page),
-        header=t("rv.merge_where", ref=Html(proposal.reference)),
+        header=t("rv.merge_where", ref=proposal.reference),
         extra_rows=[[(t("rv.new_rec"), NEW_REC(proposal.id))]],
     )
     await reply(update, context, view.text, inline(view.rows))
@@ -278,9 +289,7 @@ async def on_into(update: Update, context: MultaqaContext, press: callbacks.Pres
     await toast(update)
     await services.recommendations.merge(rec.id, merged_into.id, who.user.id)
     await _decide(update, context, merged_into, "merged", rec_id=rec.id)
-    await reply(
-        update, context, t("rv.merged", ref=Html(merged_into.reference), rec=Html(rec.reference))
-    )
+    await reply(update, context, t("rv.merged", ref=merged_into.reference, rec=rec.reference))
 
 
 async def on_new_rec(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
@@ -318,7 +327,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     text = {
         "note": t("rv.ask_note"),
         "tag": t("rv.ask_tag"),
-        "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
+        "rec_text": t("rv.ask_rec_text", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
         "rec_owner": t("rv.ask_owner"),
         "rec_due": t("rv.ask_due"),
     }[draft.step]
@@ -344,20 +353,28 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
         await conversations(context).end(context, draft)
         if proposal is not None:
             await _decide(update, context, proposal, "rejected", note=text[:500])
-            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+            await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif draft.step == "tag":
         if len(text) > TAG_LIMIT or "\n" in text:  # not a tag: maybe not meant as one
-            await reply(update, context, t("rv.bad_tag", limit=TAG_LIMIT))
+            await reply(
+                update, context, t("rv.bad_tag", limit=t.plural("count.characters", TAG_LIMIT))
+            )
             return
         tags = await services.proposals.tag(draft.data["pid"], text)
         await conversations(context).end(context, draft)
         await services.audit.record(
             who.user.id, "proposal.tag", f"P-{draft.data['pid']:04d}", {"tag": text}
         )
-        await reply(update, context, t("rv.tagged", tags=", ".join(tags)))
+        await reply(
+            update, context, t("rv.tagged", tags=t.plain("common.list_separator").join(tags))
+        )
     elif draft.step == "rec_text":
         if len(text) > REC_TEXT_LIMIT:
-            await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
+            await reply(
+                update,
+                context,
+                t("rv.rec_too_long", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
+            )
             return
         if "rid" in draft.data:
             await recommendations.edit(update, context, draft, text=text)
@@ -416,7 +433,7 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
         await conversations(context).end(context, draft)
         if proposal is not None:
             await _decide(update, context, proposal, "rejected")
-            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+            await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif action == "noowner" and draft.step == "rec_owner":
         draft.data["owner"], draft.step = None, "rec_due"
         await conversations(context).save(update, context, draft)

@@ -12,7 +12,8 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.event.file import EventDefinition, Workshop
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Translator
+from bot.labels import room_label
 from bot.views.paging import Entry, Page, cut, page_of, paged
 from handlers.common import drop_buttons, inline, reply, toast
 
@@ -50,9 +51,9 @@ async def _entries(
             n=index + 1,
             title=title,
             description=cut(localized(dict(workshop.description), t), DESCRIPTION_LIMIT),
-            time=Html(f"{t.time(slot.start, event.zone)}–{t.time(slot.end, event.zone)}"),
-            room=workshop.room,
-            seats=Html(seats),
+            time=t.span(t.time(slot.start, event.zone), t.time(slot.end, event.zone)),
+            room=room_label(t, workshop.room),
+            seats=seats,
         )
         seat = mine.get(workshop.id)
         if seat is not None:
@@ -211,7 +212,7 @@ async def on_join(update: Update, context: MultaqaContext, press: callbacks.Pres
     assert seat is not None
     if seat.state == "confirmed":
         key = "ws.already_confirmed" if outcome.already else "ws.confirmed"
-        await reply(update, context, t(key, title=title, room=workshop.room))
+        await reply(update, context, t(key, title=title, room=room_label(t, workshop.room)))
     else:
         await reply(update, context, t("ws.waiting", title=title, position=seat.position))
     await services.event.plan_reminders(who.user.id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli import texts as out
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -26,11 +27,11 @@ ROLES = ("organizer", "delegate")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `roles` subcommands."""
     sub = parser.add_subparsers(dest="roles_command", required=True)
-    listing = sub.add_parser("list", help="everyone holding a role, and where it came from")
+    listing = sub.add_parser("list", help=out.text("cli.help_roles_list"))
     listing.add_argument("--role", choices=ROLES)
-    for name, text in (("grant", "give a role"), ("revoke", "take a role away")):
-        one = sub.add_parser(name, help=text)
-        one.add_argument("user_id", type=int, help="the person's Telegram user id")
+    for name in ("grant", "revoke"):
+        one = sub.add_parser(name, help=out.text(f"cli.help_roles_{name}"))
+        one.add_argument("user_id", type=int, help=out.text("cli.help_roles_user_id"))
         one.add_argument("--role", choices=ROLES, default="organizer")
 
 
@@ -46,21 +47,16 @@ async def run_roles(args: argparse.Namespace, settings: Settings) -> int:
         user_id, role = args.user_id, args.role
         if args.roles_command == "grant":
             if not await roles.grant(user_id, role, None, "terminal"):
-                print(f"user {user_id} already holds the {role} role (granted on the terminal)")
+                out.echo("cli.roles_already", user=str(user_id), role=role)
                 return 1
-            print(
-                f"user {user_id} now holds the {role} role; it stays until `multaqa roles revoke`"
-            )
+            out.echo("cli.roles_granted", user=str(user_id), role=role)
             return 0
         if not await roles.revoke(user_id, role, None, "terminal"):
-            print(f"user {user_id} does not hold the {role} role")
+            out.echo("cli.roles_not_held", user=str(user_id), role=role)
             return 1
-        print(f"user {user_id} no longer holds the {role} role")
+        out.echo("cli.roles_revoked", user=str(user_id), role=role)
         if role == "organizer" and user_id in in_settings:
-            print(
-                f"warning: {user_id} is still in ORGANIZER_IDS: the next start grants the role "
-                "again; remove the id there too"
-            )
+            out.echo("cli.roles_still_in_settings", user=str(user_id))
         return 0
     finally:
         await db.close()
@@ -74,18 +70,21 @@ async def _list(
 ) -> int:
     grants = await roles.grants(role)  # type: ignore[arg-type]
     if not grants:
-        print("nobody holds a role")
+        out.echo("cli.roles_nobody")
     for grant in grants:
         participant = await participants.get(grant.user_id)
-        name = participant.full_name if participant else "(not registered)"
-        source = {"settings": "ORGANIZER_IDS", "terminal": "terminal"}.get(
-            grant.source, grant.source
-        )
-        print(
-            f"{grant.user_id}\t{grant.role}\tfrom {source}\tsince {grant.granted_at[:16]}\t{name}"
+        name = participant.full_name if participant else out.text("cli.roles_not_registered")
+        source = "ORGANIZER_IDS" if grant.source == "settings" else out.text("cli.roles_terminal")
+        out.echo(
+            "cli.roles_line",
+            user=str(grant.user_id),
+            role=grant.role,
+            source=source,
+            since=grant.granted_at[:16],
+            name=name,
         )
     held = {g.user_id for g in grants if g.role == "organizer"}
     waiting = sorted(in_settings - held)
     if waiting and role in (None, "organizer"):
-        print("in ORGANIZER_IDS, granted at the next start: " + ", ".join(map(str, waiting)))
+        out.echo("cli.roles_waiting", users=", ".join(map(str, waiting)))
     return 0

@@ -9,15 +9,16 @@ from datetime import datetime
 
 from bot.event.file import AgendaItem, EventDefinition, Workshop
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
+from bot.labels import room_label
 from bot.views.paging import Entry, Page, paged
 from storage.event import Seat
 
 KIND_ICONS = {"plenary": "🎤", "talk": "🗣", "workshop_slot": "🧩", "break": "☕"}
 
 
-def _span(t: Translator, event: EventDefinition, start: datetime, end: datetime) -> str:
-    return f"{t.time(start, event.zone)}–{t.time(end, event.zone)}"
+def _span(t: Translator, event: EventDefinition, start: datetime, end: datetime) -> Markup:
+    return t.span(t.time(start, event.zone), t.time(end, event.zone))
 
 
 def _now_and_next(event: EventDefinition, now: datetime) -> tuple[str | None, str | None]:
@@ -32,17 +33,17 @@ def _item_entries(
     item: AgendaItem,
     marker: str,
     mine: list[tuple[Workshop, Seat]],
-) -> list[str]:
+) -> list[Markup]:
     """The item's lines, then one entry per parallel workshop (a slot may hold many)."""
     title = localized(dict(item.title), t)
     line = t(
         "agenda.item",
-        time=Html(_span(t, event, item.start, item.end)),
-        icon=Html(KIND_ICONS.get(item.kind, "•")),
+        time=_span(t, event, item.start, item.end),
+        icon=Markup(KIND_ICONS.get(item.kind, "•")),
         title=title,
     )
     if item.room:
-        line += t("agenda.room", room=item.room)
+        line += t("agenda.room", room=room_label(t, item.room))
     if item.speaker:
         line += "\n" + t("agenda.speaker", speaker=item.speaker)
     own = [(workshop, seat) for workshop, seat in mine if workshop.slot == item.id]
@@ -51,13 +52,13 @@ def _item_entries(
         line += "\n" + t(
             key,
             title=localized(dict(workshop.title), t),
-            room=workshop.room,
+            room=room_label(t, workshop.room),
             position=seat.position,
         )
-    entries = [f"{marker}<b>{line}</b>" if marker else line]
+    entries = [t("agenda.marked", marker=marker, line=line) if marker else line]
     if item.kind == "workshop_slot" and not own:  # no seat here yet: show what runs then
         entries += [
-            t("agenda.workshop", title=localized(dict(w.title), t), room=w.room)
+            t("agenda.workshop", title=localized(dict(w.title), t), room=room_label(t, w.room))
             for w in event.workshops
             if w.slot == item.id
         ]
@@ -88,14 +89,14 @@ def agenda_page(
         item_day = t.date(item.start, event.zone)
         if item_day != day:
             day = item_day
-            entries.append(Entry(f"\n🗓 <b>{day}</b>"))
+            entries.append(Entry("\n" + t("agenda.day", day=day)))
         marker = (
             t("agenda.now")
             if item.id == current
-            else (t("agenda.next") if item.id == upcoming else "")
+            else (t("agenda.next") if item.id == upcoming else Markup())
         )
         entries += [Entry(line) for line in _item_entries(t, event, item, marker, mine)]
-    footer = ""
+    footer = Markup()
     if not any(seat for _, seat in mine) and event.workshops:
         footer = "\n" + t("agenda.no_workshop")
     return paged(entries, page, nav, header=header, footer=footer, separator="\n")
@@ -103,7 +104,7 @@ def agenda_page(
 
 def agenda_text(
     t: Translator, event: EventDefinition, now: datetime, mine: list[tuple[Workshop, Seat]]
-) -> str:
+) -> Markup:
     """The agenda's first page as one text (the morning reminder); more pages are pointed to."""
     view = agenda_page(t, event, now, mine)
     if view.count > 1:

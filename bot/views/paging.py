@@ -9,15 +9,14 @@ number in a button is only a hint: past the end shows the last page.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from bot.i18n import Markup, escape, plain_text
 
 TEXT_LIMIT = 4096  # Telegram counts UTF-16 code units, after HTML parsing
 BUTTON_LIMIT = 100
 Rows = list[list[tuple[str, str]]]
-_TAG = re.compile(r"<[^>]*>")
 
 
 def utf16_len(text: str) -> int:
@@ -65,15 +64,15 @@ class Page:
 def _fit(entry: Entry, room: int) -> Entry:
     """An entry too long for any page (an event file's very long title, say): its text as
     plain text, cut to fit, so the list still shows and pages rather than failing."""
-    plain = html.unescape(_TAG.sub("", entry.text))
+    plain = plain_text(entry.text)
     low, high = 1, room  # the longest cut whose escaped form fits (escaping lengthens it)
     while low < high:
         middle = (low + high + 1) // 2
-        if utf16_len(html.escape(cut(plain, middle), quote=False)) <= room:
+        if utf16_len(escape(cut(plain, middle))) <= room:
             low = middle
         else:
             high = middle - 1
-    return Entry(html.escape(cut(plain, low), quote=False), entry.rows)
+    return Entry(escape(cut(plain, low)), entry.rows)
 
 
 def fitted(entries: Sequence[Entry], room: int) -> list[Entry]:
@@ -162,7 +161,7 @@ def paged(
             row.append(("▶️", nav(number + 1)))
         rows.append(row)
     rows.extend(extra)
-    return Page(separator.join(parts), rows, number, len(ranges))
+    return Page(Markup(separator).join(parts), rows, number, len(ranges))
 
 
 def page_of(

@@ -34,6 +34,7 @@ async def _roles_cli(emulator: BotApiEmulator, db_path: Path, *args: str) -> tup
         "BOT_TOKEN": emulator.token,
         "DATABASE_PATH": str(db_path),
         "ORGANIZER_IDS": str(FIRST),
+        "LANG": "en_US.UTF-8",  # the terminal speaks its user's language: English here
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -3,9 +3,10 @@
 Handler order (PTB runs the first matching handler of each group, groups in ascending order):
   -1  who: load the participant, their live drafts and roles behind the update (every update)
    0  edited messages first (handlers.conversation: never re-run as commands or content);
-      /cancel and /resume; then the commands and buttons of each flow, and the uploads that
-      start a flow (an organizer's event file or recommendations table, unless the active
-      flow takes files at its step); then the fallbacks for unknown commands and buttons
+      /cancel and /resume; then the commands and buttons of each flow (one ButtonRouter
+      per callback prefix: bot.callbacks), and the uploads that start a flow (an organizer's
+      event file or recommendations table, unless the active flow takes files at its step);
+      then the fallbacks for unknown commands and buttons
    1  the conversation router: any other message goes to the person's active flow, and only
       to it (stops there); which flow is active is decided by handlers.conversation, not by
       handler order
@@ -319,15 +320,23 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         if not services.db.is_open:  # start_bot opens it first, before asking Telegram
             await services.db.open()
         await bulk_bot.initialize()
-        added = await services.roles.bootstrap_organizers(settings.organizer_ids)
-        if added:
-            log.info("organizer role granted from settings to %d user(s)", len(added))
+        granted, revoked = await services.roles.sync_organizers(settings.organizer_ids)
+        if granted or revoked:
+            log.info(
+                "organizer role from ORGANIZER_IDS: granted to %d, revoked from %d user(s)",
+                len(granted),
+                len(revoked),
+            )
         await set_default_commands(application.bot, services.texts)
-        for user_id in settings.organizer_ids:
+        organizers = await services.roles.holders("organizer")
+        for user_id in sorted({*organizers, *revoked}):  # the revoked lose /admin from the menu
             participant = await services.participants.get(user_id)
             locale = participant.locale if participant else settings.default_locale
             await set_chat_commands(
-                application.bot, user_id, services.texts[locale], ("organizer",)
+                application.bot,
+                user_id,
+                services.texts[locale],
+                await services.roles.roles_of(user_id),
             )
         if settings.event_file is not None:
             await _load_event_file(services, settings.event_file)
@@ -336,6 +345,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         if resumed:
             log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))
         await services.followup.plan_all()
+        await services.followup.sweep()  # this period's digests and summaries, before polling
         start_clock(application, services)
         conversation.start_sweeper(application)
 

@@ -10,15 +10,13 @@ import logging
 
 from markupsafe import Markup
 from telegram import Message, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations
+from bot.followup import buttons as B
 from bot.followup.service import (
-    DIGEST_PREFIX,
-    PREFIX,
-    STATUS_CODES,
     STATUS_ICONS,
     rec_button_label,
     status_label,
@@ -36,14 +34,12 @@ EVIDENCE_LIMIT = 5
 
 
 def _b(action: str, *args: object) -> str:
-    return callbacks.encode(PREFIX, action, *args)
+    return B.FU.buttons[action](*args)
 
 
-async def _own_open(context: MultaqaContext, rec_id: str | None) -> Tracked | None:
-    """The pressed recommendation if the person owns it; the person is told otherwise."""
-    if not rec_id or not rec_id.isdigit():
-        return None
-    rec = await context.services.followup.repo.get(int(rec_id))
+async def _own_open(context: MultaqaContext, rec_id: int) -> Tracked | None:
+    """The pressed recommendation if the person owns it (None otherwise)."""
+    rec = await context.services.followup.repo.get(rec_id)
     if rec is None or rec.owner_id != context.who.user.id:
         return None
     return rec
@@ -158,24 +154,18 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """fu:t:PAGE, fu:o:REC, fu:s:REC:STATUS, fu:p:REC:PCT, fu:v:REC (save)."""
+async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """My tasks (paged), open one, a status, a percentage, save."""
     who = context.who
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or press.action not in ("t", "o", "s", "p", "v"):
-        log.warning("follow-up button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     t = who.t
-    if press.action == "t":
-        page = int(press.arg()) if (press.arg() or "").isdigit() else 0
+    if press.button is B.TASKS:
+        page = press["page"]
         await toast(update)
         await drop_buttons(update)
         text, rows = await tasks_text(context, page)
         await reply(update, context, text, inline(rows) if rows else None)
         return
-    rec = await _own_open(context, press.arg())
+    rec = await _own_open(context, press["rec"])
     if rec is None:
         log.warning("follow-up button for a recommendation not theirs (user %s)", who.user.id)
         await toast(update, t("fu.not_yours"))
@@ -192,10 +182,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await _open(update, context, rec)
         return
     if press.action == "s":
-        status = STATUS_CODES.get(press.arg(1) or "")
-        if status is None:
-            await reply(update, context, t("common.invalid_button"))
-            return
+        status = B.STATUS_CODES[press["status"]]
         draft = Draft(who.user.id, FLOW, "", {"rec": rec.id, "status": status})
         if status == "in_progress":
             draft.step = "progress"
@@ -223,11 +210,10 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, t("common.stale_button"))
         return
     if press.action == "p":
-        value = press.arg(1) or ""
-        if draft.step != "progress" or not value.isdigit() or int(value) > 100:
+        if draft.step != "progress":
             await reply(update, context, t("common.stale_button"))
             return
-        draft.data["progress"] = int(value)
+        draft.data["progress"] = int(press["pct"])
         await _ask_comment(update, context, draft)
         return
     if draft.step != "comment":  # save
@@ -329,19 +315,17 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> b
     return None
 
 
-async def digest_button(update: Update, context: MultaqaContext) -> None:
-    """dg:off / dg:on: the "You said, we did" digest."""
+async def digest_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The "You said, we did" digest, off or on again."""
     t = context.who.t
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, DIGEST_PREFIX)
-    if press is None or press.action not in ("off", "on") or context.who.participant is None:
-        await toast(update, t("common.invalid_button"))
+    if context.who.participant is None:
+        await callbacks.refuse(update, context, "not registered")
         return
-    off = press.action == "off"
+    off = press.button is B.DIGEST_OFF
     await context.services.followup.repo.set_digest_opt_out(context.who.user.id, off)
     await toast(update)
     await drop_buttons(update)
-    other = callbacks.encode(DIGEST_PREFIX, "on" if off else "off")
+    other = (B.DIGEST_ON if off else B.DIGEST_OFF)()
     await reply(
         update,
         context,
@@ -366,6 +350,6 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     private = filters.ChatType.PRIVATE
     return [
         (0, CommandHandler("tasks", tasks_command, filters=private)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (0, CallbackQueryHandler(digest_button, pattern=rf"^{DIGEST_PREFIX}:")),
+        (0, callbacks.route(B.FU, dict.fromkeys(B.FU.buttons.values(), on_button))),
+        (0, callbacks.route(B.DG, dict.fromkeys(B.DG.buttons.values(), digest_button))),
     ]

@@ -12,50 +12,38 @@ from datetime import date, timedelta
 
 from markupsafe import Markup
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations
+from bot.followup import buttons as B
 from bot.followup import reports
 from bot.followup.service import (
-    ESCALATION_PREFIX,
     STATUS_ICONS,
-    SUMMARY_PREFIX,
     rec_button_label,
     status_label,
 )
 from bot.i18n import Translator, unmarked
-from handlers.common import drop_buttons, inline, is_organizer, reply, toast
+from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
 from storage.followup import Tracked
 
 log = logging.getLogger(__name__)
 
-PREFIX = "fa"
 FLOW = "followup_admin"
 PAGE_SIZE = 8
 TIMELINE_LIMIT = 3500  # characters of timeline in one message
 INVITE_TTL = timedelta(days=14)
-EXTEND_CHOICES = (7, 14, 30)
 
 
 def _b(action: str, *args: object) -> str:
-    return callbacks.encode(PREFIX, action, *args)
+    return B.FA.buttons[action](*args)
 
 
 def _e(action: str, *args: object) -> str:
-    return callbacks.encode(ESCALATION_PREFIX, action, *args)
-
-
-async def _guard(update: Update, context: MultaqaContext) -> bool:
-    """Organizers only, checked in the database on every press."""
-    if await is_organizer(context):
-        return True
-    log.warning("follow-up admin button refused for user %s", context.who.user.id)
-    await toast(update, context.who.t("common.invalid_button"))
-    return False
+    return B.FE.buttons[action](*args)
 
 
 async def _name(context: MultaqaContext, user_id: int | None) -> str:
@@ -304,21 +292,13 @@ async def _chart(update: Update, context: MultaqaContext) -> None:
     )
 
 
-async def on_board(update: Update, context: MultaqaContext) -> None:
-    """fa:home, fa:od:P, fa:ls:P, fa:lu, fa:tl:R, fa:ev:R, fa:ch, fa:xx, fa:xc."""
-    if not await _guard(update, context):
-        return
+async def on_board(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The board, overdue and all (paged), last updates, a timeline, evidence, chart, export
+    (the organizer role is checked by the router)."""
     t = context.who.t
     services = context.services
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    actions = ("home", "od", "ls", "lu", "tl", "ev", "ch", "xx", "xc")
-    if press is None or press.action not in actions:
-        await toast(update, t("common.invalid_button"))
-        return
-    arg = press.arg() or ""
     if press.action in ("tl", "ev"):
-        rec = await services.followup.repo.get(int(arg)) if arg.isdigit() else None
+        rec = await services.followup.repo.get(press["rec"])
         if rec is None:
             await toast(update, t("common.invalid_button"))
             return
@@ -326,7 +306,7 @@ async def on_board(update: Update, context: MultaqaContext) -> None:
         await (timeline if press.action == "tl" else _send_evidence)(update, context, rec)
         return
     await toast(update, t("fu.admin.working") if press.action in ("ch", "xx", "xc") else None)
-    page = int(arg) if arg.isdigit() else 0
+    page = press.values.get("page", 0)
     if press.action == "home":
         await home(update, context)
     elif press.action == "od":
@@ -383,27 +363,18 @@ async def _confirm(update: Update, context: MultaqaContext, text: str, yes: str)
     )
 
 
-async def on_escalation(update: Update, context: MultaqaContext) -> None:
+async def on_escalation(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """fe:rp|rpy|ra|pick|inv|ex|xd|exy|dr|dry|no:REC[:ARG] — each confirmed, then audited."""
-    if not await _guard(update, context):
-        return
     t = context.who.t
     services = context.services
     fu = services.followup
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, ESCALATION_PREFIX)
-    actions = ("rp", "rpy", "ra", "pick", "inv", "ex", "xd", "exy", "dr", "dry", "no")
-    arg = press.arg() if press else None
-    if press is None or press.action not in actions or not (arg or "").isdigit():
-        await toast(update, t("common.invalid_button"))
-        return
     if press.action == "no":
         await toast(update)
         await drop_buttons(update)
         await _end(context)
         await reply(update, context, t("fu.esc.cancelled"))
         return
-    rec = await fu.repo.get(int(arg or 0))
+    rec = await fu.repo.get(press["rec"])
     if rec is None or not rec.is_open:
         await toast(update, t("common.stale_button"))
         return
@@ -452,7 +423,7 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, t("fu.esc.dropped", ref=rec.reference, owner=owner))
     elif press.action == "ex":
         rows = [
-            [(t("fu.esc.plus_days", n=n), _e("xd", rec.id, n)) for n in EXTEND_CHOICES],
+            [(t("fu.esc.plus_days", n=n), _e("xd", rec.id, n)) for n in B.EXTEND_CHOICES],
             [(t("fu.esc.no"), _e("no", rec.id))],
         ]
         await conversations(context).start(update, context, FLOW, "extend", {"rec": rec.id})
@@ -468,18 +439,17 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
             inline(rows),
         )
     elif press.action == "xd":
-        days = press.arg(1) or ""
-        if not days.isdigit() or int(days) not in EXTEND_CHOICES:
-            await reply(update, context, t("common.invalid_button"))
-            return
         base = max(rec.due_date or today, today)
-        await _ask_extend(update, context, rec, base + timedelta(days=int(days)))
+        await _ask_extend(update, context, rec, base + timedelta(days=int(press["days"])))
     elif press.action == "exy":
-        chosen = press.arg(1) or ""
-        if not chosen.isdigit():
-            await reply(update, context, t("common.invalid_button"))
+        try:
+            new_due = date.fromordinal(press["day"])
+        except (ValueError, OverflowError):
+            await callbacks.refuse(update, context, "no such day")
             return
-        new_due = date.fromordinal(int(chosen))
+        if new_due < today:
+            await reply(update, context, t("fu.esc.bad_date", example=_example_date(today)))
+            return
         await _end(context)
         await fu.extend(rec.id, new_due, me)
         services.kick_clock()
@@ -497,8 +467,7 @@ async def on_escalation(update: Update, context: MultaqaContext) -> None:
             inline([[(t("fu.esc.no"), _e("no", rec.id))]]),
         )
     elif press.action == "pick":
-        target = press.arg(1) or ""
-        person = await services.participants.get(int(target)) if target.isdigit() else None
+        person = await services.participants.get(press["user"])
         if person is None:
             await reply(update, context, t("common.invalid_button"))
             return
@@ -652,21 +621,16 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
     return
 
 
-async def summary_switch(update: Update, context: MultaqaContext) -> None:
-    """wk:off / wk:on: the weekly summary."""
+async def summary_switch(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The weekly summary, off or on again (organizers: checked by the router)."""
     t = context.who.t
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, SUMMARY_PREFIX)
-    if press is None or press.action not in ("off", "on") or not await is_organizer(context):
-        await toast(update, t("common.invalid_button"))
-        return
-    off = press.action == "off"
+    off = press.button is B.WEEKLY_OFF
     await context.services.followup.repo.set_pref(
         context.who.user.id, "weekly_summary", "off" if off else "on"
     )
     await toast(update)
     await drop_buttons(update)
-    other = callbacks.encode(SUMMARY_PREFIX, "on" if off else "off")
+    other = (B.WEEKLY_ON if off else B.WEEKLY_OFF)()
     await reply(
         update,
         context,
@@ -689,7 +653,7 @@ CONVERSATION = Flow(
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow (its typed answers come through the conversation router)."""
     return [
-        (0, CallbackQueryHandler(on_board, pattern=rf"^{PREFIX}:")),
-        (0, CallbackQueryHandler(on_escalation, pattern=rf"^{ESCALATION_PREFIX}:")),
-        (0, CallbackQueryHandler(summary_switch, pattern=rf"^{SUMMARY_PREFIX}:")),
+        (0, callbacks.route(B.FA, dict.fromkeys(B.FA.buttons.values(), on_board))),
+        (0, callbacks.route(B.FE, dict.fromkeys(B.FE.buttons.values(), on_escalation))),
+        (0, callbacks.route(B.WK, dict.fromkeys(B.WK.buttons.values(), summary_switch))),
     ]

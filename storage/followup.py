@@ -610,7 +610,7 @@ class FollowUpRepository:
     async def set_pref(self, user_id: int, name: str, value: str) -> None:
         """An organizer's choice (e.g. weekly_summary = off)."""
         await self._db.execute(
-            "INSERT INTO organizer_prefs (user_id, name, value) VALUES (?, ?, ?) "
+            "INSERT INTO follow_up_prefs (user_id, name, value) VALUES (?, ?, ?) "
             "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value",
             (user_id, name, value),
         )
@@ -618,7 +618,7 @@ class FollowUpRepository:
     async def pref(self, user_id: int, name: str) -> str | None:
         """An organizer's choice, if made."""
         row = await self._db.fetchone(
-            "SELECT value FROM organizer_prefs WHERE user_id = ? AND name = ?", (user_id, name)
+            "SELECT value FROM follow_up_prefs WHERE user_id = ? AND name = ?", (user_id, name)
         )
         return row["value"] if row else None
 

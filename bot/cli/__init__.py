@@ -189,6 +189,23 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_roles(args: argparse.Namespace) -> int:
+    """List, grant and revoke roles."""
+    import asyncio
+
+    from bot.cli.roles import run_roles
+    from storage.database import DatabaseTooNewError
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _config_failed(exc)
+    try:
+        return asyncio.run(run_roles(args, settings))
+    except DatabaseTooNewError as exc:
+        return _fail(out.text("cli.roles_failed"), [str(exc)])
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -228,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--label", help=out.text("cli.help_qr_label"))
     qr.add_argument("--days", type=int, default=14, help=out.text("cli.help_qr_days"))
     qr.set_defaults(func=cmd_qr)
+    roles = sub.add_parser("roles", help=out.text("cli.help_roles"))
+    from bot.cli.roles import add_arguments as add_roles_arguments
+
+    add_roles_arguments(roles)
+    roles.set_defaults(func=cmd_roles)
     texts = sub.add_parser("i18n", help=out.text("cli.help_i18n"))
     texts_sub = texts.add_subparsers(dest="i18n_command", required=True)
     texts_sub.add_parser("check", help=out.text("cli.help_i18n_check"))

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
 from bot.event.follow_up import FollowUpPolicy
 from bot.event.service import EventService, localized_text
+from bot.followup import buttons
 from bot.followup.planner import (
     GROUP_WINDOW,
     FollowState,
@@ -45,12 +45,6 @@ from storage.roles import RoleRepository
 log = logging.getLogger(__name__)
 
 FOLLOW_UP_KINDS = ("followup", "escalation", "weekly_summary", "digest")
-PREFIX = "fu"  # a delegate's buttons
-ESCALATION_PREFIX = "fe"  # an organizer's buttons on an escalation
-DIGEST_PREFIX = "dg"  # a participant's digest switch
-SUMMARY_PREFIX = "wk"  # an organizer's weekly summary switch
-STATUS_CODES = {"ns": "not_started", "ip": "in_progress", "dn": "done", "bk": "blocked"}
-CODE_OF_STATUS = {status: code for code, status in STATUS_CODES.items()}
 STATUS_ICONS = {
     "not_started": "⚪",
     "in_progress": "🟡",
@@ -100,6 +94,7 @@ class FollowUpService:
         self.event = event
         self.texts = texts
         self.clock = clock
+        self._digest_planned: int | None = None  # the digest period already planned here
 
     @classmethod
     def for_database(cls, db: Database, settings: Settings, clock: Clock) -> FollowUpService:
@@ -210,16 +205,20 @@ class FollowUpService:
         now = self.clock.now()
         rows: list[PlannedPrompt] = []
         period = digest_period(rules, zone, end, now)
-        if period is not None:
+        if period is not None and period[0] != self._digest_planned:
             number, moment = period
-            for user_id, _locale in await self.participants.everyone():
-                rows.append(
-                    PlannedPrompt(
-                        f"digest:{number}:{user_id}", "digest", user_id, str(number), moment
+            since = moment - timedelta(days=rules.digest.every_days) if number > 0 else None
+            # Nothing moved since the last digest: nobody gets an empty one.
+            if await self.repo.moved_since(since):
+                for user_id, _locale in await self.participants.everyone():
+                    rows.append(
+                        PlannedPrompt(
+                            f"digest:{number}:{user_id}", "digest", user_id, str(number), moment
+                        )
                     )
-                )
+                self._digest_planned = number
         weekly = weekly_summary_at(rules, zone, now)
-        if weekly is not None and now >= end:
+        if weekly is not None and now >= end and await self.repo.all():
             week = weekly.astimezone(zone).strftime("%G-W%V")
             for org in await self.roles.holders("organizer"):
                 rows.append(
@@ -375,9 +374,9 @@ class FollowUpService:
                 [
                     InlineKeyboardButton(
                         status_label(t, status),
-                        callback_data=callbacks.encode(PREFIX, "s", rec.id, code),
+                        callback_data=buttons.STATUS(rec.id, code),
                     )
-                    for code, status in list(STATUS_CODES.items())[row * 2 : row * 2 + 2]
+                    for code, status in list(buttons.STATUS_CODES.items())[row * 2 : row * 2 + 2]
                 ]
                 for row in range(2)
             ]
@@ -428,7 +427,7 @@ class FollowUpService:
                 [
                     InlineKeyboardButton(
                         rec_button_label(t, rec),
-                        callback_data=callbacks.encode(PREFIX, "o", rec.id),
+                        callback_data=buttons.OPEN(rec.id),
                     )
                 ]
                 for rec in shown
@@ -490,7 +489,7 @@ class FollowUpService:
 
         def button(key: str, action: str) -> InlineKeyboardButton:
             return InlineKeyboardButton(
-                t.plain(key), callback_data=callbacks.encode(ESCALATION_PREFIX, action, rec_id)
+                t.plain(key), callback_data=buttons.FE.buttons[action](rec_id)
             )
 
         return InlineKeyboardMarkup(
@@ -587,7 +586,7 @@ class FollowUpService:
                 [
                     InlineKeyboardButton(
                         t.plain("fu.weekly.off"),
-                        callback_data=callbacks.encode(SUMMARY_PREFIX, "off"),
+                        callback_data=buttons.WEEKLY_OFF(),
                     )
                 ]
             ]
@@ -647,7 +646,7 @@ class FollowUpService:
                 [
                     InlineKeyboardButton(
                         t.plain("fu.digest.off"),
-                        callback_data=callbacks.encode(DIGEST_PREFIX, "off"),
+                        callback_data=buttons.DIGEST_OFF(),
                     )
                 ]
             ]

@@ -230,7 +230,9 @@ def start_clock(application: Application, services: Services) -> None:  # type: 
     if queue is not None:  # digests and weekly summaries: rows planned once per period
         for job in queue.get_jobs_by_name("follow-up sweep"):
             job.schedule_removal()
-        queue.run_repeating(_sweep_job, interval=SWEEP_SECONDS, first=0.5, name="follow-up sweep")
+        queue.run_repeating(
+            _sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name="follow-up sweep"
+        )
 
 
 async def sweep(services: Services) -> int:

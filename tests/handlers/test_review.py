@@ -167,9 +167,9 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
 @pytest.mark.parametrize(
     "forged",
     [
-        "rv:menu",
-        "rv:q:a:n",
-        "rv:acc:1:a:n:0",
+        "rv:menu:0",
+        "rv:show:*:n:0",
+        "rv:acc:1:*:n",
         "rv:rej:1",
         "rv:newrec:1",
         "rv:into:1:1",
@@ -190,4 +190,4 @@ async def test_forged_review_buttons_from_a_participant_do_nothing(
     proposal = await bot.services.proposals.get(1)
     assert proposal is not None and proposal.status == "new"
     assert await bot.services.recommendations.all() == []
-    assert "review button refused" in caplog.text
+    assert "button refused (needs organizer)" in caplog.text

@@ -58,7 +58,7 @@ ALTER TABLE recommendations ADD COLUMN pending_invite_id INTEGER REFERENCES invi
 ALTER TABLE participants ADD COLUMN digest_opt_out INTEGER NOT NULL DEFAULT 0;
 
 -- Organizers' choices about the summaries they receive (weekly follow-up summary...).
-CREATE TABLE organizer_prefs (
+CREATE TABLE follow_up_prefs (
     user_id INTEGER NOT NULL,
     name    TEXT    NOT NULL,
     value   TEXT    NOT NULL,

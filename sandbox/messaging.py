@@ -260,7 +260,10 @@ def _editable(chat: ChatState, p: Params) -> StoredMessage:
 def _apply_edit(
     emu: BotApiEmulator, chat: ChatState, stored: StoredMessage, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Replace the message JSON (None values drop keys) and report an edit event."""
+    """Pass flood control, replace the message JSON (None values drop keys), report an edit."""
+    flooded = emu.flood.admit_edit(chat.chat_id)
+    if flooded is not None:
+        raise flooded
     data = {k: v for k, v in stored.data.items() if k not in changes}
     data.update((k, v) for k, v in changes.items() if v is not None)
     data["edit_date"] = emu.now()
@@ -310,6 +313,7 @@ def delete_message(emu: BotApiEmulator, p: Params) -> bool:
     if emu.now() - int(stored.data["date"]) > _DELETE_WINDOW:
         raise bad_request("message can't be deleted for everyone")
     del chat.messages[stored.message_id]
+    chat.touch()
     return True
 
 

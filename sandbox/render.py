@@ -4,6 +4,7 @@ line with dir="auto" (so an Arabic line reads right to left), for the sandbox's 
 from __future__ import annotations
 
 import html
+import itertools
 from typing import Any
 
 from .files import FileStore
@@ -81,7 +82,7 @@ def entities_to_html(text: str, entities: list[dict[str, Any]] | None) -> str:
             cuts.update(c for c in (s, t) if start < c < end)
         body: list[str] = []
         ordered = sorted(cuts)
-        for left, right in zip(ordered, ordered[1:], strict=False):
+        for left, right in itertools.pairwise(ordered):
             opening, closing = [], []
             for s, t, entity in spans:
                 if not (s <= left and right <= t):

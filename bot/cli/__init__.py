@@ -7,8 +7,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 EXIT_CONFIG = 2
 
@@ -32,10 +36,7 @@ def _fail(title: str, problems: Sequence[str]) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until SIGINT/SIGTERM."""
-    from telegram import Update
-
     from bot.app import build_application
-    from storage.database import DatabaseTooNewError
 
     try:
         settings = load_settings()
@@ -53,8 +54,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail("Multaqa cannot start:", [str(exc)])
     logging.getLogger("multaqa").info("starting; database %s", settings.database_path)
+    return run_application(application)
+
+
+def run_application(application: Application, *, close_loop: bool = True) -> int:  # type: ignore[type-arg]
+    """Poll and handle updates until SIGINT/SIGTERM: `multaqa run` and `multaqa sandbox`."""
+    from telegram import Update
+
+    from storage.database import DatabaseTooNewError
+
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=close_loop
+        )
     except DatabaseTooNewError as exc:
         return _fail("Multaqa cannot start:", [str(exc)])
     return 0
@@ -139,11 +151,10 @@ def cmd_qr(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    """Run the Bot API emulator as a standalone server."""
-    from sandbox.__main__ import main as sandbox_main
+    """The emulator, the bot against it and a web chat: try the bot with nothing to set up."""
+    from bot.cli.sandbox import run_sandbox
 
-    sandbox_main(args.rest)
-    return 0
+    return run_sandbox(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,8 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", type=Path, help="the PNG to write (default: in this folder)")
     qr.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
     qr.set_defaults(func=cmd_qr)
-    sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
+    sandbox = sub.add_parser(
+        "sandbox", help="try the bot in a browser: emulator, bot and web chat, no token needed"
+    )
+    from bot.cli.sandbox import add_arguments as add_sandbox_arguments
+
+    add_sandbox_arguments(sandbox)
     sandbox.set_defaults(func=cmd_sandbox)
     return parser
 
@@ -184,12 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `multaqa` console script."""
     parser = build_parser()
-    # The emulator has its own options (`multaqa sandbox --port 8081`): pass them through.
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "sandbox":
-        args.rest = [*extra, *args.rest]
-    elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args = parser.parse_args(argv)
     return int(args.func(args))
 
 

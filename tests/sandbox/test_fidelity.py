@@ -49,7 +49,7 @@ async def test_a_callback_query_answered_too_late_is_refused(
     seconds.now += 14.9
     assert await bot.answer_callback_query(quick["callback_query"]["id"], text="ok")
     seconds.now += 0.2  # 15.1 s after the press: Telegram has given up on it
-    with pytest.raises(BadRequest, match="(?i)query is too old and response timeout expired"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old and response timeout expired"):
         await bot.answer_callback_query(slow["callback_query"]["id"], text="late")
     assert [a.text for a in alice.answered_callbacks] == ["ok"]
 

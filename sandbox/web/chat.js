@@ -250,8 +250,10 @@ function showClock(clock) {
   state.zone = clock.zone || state.zone;
   document.getElementById("clock-now").textContent = `${clock.local} (${clock.zone})`;
   const due = clock.next_due;
-  document.getElementById("clock-due").textContent = due
-    ? `next: ${DUE_NAMES[due.kind] || due.kind} at ${due.local}` : "nothing scheduled";
+  const dueText = due ? `next: ${DUE_NAMES[due.kind] || due.kind} at ${due.local}` : "nothing scheduled";
+  const dueNode = document.getElementById("clock-due");
+  dueNode.textContent = dueText;
+  dueNode.title = dueText;
 }
 
 async function refreshClock() {

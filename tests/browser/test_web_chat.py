@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Locator, Page, expect
 
@@ -154,3 +155,51 @@ async def test_register_in_arabic_broadcast_and_morning_reminder(
     prompts = await web_chat.bot.services.prompts.of_user(PERSONAS[0].user_id)
     states = {key.split(":")[0]: state for key, state, _ in prompts}
     assert states.get("day_before") == "sent" and states.get("morning") == "sent", prompts
+
+
+async def test_files_blocking_and_faults_from_the_page(
+    page: Page, web_chat: WebChat, tmp_path: Path
+) -> None:
+    await page.goto(web_chat.url)
+    pane = page.locator(".pane").nth(0)
+    await pane.locator(".personas button", has_text="Karim").click()
+    await say(pane, "/start")
+    await expect(last_bot_message(pane)).to_contain_text("Choisissez votre langue")
+
+    # A document chosen on the page reaches the bot, and shows as a file in the chat.
+    table = tmp_path / "recommandations.csv"
+    table.write_text("atelier,texte\nws1,Renforcer les partenariats\n", encoding="utf-8")
+    before = await pane.locator(".msg.bot").count()
+    await pane.locator("input.file").set_input_files(str(table))
+    sent = pane.locator(".msg.me .doc", has_text="recommandations.csv")
+    await expect(sent).to_be_visible()
+    await expect(pane.locator(".msg.bot").nth(before)).to_be_visible()  # the bot answered it
+    href = await sent.get_attribute("href")
+    async with httpx.AsyncClient(base_url=web_chat.url) as http:
+        assert (await http.get(str(href))).text.startswith("atelier,texte")
+
+        # Blocking the bot as Karim: the bot is told, the chat says so, unblocking undoes it.
+        await pane.locator("button.block").click()
+        await expect(pane.locator(".blocked-banner")).to_be_visible()
+        karim = next(p for p in PERSONAS if p.name == "Karim").user_id
+        assert (await http.get("/sandbox/block")).json() == {"blocked": [karim]}
+        await snapshot(page, "blocked")
+        await pane.locator("button.unblock").click()
+        await expect(pane.locator(".blocked-banner")).to_be_hidden()
+        assert (await http.get("/sandbox/block")).json() == {"blocked": []}
+
+        # Faults: flood limits, server errors and timeouts switched from the panel.
+        await page.locator("#faults-toggle").click()
+        await page.locator("#flood").check()
+        await expect(page.locator("#faults-status")).to_contain_text("429 answered: 0")
+        assert (await http.get("/sandbox/flood")).json()["enabled"] is True
+        await page.locator("#errors").select_option("0.3")
+        await page.locator("#timeouts").select_option("0.1")
+        await expect(page.locator("#faults-status")).to_contain_text("faults hit")
+        random = (await http.get("/sandbox/faults")).json()["random"]
+        assert random["error"]["rate"] == 0.3 and random["timeout"]["rate"] == 0.1
+        await snapshot(page, "faults")
+        await page.locator("#faults-clear").click()
+        await expect(page.locator("#flood")).not_to_be_checked()
+        assert (await http.get("/sandbox/faults")).json()["random"] == {}
+        assert (await http.get("/sandbox/flood")).json()["enabled"] is False

@@ -16,6 +16,7 @@ def setup_commands() -> list[str]:
 
 
 def test_first_command_installs_and_runs_the_sandbox() -> None:
+    assert len(setup_commands()) == 2  # exactly two commands to copy
     first = setup_commands()[0]
     assert (
         first == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/multaqa sandbox"

@@ -59,11 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def rehearsal_offset(definition: EventDefinition, now: datetime) -> timedelta:
-    """How far to move the bot's clock so the event can be rehearsed: none for an event still
-    ahead; for one already past, back to 09:00 the day before it, inside its registration
-    window, so that people can still register and every reminder is still to come."""
+    """How far to move the bot's clock so the event can be rehearsed: none while registration
+    is open; otherwise (an event long past, like the example, or one not open yet) to 09:00
+    the day before the event, kept inside the registration window, so that people can still
+    register and every reminder is still to come."""
     info = definition.event
-    if info.start > now:
+    if info.registration_opens <= now < info.registration_closes and now < info.start:
         return timedelta(0)
     zone = definition.zone
     day_before = info.start.astimezone(zone).date() - timedelta(days=1)

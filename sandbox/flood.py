@@ -81,8 +81,8 @@ class FloodControl:
     """Per-bot, per-private-chat and per-group send limits; off until enable() is called.
 
     A private chat is a token bucket, as Telegram's "avoid more than one message per second;
-    we may allow short bursts" behaves: `private_burst` messages at once, then one per
-    second. Edits take from the same bucket (Telegram limits them too); the bot-wide 30/s
+    we may allow short bursts" behaves: `private_burst` messages at once (20: a dialog at
+    machine speed passes, a loop of messages to one person does not), then one per second. Edits take from the same bucket (Telegram limits them too); the bot-wide 30/s
     counts new messages only.
     """
 
@@ -92,7 +92,7 @@ class FloodControl:
         self.per_bot_per_second = 30
         self.per_chat_per_second = 1
         self.per_group_per_minute = 20
-        self.private_burst = 3
+        self.private_burst = 20
         self.rejected = 0
         self.rejected_by_chat: Counter[int] = Counter()
         # Accepted sends (flood control on or off), in clock order, for rate measurements.
@@ -107,7 +107,7 @@ class FloodControl:
         per_bot_per_second: int = 30,
         per_chat_per_second: int = 1,
         per_group_per_minute: int = 20,
-        private_burst: int = 3,
+        private_burst: int = 20,
     ) -> None:
         """Start refusing sends over these limits (windows start empty)."""
         limits = (per_bot_per_second, per_chat_per_second, per_group_per_minute, private_burst)

@@ -107,7 +107,7 @@ async def test_private_chat_allows_a_short_burst_then_one_per_second(
     emu: BotApiEmulator, bot: telegram.Bot, clock: FakeClock, http: httpx.AsyncClient
 ) -> None:
     alice, bob = await started(emu, "Alice"), await started(emu, "Bob")
-    emu.flood.enable()  # a burst of 3, then 1 per second, edits included
+    emu.flood.enable(private_burst=3)  # a burst of 3, then 1 per second, edits included
     first = await bot.send_message(alice.id, "one")
     await bot.send_message(alice.id, "two")
     await bot.edit_message_text("one (edited)", chat_id=alice.id, message_id=first.message_id)

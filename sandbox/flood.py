@@ -82,8 +82,9 @@ class FloodControl:
 
     A private chat is a token bucket, as Telegram's "avoid more than one message per second;
     we may allow short bursts" behaves: `private_burst` messages at once (20: a dialog at
-    machine speed passes, a loop of messages to one person does not), then one per second. Edits take from the same bucket (Telegram limits them too); the bot-wide 30/s
-    counts new messages only.
+    machine speed passes, a loop of messages to one person does not), then one per second.
+    Edits take from the same bucket (Telegram limits them too); the bot-wide 30/s counts new
+    messages only.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:

@@ -7,12 +7,8 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.settings import SettingsError, load_settings
-
-if TYPE_CHECKING:
-    from telegram.ext import Application
 
 EXIT_CONFIG = 2
 
@@ -36,7 +32,10 @@ def _fail(title: str, problems: Sequence[str]) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until SIGINT/SIGTERM."""
+    import asyncio
+
     from bot.app import build_application
+    from storage.database import DatabaseTooNewError
 
     try:
         settings = load_settings()
@@ -54,22 +53,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail("Multaqa cannot start:", [str(exc)])
     logging.getLogger("multaqa").info("starting; database %s", settings.database_path)
-    return run_application(application)
-
-
-def run_application(application: Application, *, close_loop: bool = True) -> int:  # type: ignore[type-arg]
-    """Poll and handle updates until SIGINT/SIGTERM: `multaqa run` and `multaqa sandbox`."""
-    from telegram import Update
-
-    from storage.database import DatabaseTooNewError
-
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=close_loop
-        )
+        asyncio.run(_serve(application))
     except DatabaseTooNewError as exc:
         return _fail("Multaqa cannot start:", [str(exc)])
     return 0
+
+
+async def _serve(application) -> None:  # type: ignore[no-untyped-def]
+    """Run until SIGINT/SIGTERM: start as run_polling does, then stop in reverse order."""
+    import asyncio
+    import signal
+
+    from telegram import Update
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+        )
+        await application.start()
+        await stop.wait()
+    finally:
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def cmd_broadcast(args: argparse.Namespace) -> int:

@@ -138,13 +138,10 @@ def add_personas(emu: BotApiEmulator) -> None:
 
 def run_sandbox(args: argparse.Namespace) -> int:
     """Start everything, print the address, serve until Ctrl-C or SIGTERM."""
-    from bot.app import build_application
-    from bot.cli import _configure_logging, _fail, run_application
+    from bot.cli import _configure_logging, _fail
     from bot.cli.event import check_file
-    from bot.context import services_of
-    from bot.settings import SettingsError, load_settings
-    from sandbox import BotApiEmulator
-    from storage.clock import OffsetClock
+    from bot.settings import SettingsError
+    from storage.database import DatabaseTooNewError
 
     definition, problems = check_file(args.event)
     if definition is None:
@@ -155,38 +152,48 @@ def run_sandbox(args: argparse.Namespace) -> int:
         if db_path is None:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="multaqa-sandbox-"))
             db_path = Path(folder) / "sandbox.db"
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        stack.callback(loop.close)
-        emu = BotApiEmulator(bot_username="multaqa_sandbox_bot", bot_first_name="Multaqa")
         try:
-            loop.run_until_complete(emu.start(args.host, args.port))
+            asyncio.run(_sandbox(args, definition, db_path))
         except OSError as exc:
             return _fail("multaqa sandbox cannot start:", [f"port {args.port}: {exc.strerror}"])
-        stack.callback(lambda: loop.run_until_complete(emu.stop()))
+        except SettingsError as exc:
+            return _fail("multaqa sandbox cannot start:", exc.problems)
+        except DatabaseTooNewError as exc:
+            return _fail("multaqa sandbox cannot start:", [str(exc)])
+    print("Multaqa sandbox stopped", flush=True)
+    return 0
+
+
+async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_path: Path) -> None:
+    """The emulator, then the bot served exactly as `multaqa run` serves it."""
+    from bot.app import build_application
+    from bot.cli import _serve
+    from bot.context import services_of
+    from bot.settings import load_settings
+    from sandbox import BotApiEmulator
+    from storage.clock import OffsetClock
+
+    emu = BotApiEmulator(bot_username="multaqa_sandbox_bot", bot_first_name="Multaqa")
+    await emu.start(args.host, args.port)
+    try:
         add_personas(emu)
         clock = OffsetClock(rehearsal_offset(definition, datetime.now(definition.zone)))
         emu.clock = lambda: clock.now().timestamp()  # message dates follow the bot's clock
-        organizers = [p.user_id for p in PERSONAS if p.role == "organizer"]
-        try:
-            settings = load_settings(
-                _env_file=None,
-                bot_token=emu.token,
-                database_path=db_path,
-                bot_api_base_url=emu.base_url,
-                bot_api_file_url=emu.base_file_url,
-                organizer_ids=organizers,
-                event_file=args.event,
-                log_level=args.log_level,
-            )
-        except SettingsError as exc:
-            return _fail("multaqa sandbox cannot start:", exc.problems)
+        settings = load_settings(
+            _env_file=None,
+            bot_token=emu.token,
+            database_path=db_path,
+            bot_api_base_url=emu.base_url,
+            bot_api_file_url=emu.base_file_url,
+            organizer_ids=[p.user_id for p in PERSONAS if p.role == "organizer"],
+            event_file=args.event,
+            log_level=args.log_level,
+        )
         application = build_application(settings, clock)
         services = services_of(application)
         emu.clock_control = SandboxClock(clock, services, definition.zone)
         clock.on_move(lambda _now: services.kick_clock())  # the scheduler wakes at once
         print(f"Multaqa sandbox: open {emu.url} in your browser (Ctrl-C stops it)", flush=True)
-        code = run_application(application, close_loop=False)
-        print("Multaqa sandbox stopped", flush=True)
-        return code
-    return 0
+        await _serve(application)
+    finally:
+        await emu.stop()

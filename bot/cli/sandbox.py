@@ -100,10 +100,18 @@ class SandboxClock:
             else {"at": due.at.isoformat(), "local": self._local(due.at), "kind": due.kind},
         }
 
+    async def _plan(self) -> None:
+        """Plan the rows of periods the clock has reached (follow-up digests and summaries are
+        planned per period, not in advance), so that "next" can find them."""
+        followup = getattr(self.services, "followup", None)
+        if followup is not None and hasattr(followup, "sweep"):
+            await followup.sweep()
+
     async def _deliver(self) -> None:
         """Hand due rows to the sender before answering, so the page sees them arrive."""
         from bot.outbound.schedule import tick
 
+        await self._plan()
         await tick(self.services)
 
     async def advance(self, seconds: float) -> dict[str, Any]:
@@ -114,6 +122,7 @@ class SandboxClock:
     async def to_next(self) -> dict[str, Any]:
         from storage.due import next_due
 
+        await self._plan()
         due = await next_due(self.services.db)
         if due is None:
             return {"moved": False, **await self.status()}

@@ -178,7 +178,13 @@ class ControlApi:
         people = []
         for persona in self.emu.personas:
             sim = self.emu.get_user(int(persona["id"]))
-            people.append({**persona, "blocked": bool(sim and sim.blocked)})
+            people.append(
+                {
+                    **persona,
+                    "phone": sim.phone if sim else None,
+                    "blocked": bool(sim and sim.blocked),
+                }
+            )
         return answer(people)
 
     async def send(self, request: web.Request) -> web.Response:

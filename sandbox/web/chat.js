@@ -84,7 +84,8 @@ class Pane {
       button.classList.toggle("active", button.dataset.persona === String(this.persona.id));
     }
     this.root.querySelector(".who").textContent =
-      `bot · you are ${this.persona.name} (${this.persona.role}, ${this.persona.language_code})`;
+      `bot · you are ${this.persona.name} (${this.persona.role}, ${this.persona.language_code}` +
+      `${this.persona.phone ? `, ${this.persona.phone}` : ""})`;
     this.messages.replaceChildren();
     this.nodes = new Map();
     this.seenToasts = null;

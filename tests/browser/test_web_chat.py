@@ -67,6 +67,15 @@ def last_bot_message(pane: Locator) -> Locator:
     return pane.locator(".msg.bot").last
 
 
+async def next_reminder(page: Page) -> dict:  # type: ignore[type-arg]
+    """Press "Next reminder"; the clock's answer comes once the due rows are sent and settled."""
+    async with page.expect_response(
+        lambda r: r.url.endswith("/sandbox/clock") and r.request.method == "POST"
+    ) as moved:
+        await page.locator("#clock-next").click()
+    return await (await moved.value).json()
+
+
 async def tap(pane: Locator, label: str) -> None:
     """Tap the inline button with this label on the newest message showing it."""
     await pane.locator(".inline-kb button", has_text=label).last.click()
@@ -102,6 +111,8 @@ async def test_register_in_arabic_broadcast_and_morning_reminder(
     await snapshot(page, "summary")
     await tap(amina, "✅ تأكيد")
     await expect(amina.locator(".msg.bot", has_text="تم تسجيلكم")).to_be_visible()
+    # Registering planned the reminders: the clock bar shows the next one at once.
+    await expect(page.locator("#clock-due")).to_contain_text("day-before reminder", timeout=2000)
     participant = await web_chat.bot.services.participants.get(PERSONAS[0].user_id)
     assert participant is not None and participant.full_name == "فاطمة الزهراء الإدريسي"
     assert participant.phone is not None and participant.region_code == "souss_massa"
@@ -141,11 +152,11 @@ async def test_register_in_arabic_broadcast_and_morning_reminder(
 
     # The clock: the day-before reminder at 18:00, then the morning agenda at 07:30.
     await expect(page.locator("#clock-due")).to_contain_text("day-before reminder")
-    await page.locator("#clock-next").click()
+    assert (await next_reminder(page))["reached"] == "day_before"
     await expect(page.locator("#clock-now")).to_contain_text("2019-01-29 18:00")
     await expect(page.locator("#clock-due")).to_contain_text("morning agenda at 2019-01-30 07:30")
     before = await amina.locator(".msg.bot").count()
-    await page.locator("#clock-next").click()
+    assert (await next_reminder(page))["reached"] == "morning_agenda"
     await expect(page.locator("#clock-now")).to_contain_text("2019-01-30 07:30")
     await expect(amina.locator(".msg.bot")).to_have_count(before + 1)
     morning = last_bot_message(amina)

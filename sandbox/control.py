@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 WEB = Path(__file__).parent / "web"
 _LONGEST_WAIT = 30.0
+_ACTION_SECONDS = 5.0  # Telegram shows a chat action for 5 s or until the next message
 _MEDIA = ("photo", "document", "voice")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -306,6 +307,7 @@ class ControlApi:
         if wait > 0:
             await state.wait_change(after, wait)
         files = self.emu.files
+        acting = state.chat_actions and self.emu.monotonic() - state.action_at < _ACTION_SECONDS
         return answer(
             {
                 "user_id": sim.id,
@@ -319,6 +321,7 @@ class ControlApi:
                     if a.text
                 ],
                 "callback_answers": len(state.answered_callbacks),
+                "action": state.chat_actions[-1] if acting else None,
             }
         )
 

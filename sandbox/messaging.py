@@ -138,6 +138,7 @@ def _post(
     if flooded is not None:
         raise flooded
     emu.delivered[chat.chat_id] += 1
+    chat.action_at = 0.0  # a message ends "typing…", as in Telegram
     message_id = chat.next_message_id()
     data = {
         "message_id": message_id,
@@ -324,4 +325,6 @@ def send_chat_action(emu: BotApiEmulator, p: Params) -> bool:
         raise bad_request("wrong parameter action in request")
     chat = target_chat(emu, p, "sendChatAction")
     chat.chat_actions.append(action)
+    chat.action_at = emu.monotonic()
+    chat.touch()
     return True

@@ -65,6 +65,7 @@ class ChatState:
     inbox: list[BotMessage] = field(default_factory=list)
     events: asyncio.Queue[BotMessage] = field(default_factory=asyncio.Queue)
     chat_actions: list[str] = field(default_factory=list)
+    action_at: float = 0.0  # monotonic time of the last chat action ("typing…" for 5 s)
     answered_callbacks: list[CallbackAnswer] = field(default_factory=list)
     last_message_id: int = 0
     # Bumped on every visible change (new message, edit, deletion, toast, block), so a web

@@ -47,6 +47,11 @@ function showAlert(text) {
   box.hidden = false;
 }
 
+const ACTIONS = {
+  typing: "typing…", upload_photo: "sending a photo…", upload_document: "sending a file…",
+  record_voice: "recording a voice message…", upload_voice: "sending a voice message…",
+};
+
 class Pane {
   constructor(personaId) {
     const root = document.getElementById("pane-template").content.firstElementChild.cloneNode(true);
@@ -83,9 +88,10 @@ class Pane {
     for (const button of this.root.querySelectorAll(".personas button")) {
       button.classList.toggle("active", button.dataset.persona === String(this.persona.id));
     }
-    this.root.querySelector(".who").textContent =
+    this.whoText =
       `bot · you are ${this.persona.name} (${this.persona.role}, ${this.persona.language_code}` +
       `${this.persona.phone ? `, ${this.persona.phone}` : ""})`;
+    this.root.querySelector(".who").textContent = this.whoText;
     this.messages.replaceChildren();
     this.nodes = new Map();
     this.seenToasts = null;
@@ -129,12 +135,21 @@ class Pane {
     }
     if (atBottom || this.version <= 3) this.messages.scrollTop = this.messages.scrollHeight;
     this.renderKeyboard(chat.keyboard);
+    this.showAction(chat.action);
     const toasts = chat.toasts || [];
     if (this.seenToasts !== null) {
       for (const toast of toasts.slice(this.seenToasts)) this.toast(toast);
     }
     this.seenToasts = toasts.length;
     scheduleClockRefresh(); // a registration or a broadcast may have scheduled something
+  }
+
+  showAction(action) {
+    const who = this.root.querySelector(".who");
+    clearTimeout(this.actionTimer);
+    who.textContent = action ? ACTIONS[action] || `${action.replaceAll("_", " ")}…` : this.whoText;
+    who.classList.toggle("acting", Boolean(action));
+    if (action) this.actionTimer = setTimeout(() => this.showAction(null), 5000);
   }
 
   messageNode(m) {

@@ -196,9 +196,13 @@ async def test_chat_long_poll_wakes_on_a_change(emu: BotApiEmulator, bot, http) 
     sent = await bot.send_message(8, "Salut")
     chat = (await asyncio.wait_for(waiting, 5)).json()
     assert chat["version"] > version and chat["messages"][-1]["html"] == '<p dir="auto">Salut</p>'
+    await bot.send_chat_action(8, "upload_photo")  # "sending a photo…" until the photo comes
+    assert (await http.get("/sandbox/users/8/chat")).json()["action"] == "upload_photo"
+    await bot.send_message(8, "Voilà")
+    assert (await http.get("/sandbox/users/8/chat")).json()["action"] is None
     await bot.delete_message(8, sent.message_id)
     chat = (await http.get("/sandbox/users/8/chat")).json()
-    assert [m["message_id"] for m in chat["messages"]] == [1]
+    assert [m["message_id"] for m in chat["messages"]] == [1, 3]
 
 
 async def test_block_and_unblock_over_http(emu: BotApiEmulator, bot, http) -> None:

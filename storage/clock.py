@@ -23,18 +23,27 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock that stands still until told to move (tests, sandbox)."""
+    """A clock that stands still until told to move (tests, sandbox). Like OffsetClock, it
+    tells whoever waits on it (the bot's scheduler, through `on_move`) after every move."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+        self._waiting: list[Callable[[datetime], object]] = []
 
     def now(self) -> datetime:
         """The frozen current time."""
         return self._now
 
+    def on_move(self, listener: Callable[[datetime], object]) -> Callable[[], None]:
+        """Call `listener(new_now)` after each move; returns a function that unregisters it."""
+        self._waiting.append(listener)
+        return lambda: self._waiting.remove(listener) if listener in self._waiting else None
+
     def advance(self, delta: timedelta) -> datetime:
-        """Move time forward and return the new now."""
+        """Move time forward, tell the listeners, and return the new now."""
         self._now += delta
+        for listener in list(self._waiting):
+            listener(self._now)
         return self._now
 
 

@@ -201,7 +201,6 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
         application = build_application(settings, clock)
         services = services_of(application)
         emu.clock_control = SandboxClock(clock, services, definition.zone)
-        clock.on_move(lambda _now: services.kick_clock())  # the scheduler wakes at once
         print(f"Multaqa sandbox: open {emu.url} in your browser (Ctrl-C stops it)", flush=True)
         await _serve(application)
     finally:

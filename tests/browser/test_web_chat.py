@@ -48,7 +48,6 @@ async def web_chat(tmp_path: Path) -> AsyncIterator[WebChat]:
     )
     bot = await RunningBot(settings, clock).start()
     emu.clock_control = SandboxClock(clock, bot.services, definition.zone)
-    clock.on_move(lambda _now: bot.services.kick_clock())
     try:
         yield WebChat(emu.url, emu, bot)
     finally:

@@ -1,8 +1,9 @@
 """`multaqa sandbox`: the emulator, the real bot against it, and a web chat, in one process.
 
 Nothing to set up: no token, a fresh temporary database, the shipped example event. The bot
-runs exactly as under `multaqa run` (same Application, same run_polling); only its clock is an
-OffsetClock that the web page moves forward, so reminders can be rehearsed in minutes.
+runs exactly as under `multaqa run` (same Application, same start_bot: lock file, durable inbox,
+its own getUpdates loop); only its clock is an OffsetClock that the web page moves forward, so
+reminders can be rehearsed in minutes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bot.cli import texts as out
 
 if TYPE_CHECKING:  # `multaqa --help` need not import the bot and the emulator
     from bot.context import Services
@@ -48,14 +51,16 @@ PERSONAS = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `multaqa sandbox`."""
     parser.add_argument(
-        "--event", type=Path, default=DEFAULT_EVENT, help="the event file (default: the example)"
+        "--event", type=Path, default=DEFAULT_EVENT, help=out.text("cli.help_sandbox_event")
     )
+    parser.add_argument("--db", type=Path, help=out.text("cli.help_sandbox_db"))
     parser.add_argument(
-        "--db", type=Path, help="the SQLite file to use (default: a fresh temporary one)"
+        "--port", type=int, default=DEFAULT_PORT, help=out.text("cli.help_default", value="8080")
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default 8080")
-    parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine)")
-    parser.add_argument("--log-level", default="WARNING", help="default WARNING")
+    parser.add_argument("--host", default="127.0.0.1", help=out.text("cli.help_sandbox_host"))
+    parser.add_argument(
+        "--log-level", default="WARNING", help=out.text("cli.help_default", value="WARNING")
+    )
 
 
 def rehearsal_offset(definition: EventDefinition, now: datetime) -> timedelta:
@@ -149,12 +154,13 @@ def run_sandbox(args: argparse.Namespace) -> int:
     """Start everything, print the address, serve until Ctrl-C or SIGTERM."""
     from bot.cli import _configure_logging, _fail
     from bot.cli.event import check_file
+    from bot.intake import AlreadyRunningError
     from bot.settings import SettingsError
-    from storage.database import DatabaseTooNewError
+    from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
     definition, problems = check_file(args.event)
     if definition is None:
-        return _fail(f"{args.event}: {len(problems)} problem(s):", problems)
+        return _fail(out.plural("cli.file_problems", len(problems), file=str(args.event)), problems)
     _configure_logging(args.log_level)
     with contextlib.ExitStack() as stack:
         db_path = args.db
@@ -164,12 +170,16 @@ def run_sandbox(args: argparse.Namespace) -> int:
         try:
             asyncio.run(_sandbox(args, definition, db_path))
         except OSError as exc:
-            return _fail("multaqa sandbox cannot start:", [f"port {args.port}: {exc.strerror}"])
+            port = out.text("cli.sandbox_port", port=str(args.port), reason=str(exc.strerror))
+            return _fail(out.text("cli.sandbox_cannot_start"), [port])
         except SettingsError as exc:
-            return _fail("multaqa sandbox cannot start:", exc.problems)
-        except DatabaseTooNewError as exc:
-            return _fail("multaqa sandbox cannot start:", [str(exc)])
-    print("Multaqa sandbox stopped", flush=True)
+            return _fail(out.text("cli.sandbox_cannot_start"), exc.problems)
+        except AlreadyRunningError as exc:
+            problems = [str(exc), out.text("cli.already_running")]
+            return _fail(out.text("cli.sandbox_cannot_start"), problems)
+        except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
+            return _fail(out.text("cli.sandbox_cannot_start"), [str(exc)])
+    print(out.text("cli.sandbox_stopped"), flush=True)
     return 0
 
 
@@ -201,7 +211,7 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
         application = build_application(settings, clock)
         services = services_of(application)
         emu.clock_control = SandboxClock(clock, services, definition.zone)
-        print(f"Multaqa sandbox: open {emu.url} in your browser (Ctrl-C stops it)", flush=True)
+        print(out.text("cli.sandbox_open", url=emu.url), flush=True)
         await _serve(application)
     finally:
         await emu.stop()

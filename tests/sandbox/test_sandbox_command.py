@@ -24,6 +24,8 @@ async def test_sandbox_starts_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path
         sys.executable,
         "-m",
         "bot.cli",
+        "--lang",
+        "en",  # what it prints comes from the catalogue, in this language
         "sandbox",
         "--port",
         str(port),

@@ -207,11 +207,10 @@ def cmd_roles(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    """Run the Bot API emulator as a standalone server."""
-    from sandbox.__main__ import main as sandbox_main
+    """The emulator, the bot against it and a web chat: try the bot with nothing to set up."""
+    from bot.cli.sandbox import run_sandbox
 
-    sandbox_main(args.rest)
-    return 0
+    return run_sandbox(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     texts_sub.add_parser("pot", help=out.text("cli.help_i18n_pot"))
     texts.set_defaults(func=cmd_i18n)
     sandbox = sub.add_parser("sandbox", help=out.text("cli.help_sandbox"))
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER, help=out.text("cli.help_sandbox_rest"))
+    from bot.cli.sandbox import add_arguments as add_sandbox_arguments
+
+    add_sandbox_arguments(sandbox)
     sandbox.set_defaults(func=cmd_sandbox)
     return parser
 
@@ -266,12 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv, lang = _take_lang(list(sys.argv[1:] if argv is None else argv))
     out.use_language(lang)
     parser = build_parser()
-    # The emulator has its own options (`multaqa sandbox --port 8081`): pass them through.
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "sandbox":
-        args.rest = [*extra, *args.rest]
-    elif extra:
-        parser.error(out.text("cli.unrecognized", arguments=" ".join(extra)))
+    args = parser.parse_args(argv)
     from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
     try:

@@ -29,6 +29,7 @@ from telegram.request import HTTPXRequest
 
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
+from bot.desk import OrganizerTools
 from bot.event.file import load_event_file
 from bot.event.service import EventService
 from bot.i18n import Translations
@@ -44,6 +45,7 @@ from handlers import (
     broadcast,
     event_admin,
     language,
+    privacy,
     proposals,
     rec_upload,
     registration,
@@ -68,6 +70,7 @@ FLOWS = (
     agenda,
     workshops,
     proposals,
+    privacy,
     admin,
     broadcast,
     event_admin,
@@ -125,6 +128,7 @@ def build_services(
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
         await campaign_view.report_progress(services, campaign, progress, finished)
 
+    services.organizers = OrganizerTools.build(db, settings, clock, services.event)
     services.runner = CampaignRunner(
         campaigns, BulkSender(bulk_bot, policy), settings.default_locale, report
     )
@@ -237,8 +241,10 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         if resumed:
             log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))
         start_clock(application, services)
+        await services.organizers.start(application, services)
 
     async def post_shutdown(application: Application) -> None:
+        await services.organizers.stop()
         await services.runner.shutdown()
         await bulk_bot.shutdown()
         await services.db.close()

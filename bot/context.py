@@ -20,6 +20,7 @@ from storage.participants import Participant, ParticipantRepository
 from storage.roles import AuditLog, RoleRepository
 
 if TYPE_CHECKING:
+    from bot.desk import OrganizerTools
     from bot.event.service import EventService
     from bot.outbound.campaigns import CampaignRunner
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
@@ -50,6 +51,7 @@ class Services:
     prompts: PromptRepository
     proposals: ProposalRepository
     recommendations: RecommendationRepository
+    organizers: OrganizerTools = None  # type: ignore[assignment]  # set in bot.app
     kick: Callable[[], None] | None = None  # set by bot.outbound.schedule: run the clock now
     clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
 

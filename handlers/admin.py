@@ -1,24 +1,50 @@
-"""/admin for organizers: the figures so far. The role is checked on every use."""
+"""/admin for organizers: the figures so far, and the menu (figures and charts, exports, the
+dashboard sign-in link, the audit log, the daily summary switch). The role is checked on
+every use, for the command and for every button."""
 
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.basics import unknown_command
-from handlers.common import inline, is_organizer, reply
+from handlers.common import chat_id_of, inline, is_organizer, reply, toast
 
 log = logging.getLogger(__name__)
 
+PREFIX = "ad"
+AUDIT_SHOWN = 20
+
+
+def button(action: str, *args: object) -> str:
+    """Callback data of an /admin button."""
+    return callbacks.encode(PREFIX, action, *args)
+
+
+def menu(t: Translator) -> list[list[tuple[str, str]]]:
+    """The organizer's menu under the figures."""
+    return [
+        [(t("admin.figures_button"), button("fig")), (t("admin.export"), button("exp"))],
+        [(t("admin.dashboard"), button("web")), (t("admin.audit"), button("log"))],
+        [(t("admin.broadcast"), callbacks.encode("bc", "new"))],
+        [
+            (t("admin.proposals"), callbacks.encode("rv", "menu")),
+            (t("admin.recommendations"), callbacks.encode("rv", "recs")),
+        ],
+    ]
+
 
 async def admin_command(update: Update, context: MultaqaContext) -> None:
-    """Registration figures, per region."""
+    """Registration figures, per region, and the menu."""
     who = context.who
     if not await is_organizer(context):
         log.warning("user %s tried /admin without the organizer role", who.user.id)
@@ -40,15 +66,7 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
             regions=Html("\n".join(lines) or t("admin.no_regions")),
         )
         + await _event_figures(context, t),
-        inline(
-            [
-                [(t("admin.broadcast"), callbacks.encode("bc", "new"))],
-                [
-                    (t("admin.proposals"), callbacks.encode("rv", "menu")),
-                    (t("admin.recommendations"), callbacks.encode("rv", "recs")),
-                ],
-            ]
-        ),
+        inline(menu(t)),
     )
 
 
@@ -74,6 +92,146 @@ async def _event_figures(context: MultaqaContext, t: Translator) -> str:
     return "\n\n" + "\n".join(lines)
 
 
+async def on_button(update: Update, context: MultaqaContext) -> None:
+    """Every /admin button: role first, then the action."""
+    query = update.callback_query
+    parsed = callbacks.decode(query.data if query else None, PREFIX)
+    if not await is_organizer(context):
+        log.warning("user %s pressed an /admin button without the role", context.who.user.id)
+        await toast(update, context.who.t("common.invalid_button"))
+        return
+    action = ACTIONS.get(parsed.action) if parsed else None
+    if action is None or parsed is None:
+        await toast(update, context.who.t("common.invalid_button"))
+        return
+    await action(update, context, parsed.arg())
+
+
+async def _on_figures(update: Update, context: MultaqaContext, arg: str | None) -> None:
+    await toast(update)
+    t, desk = context.who.t, context.services.organizers.desk
+    chat_id = chat_id_of(update)
+    await reply(update, context, await desk.figures_text(t))
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    for chart, png in await desk.charts(t):
+        await context.bot.send_photo(
+            chat_id, InputFile(png, filename=f"{chart.name}.png"), caption=chart.caption
+        )
+
+
+async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -> None:
+    t = context.who.t
+    if arg not in ("xlsx", "csv"):
+        await toast(update)
+        await reply(
+            update,
+            context,
+            t("admin.export_choose"),
+            inline(
+                [
+                    [
+                        (t("admin.export_xlsx"), button("exp", "xlsx")),
+                        (t("admin.export_csv"), button("exp", "csv")),
+                    ]
+                ]
+            ),
+        )
+        return
+    await toast(update, t("admin.export_wait"))
+    chat_id = chat_id_of(update)
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    desk = context.services.organizers.desk
+    with tempfile.TemporaryDirectory(prefix="multaqa-export-") as folder:
+        paths = await desk.export(t, "xlsx" if arg == "xlsx" else "csv", Path(folder))
+        if arg == "csv":
+            from bot.documents.export import zip_files
+
+            stamp = paths[0].stem.rsplit("-", 2)[-2:]
+            paths = [zip_files(paths, Path(folder) / f"multaqa-csv-{'-'.join(stamp)}.zip")]
+        await context.services.audit.record(context.who.user.id, "export", arg or "", {})
+        with paths[0].open("rb") as fh:
+            await context.bot.send_document(
+                chat_id, InputFile(fh, filename=paths[0].name), caption=t("admin.export_caption")
+            )
+
+
+async def _on_dashboard(update: Update, context: MultaqaContext, arg: str | None) -> None:
+    t, services = context.who.t, context.services
+    await toast(update)
+    web = services.organizers.web
+    base = services.organizers.base_url
+    if base is None:
+        await reply(update, context, t("admin.dashboard_off"))
+        return
+    token = await web.new_link(context.who.user.id)
+    await services.audit.record(context.who.user.id, "dashboard.link", "", {})
+    await reply(update, context, t("admin.dashboard_link", url=f"{base}/signin/{token}"))
+
+
+async def _on_audit(update: Update, context: MultaqaContext, arg: str | None) -> None:
+    t, services = context.who.t, context.services
+    await toast(update)
+    event = await services.event.current()
+    zone = event.zone if event else services.settings.zone
+    entries = await services.audit.entries(AUDIT_SHOWN)
+    lines = [
+        t(
+            "admin.audit_line",
+            at=t.datetime(_parse(entry["at"]), zone, "short"),
+            actor=str(entry["actor_id"]) if entry["actor_id"] is not None else t("ex.system"),
+            action=entry["action"],
+            subject=entry["subject"] or "",
+        )
+        for entry in entries
+    ]
+    await reply(
+        update,
+        context,
+        t("admin.audit_title", n=len(lines)) + "\n" + ("\n".join(lines) or t("admin.audit_empty")),
+    )
+
+
+def _parse(stamp: str):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp)
+
+
+async def _on_summary(update: Update, context: MultaqaContext, arg: str | None) -> None:
+    t, services = context.who.t, context.services
+    on = arg == "on"
+    await services.organizers.notices.set_summary(context.who.user.id, on)
+    await services.audit.record(context.who.user.id, "summary.on" if on else "summary.off")
+    await toast(update)
+    await reply(
+        update,
+        context,
+        t("admin.summary_on" if on else "admin.summary_off"),
+        inline(
+            [
+                [
+                    (
+                        t("admin.summary_stop" if on else "admin.summary_start"),
+                        button("sum", "off" if on else "on"),
+                    )
+                ]
+            ]
+        ),
+    )
+
+
+ACTIONS = {
+    "fig": _on_figures,
+    "exp": _on_export,
+    "web": _on_dashboard,
+    "log": _on_audit,
+    "sum": _on_summary,
+}
+
+
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups."""
-    return [(0, CommandHandler("admin", admin_command, filters=filters.ChatType.PRIVATE))]
+    return [
+        (0, CommandHandler("admin", admin_command, filters=filters.ChatType.PRIVATE)),
+        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+    ]

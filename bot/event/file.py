@@ -43,7 +43,7 @@ LOCALES = ("ar", "fr", "en")
 DEFAULT_TIMEZONE = "Africa/Casablanca"
 AgendaKind = Literal["plenary", "talk", "workshop_slot", "break"]
 AGENDA_KINDS: tuple[str, ...] = get_args(AgendaKind)
-SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders")
+SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders", "organizers")
 # The fields the checks across fields read: still checked in an entry rejected for another field.
 _CROSS_FIELDS = frozenset(
     {
@@ -245,6 +245,14 @@ class Reminders(_Model):
     morning_agenda_at: ClockTime = time(7, 30)
 
 
+class OrganizerOptions(_Model):
+    """What organizers get: the daily summary's time (event's local time, during the
+    registration window) and whether the public progress board of recommendations is on."""
+
+    daily_summary_at: ClockTime = time(19, 0)
+    public_board: bool = False
+
+
 class EventDefinition(_Model):
     """The whole event file, validated; the agenda is sorted by start."""
 
@@ -254,6 +262,7 @@ class EventDefinition(_Model):
     functions: list[Option] = Field(default_factory=list)
     regions: list[Option] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
+    organizers: OrganizerOptions = Field(default_factory=OrganizerOptions)
 
     @field_validator("agenda")
     @classmethod
@@ -624,6 +633,11 @@ def _check(data: dict[Any, Any]) -> tuple[list[_Problem], EventDefinition | None
     reminders: Reminders | None = Reminders()
     if data.get("reminders") is not None:
         reminders, _ = _validate(Reminders, data["reminders"], ("reminders",), context, problems)
+    organizers: OrganizerOptions | None = OrganizerOptions()
+    if data.get("organizers") is not None:
+        organizers, _ = _validate(
+            OrganizerOptions, data["organizers"], ("organizers",), context, problems
+        )
 
     def fields(entries: list[tuple[int, Any, Fields]]) -> list[tuple[int, Fields]]:
         return [(i, entry_fields) for i, _, entry_fields in entries]
@@ -633,7 +647,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[_Problem], EventDefinition | None
             info_fields, fields(agenda), fields(workshops), fields(functions), fields(regions), zone
         )
     )
-    if problems or info is None or reminders is None:
+    if problems or info is None or reminders is None or organizers is None:
         return problems, None
     definition = EventDefinition(
         event=info,
@@ -642,6 +656,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[_Problem], EventDefinition | None
         functions=[option for _, option, _ in functions if option],
         regions=[option for _, option, _ in regions if option],
         reminders=reminders,
+        organizers=organizers,
     )
     return [], definition
 

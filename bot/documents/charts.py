@@ -1,0 +1,195 @@
+"""The figures as PNG charts (matplotlib, Agg backend: no display needed).
+
+Labels arrive translated. Arabic is shaped (arabic-reshaper) and put in visual order
+(python-bidi) because matplotlib draws neither; an Arabic chart also reads right to left:
+bars grow from the right, category labels and titles stand on the right. The typeface is IBM
+Plex Sans Arabic (see bot.documents.poster), which has Arabic and Latin glyphs.
+
+Rendering is synchronous and CPU-bound: callers run `render_all` in a worker thread."""
+
+from __future__ import annotations
+
+import io
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import arabic_reshaper
+import matplotlib
+
+matplotlib.use("Agg")
+
+from bidi import get_display
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from bot.documents.poster import font_path
+
+COLOURS = ("#1b6ca8", "#f4a259", "#5b8e7d", "#bc4b51", "#8e7dbe", "#8d99ae")
+# pyplot's global state is not used (Figure objects directly); the font cache is shared.
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _font(bold: bool) -> font_manager.FontProperties:
+    path = font_path(bold)
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path))
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def visual(text: str) -> str:
+    """Text as matplotlib must draw it: Arabic shaped and in visual (left-to-right) order."""
+    if not _has_rtl(text):
+        return text
+    return get_display(arabic_reshaper.reshape(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Bars:
+    """A horizontal bar chart: one bar per category, series stacked."""
+
+    title: str
+    categories: list[str]
+    series: list[tuple[str, list[int]]]  # (legend label, one value per category)
+    limits: list[int] | None = None  # e.g. capacities: a mark per category
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Counts per day, with the running total."""
+
+    title: str
+    days: list[str]  # labels of the days, already formatted
+    counts: list[int]
+    total_label: str
+    day_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One image: panels one above the other."""
+
+    name: str  # file name stem
+    caption: str
+    panels: list[Bars | Timeline] = field(default_factory=list)
+
+
+def _bars(ax, panel: Bars, rtl: bool) -> None:  # type: ignore[no-untyped-def]
+    regular = _font(False)
+    n = len(panel.categories)
+    positions = list(range(n))
+    left = [0] * n
+    for index, (label, values) in enumerate(panel.series):
+        ax.barh(
+            positions,
+            values,
+            left=left,
+            color=COLOURS[index % len(COLOURS)],
+            label=visual(label),
+            height=0.6,
+        )
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    if panel.limits:
+        ax.scatter(panel.limits, positions, marker="|", s=400, color="#222222", zorder=3)
+    for y, total in zip(positions, left, strict=True):
+        ax.annotate(
+            str(total),
+            (total, y),
+            xytext=(-4 if rtl else 4, 0),
+            textcoords="offset points",
+            va="center",
+            ha="right" if rtl else "left",
+            fontproperties=regular,
+            fontsize=11,
+        )
+    ax.set_yticks(positions, [visual(c) for c in panel.categories], fontproperties=regular)
+    ax.invert_yaxis()  # first category on top
+    top = max([*left, *(panel.limits or []), 1])
+    ax.set_xlim(0, top * 1.15)
+    if rtl:
+        ax.invert_xaxis()
+        ax.yaxis.tick_right()
+    if len(panel.series) > 1:
+        ax.legend(prop=regular, loc="lower left" if rtl else "lower right", frameon=False)
+
+
+def _timeline(ax, panel: Timeline, rtl: bool) -> None:  # type: ignore[no-untyped-def]
+    regular = _font(False)
+    positions = list(range(len(panel.days)))
+    ax.bar(positions, panel.counts, color=COLOURS[0], label=visual(panel.day_label))
+    running, total = [], 0
+    for count in panel.counts:
+        total += count
+        running.append(total)
+    twin = ax.twinx()
+    twin.plot(positions, running, color=COLOURS[1], marker="o", label=visual(panel.total_label))
+    step = max(1, len(positions) // 10)
+    ax.set_xticks(
+        positions[::step],
+        [visual(d) for d in panel.days[::step]],
+        fontproperties=regular,
+        rotation=30,
+        ha="left" if rtl else "right",
+    )
+    if rtl:
+        ax.invert_xaxis()
+    for axis in (ax, twin):
+        for tick in axis.get_yticklabels():
+            tick.set_fontproperties(regular)
+    ax.set_ylim(0, max([*panel.counts, 1]) * 1.2)
+    twin.set_ylim(0, max(total, 1) * 1.2)
+    handles = ax.get_legend_handles_labels()
+    more = twin.get_legend_handles_labels()
+    ax.legend(
+        handles[0] + more[0],
+        handles[1] + more[1],
+        prop=regular,
+        loc="upper right" if rtl else "upper left",
+        frameon=False,
+    )
+
+
+def render(chart: Chart, rtl: bool) -> bytes:
+    """One chart as PNG bytes."""
+    heights = [
+        1.6 + 0.42 * max(1, len(p.categories)) if isinstance(p, Bars) else 3.6 for p in chart.panels
+    ]
+    with _LOCK:  # font registration and matplotlib's text caches are process-wide
+        figure = Figure(figsize=(9, sum(heights) + 0.3), dpi=110)
+        axes = figure.subplots(len(chart.panels), 1, squeeze=False, height_ratios=heights)
+        bold = _font(True)
+        for ax, panel in zip((row[0] for row in axes), chart.panels, strict=True):
+            if isinstance(panel, Bars):
+                _bars(ax, panel, rtl)
+            else:
+                _timeline(ax, panel, rtl)
+            ax.set_title(
+                visual(panel.title),
+                fontproperties=bold,
+                fontsize=14,
+                loc="right" if rtl else "left",
+            )
+            ax.spines[["top", "left" if rtl else "right"]].set_visible(False)
+            for tick in ax.get_xticklabels():
+                tick.set_fontproperties(_font(False))
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def render_all(charts: Sequence[Chart], rtl: bool) -> list[tuple[Chart, bytes]]:
+    """Every chart as PNG (to be called in a worker thread)."""
+    return [(chart, render(chart, rtl)) for chart in charts if chart.panels]
+
+
+def day_labels(days: Sequence[date], fmt: object) -> list[str]:
+    """Days formatted by `fmt` (a callable taking a date)."""
+    return [fmt(day) for day in days]  # type: ignore[operator]

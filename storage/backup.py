@@ -24,7 +24,7 @@ def backup_file(source: Path, target: Path) -> Path:
     try:
         dst = sqlite3.connect(partial)
         try:
-            src.backup(dst, pages=1024)
+            src.backup(dst)  # one step: one read snapshot, never restarted by writers
             # A single file: no -wal beside the copy, whatever the source's journal mode.
             dst.execute("PRAGMA journal_mode=DELETE")
             check = dst.execute("PRAGMA quick_check").fetchone()[0]

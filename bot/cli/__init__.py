@@ -138,6 +138,28 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_organizers(args: argparse.Namespace) -> int:
+    """`multaqa export`, `purge`, `backup` (see bot.cli.organizers)."""
+    import asyncio
+
+    from bot.cli import organizers
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+    _configure_logging("WARNING")
+    run = {
+        "export": organizers.run_export,
+        "purge": organizers.run_purge,
+        "backup": organizers.run_backup,
+    }[args.command]
+    try:
+        return asyncio.run(run(args, settings))
+    except OSError as exc:
+        return _fail(f"multaqa {args.command}: failed:", [exc.strerror or str(exc)])
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the Bot API emulator as a standalone server."""
     from sandbox.__main__ import main as sandbox_main
@@ -175,6 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", type=Path, help="the PNG to write (default: in this folder)")
     qr.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
     qr.set_defaults(func=cmd_qr)
+    from bot.cli import organizers
+
+    export = sub.add_parser("export", help="export everything as XLSX or CSV")
+    organizers.add_export_arguments(export)
+    export.set_defaults(func=cmd_organizers)
+    purge = sub.add_parser("purge", help="anonymise personal data past the retention period")
+    organizers.add_purge_arguments(purge)
+    purge.set_defaults(func=cmd_organizers)
+    backup = sub.add_parser("backup", help="a consistent copy of the database, bot running or not")
+    organizers.add_backup_arguments(backup)
+    backup.set_defaults(func=cmd_organizers)
     sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
     sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
     sandbox.set_defaults(func=cmd_sandbox)

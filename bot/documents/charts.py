@@ -1,7 +1,8 @@
 """The figures as PNG charts (matplotlib, Agg backend: no display needed).
 
-Labels arrive translated. Arabic is shaped (arabic-reshaper) and put in visual order
-(python-bidi) because matplotlib draws neither; an Arabic chart also reads right to left:
+Labels arrive translated. matplotlib 3.11+ shapes Arabic and orders it (libraqm); before
+that, Arabic is shaped (arabic-reshaper) and put in visual order (python-bidi) here. An
+Arabic chart also reads right to left:
 bars grow from the right, category labels and titles stand on the right. The typeface is IBM
 Plex Sans Arabic (see bot.documents.poster), which has Arabic and Latin glyphs.
 
@@ -10,6 +11,7 @@ Rendering is synchronous and CPU-bound: callers run `render_all` in a worker thr
 from __future__ import annotations
 
 import io
+import textwrap
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -25,6 +27,7 @@ matplotlib.use("Agg")
 from bidi import get_display
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.documents.poster import font_path
 
@@ -44,9 +47,19 @@ def _has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
+def _matplotlib_shapes() -> bool:
+    """matplotlib 3.11 lays text out with libraqm: it shapes Arabic and orders it itself."""
+    major, minor = (int(part) for part in matplotlib.__version__.split(".")[:2])
+    return (major, minor) >= (3, 11)
+
+
+_SHAPES = _matplotlib_shapes()
+
+
 def visual(text: str) -> str:
-    """Text as matplotlib must draw it: Arabic shaped and in visual (left-to-right) order."""
-    if not _has_rtl(text):
+    """Text as matplotlib must be given it: as is where matplotlib shapes (3.11+), else
+    Arabic shaped by arabic-reshaper and put in visual order by python-bidi."""
+    if _SHAPES or not _has_rtl(text):
         return text
     return get_display(arabic_reshaper.reshape(text))
 
@@ -109,15 +122,34 @@ def _bars(ax, panel: Bars, rtl: bool) -> None:  # type: ignore[no-untyped-def]
             fontproperties=regular,
             fontsize=11,
         )
-    ax.set_yticks(positions, [visual(c) for c in panel.categories], fontproperties=regular)
+    ax.set_yticks(positions, [visual(_wrap(c)) for c in panel.categories], fontproperties=regular)
     ax.invert_yaxis()  # first category on top
     top = max([*left, *(panel.limits or []), 1])
     ax.set_xlim(0, top * 1.15)
     if rtl:
         ax.invert_xaxis()
         ax.yaxis.tick_right()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(panel.series) > 1:
-        ax.legend(prop=regular, loc="lower left" if rtl else "lower right", frameon=False)
+        _legend(ax, ax.get_legend_handles_labels(), len(panel.series), rtl)
+
+
+def _legend(ax, handles_labels, columns: int, rtl: bool) -> None:  # type: ignore[no-untyped-def]
+    """A legend above the plot, outside it (never over a bar), read in the text's direction."""
+    handles, labels = handles_labels
+    if rtl:
+        handles, labels = handles[::-1], labels[::-1]
+    ax.legend(
+        handles,
+        labels,
+        prop=_font(False),
+        # On the side opposite the title (which stands where reading starts).
+        loc="lower left" if rtl else "lower right",
+        bbox_to_anchor=(0, 1.0) if rtl else (1, 1.0),
+        ncol=columns,
+        frameon=False,
+        markerfirst=not rtl,
+    )
 
 
 def _timeline(ax, panel: Timeline, rtl: bool) -> None:  # type: ignore[no-untyped-def]
@@ -145,21 +177,29 @@ def _timeline(ax, panel: Timeline, rtl: bool) -> None:  # type: ignore[no-untype
             tick.set_fontproperties(regular)
     ax.set_ylim(0, max([*panel.counts, 1]) * 1.2)
     twin.set_ylim(0, max(total, 1) * 1.2)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    twin.yaxis.set_major_locator(MaxNLocator(integer=True))
     handles = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
-    ax.legend(
-        handles[0] + more[0],
-        handles[1] + more[1],
-        prop=regular,
-        loc="upper right" if rtl else "upper left",
-        frameon=False,
-    )
+    _legend(ax, (handles[0] + more[0], handles[1] + more[1]), 2, rtl)
+
+
+def _wrap(label: str, width: int = 38, lines: int = 2) -> str:
+    """A long category (a workshop's title) on at most two lines, cut with an ellipsis."""
+    wrapped = textwrap.wrap(label, width) or [""]
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], wrapped[lines - 1][: width - 1] + "…"]
+    return "\n".join(wrapped)
+
+
+def _has_legend(panel: Bars | Timeline) -> bool:
+    return isinstance(panel, Timeline) or len(panel.series) > 1
 
 
 def render(chart: Chart, rtl: bool) -> bytes:
     """One chart as PNG bytes."""
     heights = [
-        1.6 + 0.42 * max(1, len(p.categories)) if isinstance(p, Bars) else 3.6 for p in chart.panels
+        1.6 + 0.55 * max(1, len(p.categories)) if isinstance(p, Bars) else 3.6 for p in chart.panels
     ]
     with _LOCK:  # font registration and matplotlib's text caches are process-wide
         figure = Figure(figsize=(9, sum(heights) + 0.3), dpi=110)
@@ -172,6 +212,7 @@ def render(chart: Chart, rtl: bool) -> bytes:
                 _timeline(ax, panel, rtl)
             ax.set_title(
                 visual(panel.title),
+                pad=24 if _has_legend(panel) else 8,
                 fontproperties=bold,
                 fontsize=14,
                 loc="right" if rtl else "left",

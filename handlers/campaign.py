@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.documents.export import inert
 from bot.i18n import Html, Translator
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from storage.campaigns import Campaign, Progress
@@ -147,15 +148,8 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     writer.writerow([t(f"bc.col_{c}") for c in ("user", "name", "region", "state", "reason")])
     for row in rows:
         region = await services.event.label_of(t, "region", row.region_code or "")
-        writer.writerow(
-            [
-                row.user_id,
-                row.full_name or "",
-                region,
-                t(f"bc.outcome_{row.state}"),
-                row.last_error or "",
-            ]
-        )
+        cells = [row.user_id, row.full_name or "", region, t(f"bc.outcome_{row.state}")]
+        writer.writerow([inert(cell) for cell in [*cells, row.last_error or ""]])
     await services.audit.record(
         context.who.user.id, "broadcast.export", f"campaign:{campaign_id}", {"rows": len(rows)}
     )

@@ -75,6 +75,9 @@ async def _exists(services: Services, key: str) -> bool:
 async def purge_once_a_day(services: Services, now: datetime) -> int:
     """The retention purge (at most once a day); tells organizers when anyone was purged."""
     tools = services.organizers
+    due = await tools.desk.purge_due_at()
+    if due is None or now < due:
+        return 0
     day = _local_day(services, now, services.settings.zone)
     if not await tools.notices.claim_day("purge", day):
         return 0

@@ -11,9 +11,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.documents.charts import Chart, render_all
 from bot.documents.export import Format, export_async, labels_for
 from bot.documents.figures import EventLabels, build_charts, figures_text
 from bot.event.service import EventService
@@ -25,6 +24,9 @@ from storage.database import Database
 from storage.figures import Figures, read_figures
 from storage.organizers import OrganizerDesk, WebAccess
 from storage.privacy import Erasure, PrivacyRepository
+
+if TYPE_CHECKING:
+    from bot.documents.charts import Chart
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ class Desk:
 
     async def charts(self, t: Translator) -> list[tuple[Chart, bytes]]:
         """The charts as PNG, drawn in a worker thread."""
+        from bot.documents.charts import render_all  # matplotlib: imported when first drawn
+
         charts = build_charts(await self.figures(), await self.labels(t))
         return await asyncio.to_thread(render_all, charts, t.is_rtl)
 

@@ -20,14 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 import arabic_reshaper
-import matplotlib
-
-matplotlib.use("Agg")
-
 from bidi import get_display
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from bot.documents.poster import font_path
 
@@ -36,8 +29,20 @@ COLOURS = ("#1b6ca8", "#f4a259", "#5b8e7d", "#bc4b51", "#8e7dbe", "#8d99ae")
 _LOCK = threading.Lock()
 
 
+@lru_cache(maxsize=1)
+def _matplotlib():  # type: ignore[no-untyped-def]
+    """matplotlib, imported on first drawing (a second's import the CLI tools need not pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display
+    return matplotlib
+
+
 @lru_cache(maxsize=2)
-def _font(bold: bool) -> font_manager.FontProperties:
+def _font(bold: bool):  # type: ignore[no-untyped-def]
+    from matplotlib import font_manager
+
+    _matplotlib()
     path = font_path(bold)
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path))
@@ -47,19 +52,17 @@ def _has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
+@lru_cache(maxsize=1)
 def _matplotlib_shapes() -> bool:
     """matplotlib 3.11 lays text out with libraqm: it shapes Arabic and orders it itself."""
-    major, minor = (int(part) for part in matplotlib.__version__.split(".")[:2])
+    major, minor = (int(part) for part in _matplotlib().__version__.split(".")[:2])
     return (major, minor) >= (3, 11)
-
-
-_SHAPES = _matplotlib_shapes()
 
 
 def visual(text: str) -> str:
     """Text as matplotlib must be given it: as is where matplotlib shapes (3.11+), else
     Arabic shaped by arabic-reshaper and put in visual order by python-bidi."""
-    if _SHAPES or not _has_rtl(text):
+    if not _has_rtl(text) or _matplotlib_shapes():
         return text
     return get_display(arabic_reshaper.reshape(text))
 
@@ -129,6 +132,8 @@ def _bars(ax, panel: Bars, rtl: bool) -> None:  # type: ignore[no-untyped-def]
     if rtl:
         ax.invert_xaxis()
         ax.yaxis.tick_right()
+    from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(panel.series) > 1:
         _legend(ax, ax.get_legend_handles_labels(), len(panel.series), rtl)
@@ -177,6 +182,8 @@ def _timeline(ax, panel: Timeline, rtl: bool) -> None:  # type: ignore[no-untype
             tick.set_fontproperties(regular)
     ax.set_ylim(0, max([*panel.counts, 1]) * 1.2)
     twin.set_ylim(0, max(total, 1) * 1.2)
+    from matplotlib.ticker import MaxNLocator
+
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     twin.yaxis.set_major_locator(MaxNLocator(integer=True))
     handles = ax.get_legend_handles_labels()
@@ -201,6 +208,9 @@ def render(chart: Chart, rtl: bool) -> bytes:
     heights = [
         1.6 + 0.55 * max(1, len(p.categories)) if isinstance(p, Bars) else 3.6 for p in chart.panels
     ]
+    _matplotlib()
+    from matplotlib.figure import Figure
+
     with _LOCK:  # font registration and matplotlib's text caches are process-wide
         figure = Figure(figsize=(9, sum(heights) + 0.3), dpi=110)
         axes = figure.subplots(len(chart.panels), 1, squeeze=False, height_ratios=heights)

@@ -163,7 +163,7 @@ async def _on_dashboard(update: Update, context: MultaqaContext, arg: str | None
     if base is None:
         await reply(update, context, t("admin.dashboard_off"))
         return
-    token = await web.new_link(context.who.user.id)
+    token = await web.new_link(context.who.user.id, context.who.locale)
     await services.audit.record(context.who.user.id, "dashboard.link", "", {})
     await reply(update, context, t("admin.dashboard_link", url=f"{base}/signin/{token}"))
 

@@ -38,30 +38,30 @@ class WebAccess:
         self._clock = clock
         self.session_ttl = session_ttl
 
-    async def new_link(self, user_id: int) -> str:
-        """A fresh sign-in token for this organizer."""
+    async def new_link(self, user_id: int, locale: str) -> str:
+        """A fresh sign-in token for this organizer (the dashboard opens in `locale`)."""
         token = secrets.token_urlsafe(32)
         now = self._clock.now()
         await self._db.execute(
-            "INSERT INTO web_links (token_hash, user_id, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?)",
-            (_hash(token), user_id, now.isoformat(), (now + LINK_TTL).isoformat()),
+            "INSERT INTO web_links (token_hash, user_id, locale, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (_hash(token), user_id, locale, now.isoformat(), (now + LINK_TTL).isoformat()),
         )
         return token
 
-    async def redeem(self, token: str, locale: str) -> str | None:
+    async def redeem(self, token: str) -> str | None:
         """Use a link once: a new session token, or None (unknown, used, expired, no role)."""
         now = self._clock.now()
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE web_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL "
-                "AND expires_at > ? RETURNING user_id",
+                "AND expires_at > ? RETURNING user_id, locale",
                 (now.isoformat(), _hash(token), now.isoformat()),
             )
             row = await cur.fetchone()
             if row is None:
                 return None
-            user_id = int(row[0])
+            user_id, locale = int(row[0]), str(row[1])
             cur = await conn.execute(
                 "SELECT 1 FROM roles WHERE user_id = ? AND role = 'organizer'", (user_id,)
             )

@@ -67,15 +67,11 @@ async def signin(request: web.Request) -> web.Response:
     """Redeem a sign-in link (once) and set the session cookie."""
     services = request.app[SERVICES]
     token = request.match_info["token"]
-    user_id_locale = services.texts.default_locale
-    session = await services.organizers.web.redeem(token, user_id_locale)
+    session = await services.organizers.web.redeem(token)
     if session is None:
         return _refused(request, 403, "web.link_used")
     found = await services.organizers.web.session(session)
-    if found is not None:  # the organizer's own language, when they registered
-        participant = await services.participants.get(found.user_id)
-        if participant is not None:
-            await services.organizers.web.set_locale(session, participant.locale)
+    if found is not None:
         await services.audit.record(found.user_id, "dashboard.signin")
     response = web.HTTPFound("/")
     base = services.organizers.base_url or ""

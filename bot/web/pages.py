@@ -25,7 +25,8 @@ nav a, nav button { margin-inline-start:.6em; color:var(--accent); background:no
   font:inherit; cursor:pointer; text-decoration:underline; }
 main { display:grid; grid-template-columns:repeat(auto-fit, minmax(min(100%, 28em), 1fr));
   gap:1em; padding:1em; }
-section { background:#fff; border:1px solid var(--line); border-radius:.5em; padding:.8em 1em; }
+section { background:#fff; border:1px solid var(--line); border-radius:.5em; padding:.8em 1em;
+  min-width:0; overflow-x:auto; }
 section h2 { font-size:1.1em; margin:.2em 0 .6em; }
 .big { font-size:2.2em; font-weight:700; }
 .kpis { display:flex; flex-wrap:wrap; gap:1.2em; }
@@ -41,6 +42,9 @@ img { max-width:100%; height:auto; display:block; margin:.4em 0; }
 a.button { display:inline-block; padding:.4em .9em; margin:.2em; border-radius:.4em;
   background:var(--accent); color:#fff; text-decoration:none; }
 .wide { grid-column:1 / -1; }
+.nowrap { white-space:nowrap; }
+.charts { display:grid; grid-template-columns:repeat(auto-fit, minmax(min(100%, 30em), 1fr));
+  gap:1em; align-items:start; }
 """
 
 
@@ -121,11 +125,16 @@ def _board(t: Translator, rows: list[BoardRow], public: bool) -> str:
             if row.progress is not None
             else ""
         )
-        cells = [_e(row.theme), _e(row.ref), _e(row.text), _e(row.status), bar]
+        # Texts may be in another script than the page: each cell finds its own direction.
+        texts = [_e(row.theme), _e(row.ref), _e(row.text), _e(row.status)]
+        cells = [f'<td dir="auto">{c}</td>' for c in texts] + [f"<td>{bar}</td>"]
         if not public:
-            cells.append(_e(row.owner))
-        cells += [_e(row.due), _e(row.updated)]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            cells.append(f'<td dir="auto">{_e(row.owner)}</td>')
+        cells += [
+            f'<td class="nowrap">{_e(row.due)}</td>',
+            f'<td class="nowrap">{_e(row.updated)}</td>',
+        ]
+        body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
         return f"<p>{t('web.no_recommendations')}</p>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -186,7 +195,8 @@ def dashboard_page(
         f"<section><h2>{t('web.seats')}</h2>{seats_table}</section>"
         f"<section><h2>{t('fig.recommendations')}</h2><table>{statuses}</table></section>"
         f'<section class="wide"><h2>{t("web.board")}</h2>{_board(t, rows, public=False)}</section>'
-        f'<section class="wide"><h2>{t("web.charts")}</h2>{charts or t("web.no_data")}</section>'
+        f'<section class="wide"><h2>{t("web.charts")}</h2>'
+        f'<div class="charts">{charts or t("web.no_data")}</div></section>'
         f'<section class="wide"><h2>{t("web.exports")}</h2>'
         f'<a class="button" href="/export/xlsx" download>{t("admin.export_xlsx")}</a>'
         f'<a class="button" href="/export/csv" download>{t("admin.export_csv")}</a></section>'

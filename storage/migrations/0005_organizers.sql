@@ -5,6 +5,7 @@
 CREATE TABLE web_links (
     token_hash TEXT    PRIMARY KEY,
     user_id    INTEGER NOT NULL,
+    locale     TEXT    NOT NULL CHECK (locale IN ('ar', 'fr', 'en')),  -- the dashboard's language
     created_at TEXT    NOT NULL,
     expires_at TEXT    NOT NULL,
     used_at    TEXT

@@ -27,9 +27,12 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "audit_log",
             "campaigns",
             "checkins",
+            "daily_runs",
             "deliveries",
             "drafts",
             "event_versions",
+            "organizer_notices",
+            "organizer_prefs",
             "participants",
             "prompts",
             "proposal_attachments",
@@ -38,6 +41,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "roles",
             "schema_migrations",
             "signups",
+            "web_links",
+            "web_sessions",
         ]
         assert await db.schema_version() == db.latest_version
         indexes = await db.fetchall(
@@ -47,6 +52,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "audit_log_at",
             "campaigns_state",
             "deliveries_state",
+            "organizer_notices_due",
             "participants_function",
             "participants_region",
             "participants_username",
@@ -58,6 +64,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "recommendations_owner",
             "signups_user",
             "signups_workshop",
+            "web_sessions_user",
         ]
         keys = await db.fetchall("SELECT name FROM pragma_table_info('drafts') WHERE pk > 0")
         assert {r["name"] for r in keys} == {"user_id", "flow"}

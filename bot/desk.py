@@ -148,6 +148,8 @@ class OrganizerTools:
         await self.notices.release_in_flight()
         start_daily(application)
         self.web_runner = await start_web(services)
+        if self.web_runner is None:  # off, or could not listen: no links to a dead address
+            self.base_url = None
 
     async def stop(self) -> None:
         """At shutdown: stop serving the dashboard."""

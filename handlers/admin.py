@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.documents.figures import split_message
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.basics import unknown_command
@@ -111,7 +112,8 @@ async def _on_figures(update: Update, context: MultaqaContext, arg: str | None) 
     await toast(update)
     t, desk = context.who.t, context.services.organizers.desk
     chat_id = chat_id_of(update)
-    await reply(update, context, await desk.figures_text(t))
+    for part in split_message(await desk.figures_text(t)):
+        await reply(update, context, part)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     for chart, png in await desk.charts(t):
         await context.bot.send_photo(

@@ -41,8 +41,14 @@ async def privacy_command(update: Update, context: MultaqaContext) -> None:
     t = who.t
     data = await services.organizers.desk.privacy.personal_data(who.user.id)
     kept = Html(await _kept_until(context, t))
-    if data is None or not data["profile"]:
+    if data is None:
         await reply(update, context, t("privacy.nothing", kept=kept))
+        return
+    buttons = inline(
+        [[(t("privacy.file"), button("file"))], [(t("privacy.delete"), button("del"))]]
+    )
+    if not data["profile"]:  # only the answers of a registration in progress
+        await reply(update, context, t("privacy.draft_only", kept=kept), buttons)
         return
     profile = data["profile"]
     function = await services.event.label_of(t, "function", profile["function_code"])
@@ -66,17 +72,7 @@ async def privacy_command(update: Update, context: MultaqaContext) -> None:
         proposals=len(data["proposals"]),
         kept=kept,
     )
-    await reply(
-        update,
-        context,
-        text,
-        inline(
-            [
-                [(t("privacy.file"), button("file"))],
-                [(t("privacy.delete"), button("del"))],
-            ]
-        ),
-    )
+    await reply(update, context, text, buttons)
 
 
 async def on_button(update: Update, context: MultaqaContext) -> None:

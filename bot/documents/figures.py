@@ -85,6 +85,34 @@ def figures_text(figures: Figures, labels: EventLabels) -> str:
     )
 
 
+def split_message(text: str, limit: int = 4096) -> list[str]:
+    """A long text as messages Telegram accepts (counted in UTF-16 units, as Telegram counts),
+    cut between sections, else between lines (every line of these texts is whole HTML)."""
+
+    def size(part: str) -> int:
+        return len(part.encode("utf-16-le")) // 2
+
+    pieces: list[tuple[str, str]] = []  # (separator before, piece)
+    for block in text.split("\n\n"):
+        lines = [block] if size(block) <= limit else block.split("\n")
+        pieces.append(("\n\n", lines[0]))
+        pieces.extend(("\n", line) for line in lines[1:])
+    parts: list[str] = []
+    current = ""
+    for separator, piece in pieces:
+        if size(piece) > limit:  # a single line longer than a message: shortened
+            piece = piece[: limit // 2] + "…"
+        candidate = current + separator + piece if current else piece
+        if size(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
 def build_charts(figures: Figures, labels: EventLabels) -> list[Chart]:
     """The charts of the figures (empty panels left out)."""
     t, names = labels.names.t, labels.names

@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Services, services_of
+from bot.documents.figures import split_message
 from bot.outbound.sender import Outcome
 from storage.organizers import OrganizerNotice
 
@@ -62,7 +63,10 @@ async def plan_summaries(services: Services, now: datetime) -> int:
         text = (
             t("sum.title", day=t.date(now, event.zone)) + "\n\n" + await tools.desk.figures_text(t)
         )
-        planned.append((key, user_id, text, [[(t("admin.summary_stop"), "ad:sum:off")]]))
+        parts = split_message(text)
+        for index, part in enumerate(parts):  # the off switch under the last part
+            buttons = [[(t("admin.summary_stop"), "ad:sum:off")]] if index == len(parts) - 1 else []
+            planned.append((key if index == 0 else f"{key}:{index}", user_id, part, buttons))
     await tools.notices.add_notices(planned)
     return len(planned)
 

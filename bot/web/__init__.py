@@ -208,8 +208,19 @@ async def start_web(services: Services) -> web.AppRunner | None:
     settings = services.settings
     if settings.web_port is None:
         return None
+    # No access log: sign-in links carry their token in the path.
     runner = web.AppRunner(build_web_app(services), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    try:
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    except OSError as exc:  # the port is taken: the bot itself must still start
+        log.error(
+            "dashboard not started: cannot listen on %s:%d (%s)",
+            settings.web_host,
+            settings.web_port,
+            exc.strerror,
+        )
+        await runner.cleanup()
+        return None
     log.info("dashboard on http://%s:%d", settings.web_host, settings.web_port)
     return runner

@@ -98,3 +98,22 @@ async def test_purge_on_the_terminal_only_after_the_retention_period(
         assert [n["user_id"] for n in notices] == [ORGANIZER_ID]  # told by the bot
     finally:
         await restarted.stop()
+
+
+async def test_the_bot_starts_when_the_dashboard_port_is_taken(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot = await make_bot(web_port=taken.getsockname()[1]).start()
+        try:
+            organizer = emulator.user(user_id=ORGANIZER_ID, first_name="D", language_code="en")
+            await organizer.send("/admin")
+            await said(organizer)
+            await organizer.press("🖥 Dashboard")
+            assert "The web dashboard is off" in await said_text(organizer)
+        finally:
+            await bot.stop()

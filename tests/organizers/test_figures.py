@@ -105,3 +105,15 @@ async def test_figures_buttons_check_the_role(emulator: BotApiEmulator, seeded: 
     answer = await organizer.wait_callback_answer(press)
     assert answer.text == "This button is not valid."
     await organizer.expect_silence(0.5)  # no export was sent
+
+
+def test_long_figures_are_split_into_messages_telegram_accepts() -> None:
+    from bot.documents.figures import split_message
+
+    line = "🧩 " + "ورشة طويلة جدا " * 20 + ": 30/30, 12"
+    text = "<b>Head</b>\n1, 2\n\n" + "\n".join(f"{line} {i}" for i in range(80)) + "\n\n<b>End</b>"
+    parts = split_message(text)
+    assert len(parts) > 1
+    assert all(len(part.encode("utf-16-le")) // 2 <= 4096 for part in parts)
+    lines = [x for part in parts for x in part.split("\n") if x]
+    assert lines == [x for x in text.split("\n") if x]  # nothing lost, order kept

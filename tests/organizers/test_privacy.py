@@ -87,6 +87,9 @@ async def test_a_participant_sees_downloads_and_deletes_their_data(
     figures = await services.organizers.desk.figures()
     assert (figures.registered, figures.erased) == (6, 1)
     assert figures.by_function["inspector"] == 3 and figures.by_region["oriental"] == 3
+    from storage.campaigns import Audience
+
+    assert await services.campaigns.count_audience(Audience("everyone")) == 5  # never messaged
     merged = await services.db.fetchone("SELECT author_id, text FROM proposals WHERE id = 2")
     assert merged["author_id"] < 0 and merged["text"] == "Un guide commun"
     await karim.send("/privacy")
@@ -158,3 +161,20 @@ async def test_daily_summary_once_a_day_across_restarts_and_switched_off(
     clock._now = datetime(2019, 1, 29, 18, 30, tzinfo=UTC)
     await daily_tick(seeded.services)
     await organizer.expect_silence(0.5)
+
+
+async def test_someone_registering_can_see_and_delete_their_answers_so_far(
+    emulator: BotApiEmulator, seeded: RunningBot
+) -> None:
+    from tests.handlers.test_registration import walk_to_summary
+
+    newcomer = emulator.user(first_name="Sara", language_code="en")
+    await walk_to_summary(newcomer, "en", name="Sara Kettani")  # every answer, not confirmed
+    assert await seeded.services.drafts.get(newcomer.id, "registration") is not None
+    await newcomer.send("/privacy")
+    assert "only the answers of your registration in progress" in await said_text(newcomer)
+    await newcomer.press("🗑 Delete my data")
+    await said(newcomer)
+    await newcomer.press("Yes, delete everything")
+    assert "Your data has been deleted" in await said_text(newcomer)
+    assert await seeded.services.drafts.get(newcomer.id, "registration") is None

@@ -173,30 +173,26 @@ async def _on_dashboard(update: Update, context: MultaqaContext, arg: str | None
 async def _on_audit(update: Update, context: MultaqaContext, arg: str | None) -> None:
     t, services = context.who.t, context.services
     await toast(update)
-    event = await services.event.current()
-    zone = event.zone if event else services.settings.zone
-    entries = await services.audit.entries(AUDIT_SHOWN)
-    lines = [
-        t(
-            "admin.audit_line",
-            at=t.datetime(_parse(entry["at"]), zone, "short"),
-            actor=str(entry["actor_id"]) if entry["actor_id"] is not None else t("ex.system"),
-            action=entry["action"],
-            subject=entry["subject"] or "",
+    names = (await services.organizers.desk.labels(t)).names
+    lines = []
+    for entry in await services.audit.entries(AUDIT_SHOWN):
+        actor_id = entry["actor_id"]
+        person = await services.participants.get(actor_id) if actor_id is not None else None
+        actor = person.full_name if person else str(actor_id) if actor_id else t("ex.system")
+        lines.append(
+            t(
+                "admin.audit_line",
+                at=names.when(entry["at"]),
+                actor=actor,
+                action=names.action(entry["action"]),
+                subject=entry["subject"] or "",
+            )
         )
-        for entry in entries
-    ]
     await reply(
         update,
         context,
         t("admin.audit_title", n=len(lines)) + "\n" + ("\n".join(lines) or t("admin.audit_empty")),
     )
-
-
-def _parse(stamp: str):  # type: ignore[no-untyped-def]
-    from datetime import datetime
-
-    return datetime.fromisoformat(stamp)
 
 
 async def _on_summary(update: Update, context: MultaqaContext, arg: str | None) -> None:

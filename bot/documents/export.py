@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import json
+import re
 import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator
@@ -30,6 +32,7 @@ from bot.i18n import Translator
 
 Format = Literal["xlsx", "csv"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ISOLATES = {0x2068: None, 0x2069: None}  # the isolates around placeholder values
 SHEETS = (
     "participants",
     "signups",
@@ -58,6 +61,7 @@ class ExportLabels:
     workshops: dict[str, str] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)
     regions: dict[str, str] = field(default_factory=dict)
+    keys: frozenset[str] = frozenset()  # the message ids of the language
 
     def when(self, stored: str | None) -> str:
         """A stored UTC time as local date and time of the event."""
@@ -70,6 +74,28 @@ class ExportLabels:
         if code is None or code == "general":
             return self.t("ex.general")
         return self.workshops.get(code, code)
+
+    def plain(self, key: str, **values: object) -> str:
+        """A catalogue text as plain cell text (the catalogue's texts are Telegram HTML)."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.t(key, **values))).translate(_ISOLATES)
+
+    def known(self, key: str) -> bool:
+        """Whether this language has a text for `key` (else the code itself is shown)."""
+        return key in self.keys
+
+    def audience(self, raw: str | None) -> str:
+        """A broadcast's audience in words: "the region Souss-Massa"."""
+        data = json.loads(raw or "{}")
+        kind, code = data.get("kind", ""), data.get("code")
+        if code:
+            name = self.theme(code) if kind in ("workshop", "waitlist") else self.code(kind, code)
+            return self.plain(f"bc.audience_{kind}_named", name=name)
+        return self.plain(f"bc.audience_name_{kind}") if kind else ""
+
+    def action(self, action: str) -> str:
+        """An audit log action in words, when the catalogue has it (else its code)."""
+        key = f"audit.{action}"
+        return self.plain(key) if self.known(key) else action
 
     def code(self, kind: str, code: str | None) -> str:
         """A stored code's label (function, region, or a status key)."""
@@ -228,11 +254,10 @@ def _broadcasts(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         "GROUP BY c.id ORDER BY c.id"
     ):
         texts = json.loads(r["texts"] or "{}")
-        audience = json.loads(r["audience"] or "{}")
         yield [
             r["id"],
             r["author_id"] if r["author_id"] is not None else lb.t("ex.command_line"),
-            " ".join(str(v) for v in audience.values() if v),
+            lb.audience(r["audience"]),
             lb.code("cstate", r["state"]),
             lb.when(r["created_at"]),
             lb.when(r["started_at"]),
@@ -262,11 +287,15 @@ def _deliveries(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
 
 
 def _audit(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for r in conn.execute("SELECT * FROM audit_log ORDER BY id"):
+    for r in conn.execute(
+        "SELECT a.*, p.full_name FROM audit_log a LEFT JOIN participants p "
+        "ON p.user_id = a.actor_id ORDER BY a.id"
+    ):
         yield [
             lb.when(r["at"]),
             r["actor_id"] if r["actor_id"] is not None else lb.t("ex.system"),
-            r["action"],
+            r["full_name"] or "",
+            lb.action(r["action"]),
             r["subject"] or "",
             r["details"] if r["details"] not in (None, "{}") else "",
         ]
@@ -353,7 +382,7 @@ def sheets() -> list[Sheet]:
             ["campaign", "id", "name", "outcome", "attempts", "error", "updated"],
             _deliveries,
         ),
-        ("audit", ["at", "actor", "action", "subject", "details"], _audit),
+        ("audit", ["at", "actor_id", "actor", "action", "subject", "details"], _audit),
     ]
 
 
@@ -468,4 +497,5 @@ async def labels_for(event_service: Any, t: Translator, zone: ZoneInfo) -> Expor
     regions = {
         c.code: event_service.label(t, "region", c) for c in await event_service.choices("region")
     }
-    return ExportLabels(t, event.zone if event else zone, workshops, functions, regions)
+    keys = frozenset(event_service.texts.catalogues[t.locale].singular)
+    return ExportLabels(t, event.zone if event else zone, workshops, functions, regions, keys)

@@ -19,14 +19,14 @@ from tests.organizers.seed import SATURDAY, seed
 
 
 async def test_last_actions_and_dashboard_off(emulator: BotApiEmulator, bot: RunningBot) -> None:
-    await bot.services.audit.record(ORGANIZER_ID, "review.accept", "proposal:7")
+    await bot.services.audit.record(ORGANIZER_ID, "recommendation.create", "recommendation:7")
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("🧾 Last actions")
     actions = await said_text(organizer)
     assert actions.startswith("Last organizer actions")
-    assert f"{ORGANIZER_ID} · review.accept proposal:7" in actions
+    assert f"{ORGANIZER_ID} · recommendation created recommendation:7" in actions
     await organizer.press("🖥 Dashboard")
     assert "The web dashboard is off. Set WEB_PORT" in await said_text(organizer)
 

@@ -85,7 +85,10 @@ async def test_xlsx_has_a_sheet_per_table_in_arabic_right_to_left(
     assert [(row[3], row[4]) for row in signups if row[3] == "لائحة الانتظار"] == [
         ("لائحة الانتظار", 1)
     ]
-    assert any(row[2] == "review.accept" for row in book["سجل الإجراءات"].values)
+    audit = list(book["سجل الإجراءات"].values)
+    assert audit[0][:4] == ("الوقت", "معرف تيليغرام", "من (الاسم)", "الإجراء")
+    assert ("منح دور", "user:900001") in [(row[3], row[4]) for row in audit]
+    assert ("review.accept", "proposal:1") in [(row[3], row[4]) for row in audit]  # no label
 
 
 async def test_french_workbook_reads_left_to_right(seeded: RunningBot, tmp_path: Path) -> None:

@@ -108,10 +108,6 @@ class WebAccess:
         """Sign out."""
         await self._db.execute("DELETE FROM web_sessions WHERE token_hash = ?", (_hash(token),))
 
-    async def end_all_of(self, user_id: int) -> int:
-        """End every session of someone (they lost the role)."""
-        return await self._db.execute("DELETE FROM web_sessions WHERE user_id = ?", (user_id,))
-
 
 @dataclass(frozen=True, slots=True)
 class OrganizerNotice:
@@ -131,7 +127,13 @@ class OrganizerDesk:
         self._clock = clock
 
     async def claim_day(self, job: str, day: str) -> bool:
-        """True for the first caller of this job on this day (a restart does not repeat it)."""
+        """True for the first caller of this job on this day (a restart does not repeat it).
+        Read first: the clock asks every few seconds, and a write each time would be waste."""
+        done = await self._db.fetchone(
+            "SELECT 1 FROM daily_runs WHERE job = ? AND day = ?", (job, day)
+        )
+        if done is not None:
+            return False
         return (
             await self._db.execute(
                 "INSERT OR IGNORE INTO daily_runs (job, day, started_at) VALUES (?, ?, ?)",

@@ -69,6 +69,7 @@ async def test_sign_in_read_switch_language_download_and_refusals(
     link = await _sign_in_link(emulator)
     response = await page.goto(link)
     assert response is not None and response.status == 200 and page.url == base + "/"
+    assert response.headers["cache-control"] == "no-store"
     [cookie] = await context.cookies()
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > 0
     assert await page.inner_text("[data-kpi=registered]") == "6"

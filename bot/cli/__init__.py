@@ -37,8 +37,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application
     from storage.database import DatabaseTooNewError
 
+    overrides = {} if args.web_port is None else {"web_port": args.web_port}
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except SettingsError as exc:
         return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
     _configure_logging(settings.log_level)
@@ -173,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="multaqa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start the bot (long polling)")
+    run.add_argument(
+        "--web-port", type=int, help="serve the organizers' dashboard on this port (WEB_PORT)"
+    )
     run.set_defaults(func=cmd_run)
     broadcast = sub.add_parser("broadcast", help="send an announcement from the command line")
     from bot.cli.broadcast import add_arguments

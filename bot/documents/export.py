@@ -105,7 +105,9 @@ class ExportLabels:
             return self.functions.get(code, code)
         if kind == "region":
             return self.regions.get(code, code)
-        return self.t(f"ex.{kind}.{code}")
+        key = f"ex.{kind}.{code}"
+        # A status added later (the follow-up work) shows as its code until it has a label.
+        return self.t(key) if self.known(key) or not self.keys else code
 
 
 def _person(user_id: int | None) -> object:

@@ -16,7 +16,7 @@ from bot.documents.figures import build_charts
 from sandbox import BotApiEmulator
 from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, plain, said, said_text
 from tests.organizers.seed import SATURDAY, seed
 
 ARTIFACTS = Path(__file__).parents[2] / "artifacts"
@@ -117,3 +117,19 @@ def test_long_figures_are_split_into_messages_telegram_accepts() -> None:
     assert all(len(part.encode("utf-16-le")) // 2 <= 4096 for part in parts)
     lines = [x for part in parts for x in part.split("\n") if x]
     assert lines == [x for x in text.split("\n") if x]  # nothing lost, order kept
+
+
+async def test_a_recommendation_status_added_later_is_counted_and_shown(
+    seeded: RunningBot,
+) -> None:
+    # The follow-up work may add statuses: the figures read the column as it is.
+    db = seeded.services.db
+    writer = db._writer  # the same connection for the pragma and the update
+    assert writer is not None
+    await writer.execute("PRAGMA ignore_check_constraints = ON")
+    await db.execute("UPDATE recommendations SET status = 'under_review' WHERE id = 1")
+    desk, t = seeded.services.organizers.desk, seeded.services.texts["en"]
+    figures = await desk.figures()
+    assert figures.recommendations == {"under_review": 1, "in_progress": 1}
+    text = plain(await desk.figures_text(t))
+    assert "• under_review: 1" in text and "• in progress: 1" in text

@@ -61,13 +61,18 @@ def figures_text(figures: Figures, labels: EventLabels) -> str:
         )
     proposals = []
     for theme, statuses in sorted(figures.proposals.items(), key=lambda kv: -sum(kv[1].values())):
-        detail = ", ".join(
+        detail = t("fig.separator").join(
             t("fig.part", label=names.code("pstatus", s), n=n)
             for s, n in ordered(statuses, PROPOSAL_STATUSES)
             if n
         )
         proposals.append(
-            t("fig.theme_line", label=names.theme(theme), n=sum(statuses.values()), detail=detail)
+            t(
+                "fig.theme_line",
+                label=names.theme(theme),
+                n=sum(statuses.values()),
+                detail=Html(detail),
+            )
         )
     recommendations = [
         t(line, label=names.code("rstatus", s), n=n)

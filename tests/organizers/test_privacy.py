@@ -122,7 +122,8 @@ async def test_purge_waits_for_the_retention_boundary_and_tells_organizers(
     await daily_tick(seeded.services)
     report = await said_text(organizer)
     # An organizer who never registered is told in the default language (Arabic).
-    assert "تم إخفاء هوية 6 مشارك؛ محو 3 من نصوص المقترحات، والإبقاء على 1" in report
+    assert "المشاركون الذين أخفيت هويتهم: 6" in report
+    assert "نصوص المقترحات الممحوة: 3" in report and "دون أسماء: 1" in report
     dump = await _dump(seeded)
     assert all(name not in dump for name in ("سعاد الإدريسي", "Nadia Amrani", "+212612345678"))
     figures = await seeded.services.organizers.desk.figures()

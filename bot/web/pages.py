@@ -72,6 +72,8 @@ class BoardRow:
     """One recommendation on the board."""
 
     theme: str
+    status_code: str
+    updated_at: str  # ISO, UTC: the latest is found by comparing these
     ref: str
     text: str
     status: str
@@ -102,6 +104,8 @@ async def board_rows(
         found.append(
             BoardRow(
                 theme=names.theme(r["workshop_id"]),
+                status_code=r["status"],
+                updated_at=r["updated_at"],
                 ref=f"R-{r['id']}",
                 text=r["text"],
                 status=names.code("rstatus", r["status"]),
@@ -137,6 +141,26 @@ def _board(t: Translator, rows: list[BoardRow], public: bool) -> str:
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
         return f"<p>{t('web.no_recommendations')}</p>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _per_workshop(t: Translator, labels: EventLabels, rows: list[BoardRow]) -> str:
+    """Per workshop: how many recommendations, how many done, and the last update."""
+    groups: dict[str, list[BoardRow]] = {}
+    for row in rows:
+        groups.setdefault(row.theme, []).append(row)
+    if not groups:
+        return f"<p>{t('web.no_recommendations')}</p>"
+    head = "".join(
+        f"<th>{t(f'web.col.{h}')}</th>" for h in ("workshop", "total", "done", "updated")
+    )
+    body = []
+    for theme, items in groups.items():
+        latest = max(items, key=lambda r: r.updated_at)
+        done = sum(r.status_code == "done" for r in items)
+        cells = [f'<td dir="auto">{_e(theme)}</td>', f"<td>{len(items)}</td>", f"<td>{done}</td>"]
+        cells.append(f'<td class="nowrap">{_e(latest.updated)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -194,6 +218,7 @@ def dashboard_page(
         f'<section class="wide"><h2>{t("web.figures")}</h2><div class="kpis">{kpis}</div></section>'
         f"<section><h2>{t('web.seats')}</h2>{seats_table}</section>"
         f"<section><h2>{t('fig.recommendations')}</h2><table>{statuses}</table></section>"
+        f"<section><h2>{t('web.per_workshop')}</h2>{_per_workshop(t, labels, rows)}</section>"
         f'<section class="wide"><h2>{t("web.board")}</h2>{_board(t, rows, public=False)}</section>'
         f'<section class="wide"><h2>{t("web.charts")}</h2>'
         f'<div class="charts">{charts or t("web.no_data")}</div></section>'

@@ -78,6 +78,7 @@ async def test_sign_in_read_switch_language_download_and_refusals(
     body = await page.inner_text("body")
     assert "Recommendations board" in body and "Un guide commun pour tous" in body
     assert "Nadia Amrani" in body  # the owner, on the organizers' board
+    assert "Recommendations per workshop" in body
     charts = await page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
     assert len(charts) == 4 and all(width > 0 for width in charts)
     # Arabic: right to left, labels in Arabic.

@@ -160,3 +160,38 @@ async def test_export_on_the_terminal(
     assert len(written) == 8 and all(path.parent == out for path in written)
     rows = list(csv.reader(io.StringIO(written[0].read_text(encoding="utf-8-sig"))))
     assert rows[0][:2] == ["Identifiant Telegram", "Nom"] and len(rows) == 7
+
+
+async def test_export_of_those_not_reached_makes_formulas_inert(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    from handlers.campaign import start_campaign
+    from storage.campaigns import Audience
+    from storage.participants import ProfileFields
+
+    evil = emulator.user(first_name="X", language_code="en")
+    evil.open_chat()
+    await bot.services.participants.save_profile(
+        evil.id,
+        evil.id,
+        ProfileFields("en", bot.clock.now(), EVIL_NAME, "inspector", None, "oriental", "U", None),
+    )
+    emulator.faults.fail(evil.id, 403, description="Forbidden: bot was blocked by the user")
+    services = bot.services
+    campaign_id = await services.campaigns.create(
+        ORGANIZER_ID, "en", Audience("everyone"), {"en": "Room D."}
+    )
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await organizer.send("/start")
+    await said(organizer)
+    await start_campaign(services, campaign_id, ORGANIZER_ID, services.texts["en"])
+    await services.runner.wait(campaign_id)
+    while "📄 Export those not reached" not in (await organizer.next_message()).labels:
+        pass
+    await organizer.press("📄 Export those not reached")
+    export = await said(organizer)
+    assert export.document is not None
+    stored = emulator.files.get(export.document["file_id"])
+    assert stored is not None
+    rows = list(csv.reader(io.StringIO(stored.data.decode("utf-8-sig"))))
+    assert rows[1][1] == "'" + EVIL_NAME

@@ -8,8 +8,8 @@ import logging
 import tempfile
 from pathlib import Path
 
-from telegram import InputFile, Update
-from telegram.constants import ChatAction
+from telegram import InputFile, LinkPreviewOptions, Update
+from telegram.constants import ChatAction, ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
@@ -167,7 +167,13 @@ async def _on_dashboard(update: Update, context: MultaqaContext, arg: str | None
         return
     token = await web.new_link(context.who.user.id, context.who.locale)
     await services.audit.record(context.who.user.id, "dashboard.link", "", {})
-    await reply(update, context, t("admin.dashboard_link", url=f"{base}/signin/{token}"))
+    # No link preview: a preview fetches the address; the sign-in page asks for a press anyway.
+    await context.bot.send_message(
+        chat_id_of(update),
+        t("admin.dashboard_link", url=f"{base}/signin/{token}"),
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
 
 
 async def _on_audit(update: Update, context: MultaqaContext, arg: str | None) -> None:

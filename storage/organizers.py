@@ -49,6 +49,14 @@ class WebAccess:
         )
         return token
 
+    async def link_valid(self, token: str) -> bool:
+        """Whether a sign-in link can still be used (read only: looking does not use it)."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM web_links WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            (_hash(token), self._clock.now().isoformat()),
+        )
+        return row is not None
+
     async def redeem(self, token: str) -> str | None:
         """Use a link once: a new session token, or None (unknown, used, expired, no role)."""
         now = self._clock.now()

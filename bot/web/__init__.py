@@ -20,7 +20,13 @@ from aiohttp import web
 from bot.context import Services
 from bot.documents.export import zip_files
 from bot.i18n import Translator
-from bot.web.pages import board_rows, dashboard_page, message_page, public_board_page
+from bot.web.pages import (
+    board_rows,
+    dashboard_page,
+    message_page,
+    public_board_page,
+    signin_form,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,16 @@ async def _secure_headers(request: web.Request, response: web.StreamResponse) ->
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
+
+
+async def signin_page(request: web.Request) -> web.Response:
+    """Opening the link shows a Sign-in button; only pressing it uses the link. Link
+    previews (Telegram's, a mail scanner's) only ever GET: they cannot use it up."""
+    services = request.app[SERVICES]
+    token = request.match_info["token"]
+    if not await services.organizers.web.link_valid(token):
+        return _refused(request, 403, "web.link_used")
+    return web.Response(text=signin_form(_default_t(request)), content_type="text/html")
 
 
 async def signin(request: web.Request) -> web.Response:
@@ -202,7 +218,8 @@ def build_web_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app[CACHE] = {}
     app.router.add_get("/", index)
-    app.router.add_get("/signin/{token}", signin)
+    app.router.add_get("/signin/{token}", signin_page)
+    app.router.add_post("/signin/{token}", signin)
     app.router.add_get("/chart/{name}.png", chart)
     app.router.add_get("/export/{fmt}", download)
     app.router.add_get("/lang/{code}", language)

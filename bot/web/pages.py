@@ -39,7 +39,8 @@ th { color:var(--muted); font-weight:600; font-size:.85em; }
 img { max-width:100%; height:auto; display:block; margin:.4em 0; }
 .bar { background:#e8edf3; border-radius:.3em; height:.7em; min-width:5em; }
 .bar i { display:block; height:100%; background:var(--accent); border-radius:.3em; }
-a.button { display:inline-block; padding:.4em .9em; margin:.2em; border-radius:.4em;
+button.button { font:inherit; border:0; cursor:pointer; }
+a.button, button.button { display:inline-block; padding:.4em .9em; margin:.2em; border-radius:.4em;
   background:var(--accent); color:#fff; text-decoration:none; }
 .wide { grid-column:1 / -1; }
 .nowrap { white-space:nowrap; }
@@ -65,6 +66,17 @@ def _page(t: Translator, title: str, body: str, refresh: bool = False) -> str:
 def message_page(t: Translator, message: str) -> str:
     """A page that only says something (refused access, a used link)."""
     return _page(t, t("web.title"), f"<main><section><p>{message}</p></section></main>")
+
+
+def signin_form(t: Translator) -> str:
+    """The sign-in page: one button that uses the personal link (posted to the same address)."""
+    return _page(
+        t,
+        t("web.title"),
+        f"<main><section><h2>{t('web.title')}</h2><p>{t('web.signin_intro')}</p>"
+        f'<form method="post"><button class="button" type="submit">{t("web.signin")}</button>'
+        "</form></section></main>",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,15 +54,15 @@ async def plan_summaries(services: Services, now: datetime) -> int:
     if not (opens <= local.date() <= closes) or local.time() < event.organizers.daily_summary_at:
         return 0
     tools, day = services.organizers, local.date().isoformat()
+    today = dict((await tools.desk.figures()).by_day).get(local.date(), 0)
     planned = []
     for user_id, locale in await _organizers(services):
         key = f"summary:{day}:{user_id}"
         if not await tools.notices.wants_summary(user_id) or await _exists(services, key):
             continue
         t = services.texts[locale]
-        text = (
-            t("sum.title", day=t.date(now, event.zone)) + "\n\n" + await tools.desk.figures_text(t)
-        )
+        head = t("sum.title", day=t.date(now, event.zone), today=today)
+        text = head + "\n\n" + await tools.desk.figures_text(t)
         parts = split_message(text)
         for index, part in enumerate(parts):  # the off switch under the last part
             buttons = [[(t("admin.summary_stop"), "ad:sum:off")]] if index == len(parts) - 1 else []

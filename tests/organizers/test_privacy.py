@@ -153,6 +153,7 @@ async def test_daily_summary_once_a_day_across_restarts_and_switched_off(
     await daily_tick(seeded.services)
     summary = await said(organizer)
     assert "Résumé du jour" in summary.text and "7 participants inscrits" in summary.text
+    assert "Inscrits aujourd'hui : 2" in summary.text  # the seed's Monday, and the organizer
     await daily_tick(seeded.services)
     await seeded.restart()
     await daily_tick(seeded.services)

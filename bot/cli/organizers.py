@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
+import re
 import sys
 from pathlib import Path
 
@@ -58,58 +60,51 @@ async def run_export(
     return 0
 
 
+def _plain(text: str) -> str:
+    """A catalogue text (Telegram HTML, values isolated) as terminal text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).replace("\u2068", "").replace("\u2069", "")
+
+
 async def run_purge(
     args: argparse.Namespace, settings: Settings, clock: Clock | None = None
 ) -> int:
     """Anonymise personal data once the retention period is over; organizers are told."""
     clock = clock or SystemClock()
+    t = Translations(settings.default_locale)[settings.default_locale]
     db, desk = await _desk(settings, clock)
     try:
         due = await desk.purge_due_at()
         if due is None:
-            print("No event loaded: nothing to purge (the retention period counts from its end).")
+            print(_plain(t("cli.purge_no_event")))
             return 0
         if clock.now() < due:
-            print(f"Retention period not over: personal data is kept until {due.isoformat()}.")
+            print(_plain(t("cli.purge_not_yet", date=t.datetime(due, settings.zone))))
             return 0
         if not args.yes:
-            answer = await asyncio.to_thread(
-                input, "Anonymise every participant's personal data now? [y/N] "
-            )
-            if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-                print("Nothing purged.")
+            answer = await asyncio.to_thread(input, _plain(t("cli.purge_confirm")) + " ")
+            if answer.strip().lower() not in ("y", "yes", "o", "oui", "ن", "نعم"):
+                print(_plain(t("cli.purge_nothing")))
                 return 1
         report = await desk.purge_if_due()
         erased = report.erased
         assert erased is not None
         await AuditLog(db, clock).record(None, "privacy.purge", "", {"people": erased.people})
-        texts = Translations(settings.default_locale)
-        notices = []
-        stamp = clock.now().strftime("%Y%m%dT%H%M%S")
-        if erased.people:
-            for user_id in await RoleRepository(db, clock).holders("organizer"):
-                t = texts[settings.default_locale]
-                notices.append(
-                    (
-                        f"purge:cli:{stamp}:{user_id}",
-                        user_id,
-                        t(
-                            "privacy.purged",
-                            people=erased.people,
-                            cleared=erased.proposals_cleared,
-                            kept=erased.proposals_kept,
-                            days=settings.retention_days,
-                        ),
-                        [],
-                    )
-                )
-            await OrganizerDesk(db, clock).add_notices(notices)
+        done = t(
+            "privacy.purged",
+            people=erased.people,
+            cleared=erased.proposals_cleared,
+            kept=erased.proposals_kept,
+            days=settings.retention_days,
+        )
+        if erased.people:  # organizers are told by the bot (it delivers these rows)
+            stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+            organizers = await RoleRepository(db, clock).holders("organizer")
+            await OrganizerDesk(db, clock).add_notices(
+                [(f"purge:cli:{stamp}:{uid}", uid, done, []) for uid in organizers]
+            )
     finally:
         await db.close()
-    print(
-        f"purged: {erased.people} participant(s) anonymised, {erased.proposals_cleared} "
-        f"proposal text(s) erased, {erased.proposals_kept} kept in recommendations"
-    )
+    print(_plain(done))
     return 0
 
 
@@ -119,7 +114,8 @@ async def run_backup(
     """A consistent copy of the database, even while the bot runs."""
     clock = clock or SystemClock()
     if not settings.database_path.exists():
-        print(f"no database at {settings.database_path}", file=sys.stderr)
+        t = Translations(settings.default_locale)[settings.default_locale]
+        print(_plain(t("cli.no_database", path=str(settings.database_path))), file=sys.stderr)
         return 2
     db, desk = await _desk(settings, clock)
     try:

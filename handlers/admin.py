@@ -123,21 +123,26 @@ async def _on_figures(update: Update, context: MultaqaContext, arg: str | None) 
 
 async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -> None:
     t = context.who.t
-    if arg not in ("xlsx", "csv"):
-        await toast(update)
-        await reply(
-            update,
-            context,
-            t("admin.export_choose"),
-            inline(
+    await toast(update)
+    await reply(
+        update,
+        context,
+        t("admin.export_choose"),
+        inline(
+            [
                 [
-                    [
-                        (t("admin.export_xlsx"), button("exp", "xlsx")),
-                        (t("admin.export_csv"), button("exp", "csv")),
-                    ]
+                    (t("admin.export_xlsx"), button("expas", "xlsx")),
+                    (t("admin.export_csv"), button("expas", "csv")),
                 ]
-            ),
-        )
+            ]
+        ),
+    )
+
+
+async def _on_export_as(update: Update, context: MultaqaContext, arg: str | None) -> None:
+    t = context.who.t
+    if arg not in ("xlsx", "csv"):
+        await toast(update, t("common.invalid_button"))
         return
     await toast(update, t("admin.export_wait"))
     chat_id = chat_id_of(update)
@@ -194,11 +199,8 @@ async def _on_audit(update: Update, context: MultaqaContext, arg: str | None) ->
                 subject=entry["subject"] or "",
             )
         )
-    await reply(
-        update,
-        context,
-        t("admin.audit_title", n=len(lines)) + "\n" + ("\n".join(lines) or t("admin.audit_empty")),
-    )
+    body = [t("admin.audit_title", n=len(lines)), *(lines or [t("admin.audit_empty")])]
+    await reply(update, context, Html("\n").join(body))
 
 
 async def _on_summary(update: Update, context: MultaqaContext, arg: str | None) -> None:
@@ -227,6 +229,7 @@ async def _on_summary(update: Update, context: MultaqaContext, arg: str | None) 
 ACTIONS = {
     "fig": _on_figures,
     "exp": _on_export,
+    "expas": _on_export_as,
     "web": _on_dashboard,
     "log": _on_audit,
     "sum": _on_summary,

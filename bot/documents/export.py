@@ -32,7 +32,9 @@ from bot.i18n import Translator
 
 Format = Literal["xlsx", "csv"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ISOLATES = {0x2068: None, 0x2069: None}  # the isolates around placeholder values
+# Invisible direction marks (isolates around values, RLM/LRM at line starts): a cell, a chart
+# label or a file name gets plain text; the spreadsheet or matplotlib finds the direction.
+_MARKS = dict.fromkeys((0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F))
 SHEETS = (
     "participants",
     "signups",
@@ -72,12 +74,12 @@ class ExportLabels:
     def theme(self, code: str | None) -> str:
         """A workshop's title, or the label of the general theme."""
         if code is None or code == "general":
-            return self.t("ex.general")
+            return self.plain("ex.general")
         return self.workshops.get(code, code)
 
     def plain(self, key: str, **values: object) -> str:
         """A catalogue text as plain cell text (the catalogue's texts are Telegram HTML)."""
-        return html.unescape(re.sub(r"<[^>]+>", "", self.t(key, **values))).translate(_ISOLATES)
+        return html.unescape(re.sub(r"<[^>]+>", "", self.t(key, **values))).translate(_MARKS)
 
     def known(self, key: str) -> bool:
         """Whether this language has a text for `key` (else the code itself is shown)."""
@@ -107,7 +109,7 @@ class ExportLabels:
             return self.regions.get(code, code)
         key = f"ex.{kind}.{code}"
         # A status added later (the follow-up work) shows as its code until it has a label.
-        return self.t(key) if self.known(key) or not self.keys else code
+        return self.plain(key) if self.known(key) or not self.keys else code
 
 
 def _person(user_id: int | None) -> object:
@@ -144,11 +146,11 @@ def _participants(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
             r["unit"],
             r["phone"] or "",
             (r["username"] and "@" + r["username"]) or "",
-            lb.t(f"ex.lang.{r['locale']}"),
+            lb.plain(f"ex.lang.{r['locale']}"),
             lb.when(r["registered_at"]),
             "\n".join(seats),
             lb.when(r["checkin_at"]),
-            lb.t("ex.yes") if r["reachable"] else lb.t("ex.no"),
+            lb.plain("ex.yes") if r["reachable"] else lb.plain("ex.no"),
         ]
 
 
@@ -237,7 +239,7 @@ def _recommendations(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
             f"R-{r['id']}",
             lb.theme(r["workshop_id"]),
             r["text"],
-            lb.t(f"ex.lang.{r['language']}"),
+            lb.plain(f"ex.lang.{r['language']}"),
             _person(r["owner_id"]) if r["owner_id"] is not None else "",
             r["full_name"] or "",
             r["due_date"] or "",
@@ -258,7 +260,7 @@ def _broadcasts(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         texts = json.loads(r["texts"] or "{}")
         yield [
             r["id"],
-            r["author_id"] if r["author_id"] is not None else lb.t("ex.command_line"),
+            r["author_id"] if r["author_id"] is not None else lb.plain("ex.command_line"),
             lb.audience(r["audience"]),
             lb.code("cstate", r["state"]),
             lb.when(r["created_at"]),
@@ -295,7 +297,7 @@ def _audit(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
     ):
         yield [
             lb.when(r["at"]),
-            r["actor_id"] if r["actor_id"] is not None else lb.t("ex.system"),
+            r["actor_id"] if r["actor_id"] is not None else lb.plain("ex.system"),
             r["full_name"] or "",
             lb.action(r["action"]),
             r["subject"] or "",
@@ -423,11 +425,11 @@ def write_xlsx(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) ->
     conn = _open(db_path)
     try:
         for key, columns, rows in sheets():
-            sheet = workbook.add_worksheet(lb.t(f"ex.sheet.{key}")[:31])
+            sheet = workbook.add_worksheet(lb.plain(f"ex.sheet.{key}")[:31])
             if lb.t.is_rtl:
                 sheet.right_to_left()
             sheet.freeze_panes(1, 0)
-            sheet.write_row(0, 0, [lb.t(f"ex.col.{c}") for c in columns], bold)
+            sheet.write_row(0, 0, [lb.plain(f"ex.col.{c}") for c in columns], bold)
             for index, row in enumerate(rows(conn, lb), start=1):
                 for column, value in enumerate(row):
                     if isinstance(value, str):
@@ -453,7 +455,7 @@ def write_csv(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) -> 
             target = out_dir / f"multaqa-{key}-{stamp}.csv"
             with target.open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh)
-                writer.writerow([lb.t(f"ex.col.{c}") for c in columns])
+                writer.writerow([lb.plain(f"ex.col.{c}") for c in columns])
                 for row in rows(conn, lb):
                     writer.writerow([inert(v) for v in row])
             written.append(target)

@@ -28,7 +28,8 @@ def _section(t, title_key: str, lines: list[str]) -> str:  # type: ignore[no-unt
     shown = lines[:MAX_LINES]
     if len(lines) > MAX_LINES:
         shown.append(t("fig.more", n=len(lines) - MAX_LINES))
-    return f"<b>{t(title_key)}</b>\n" + ("\n".join(shown) or t("admin.no_regions"))
+    # Built as safe HTML (Html joins): every piece is a catalogue text with escaped values.
+    return Html("\n").join([Html(f"<b>{t(title_key)}</b>"), *(shown or [t("admin.no_regions")])])
 
 
 def figures_text(figures: Figures, labels: EventLabels) -> str:
@@ -78,7 +79,7 @@ def figures_text(figures: Figures, labels: EventLabels) -> str:
         t(line, label=names.code("rstatus", s), n=n)
         for s, n in ordered(figures.recommendations, RECOMMENDATION_STATUSES)
     ]
-    return "\n\n".join(
+    return Html("\n\n").join(
         [
             head,
             _section(t, "fig.by_function", functions),
@@ -115,13 +116,13 @@ def split_message(text: str, limit: int = 4096) -> list[str]:
             current = piece
     if current:
         parts.append(current)
-    return parts
+    return [Html(part) for part in parts]  # pieces of safe HTML stay safe HTML
 
 
 def build_charts(figures: Figures, labels: EventLabels) -> list[Chart]:
     """The charts of the figures (empty panels left out)."""
     t, names = labels.names.t, labels.names
-    plain = t  # chart labels are plain text: placeholders are filled without HTML
+    plain = names.plain  # chart labels are plain text: no tags, entities or marks
     charts: list[Chart] = []
     if figures.by_day:
         days = [format_date(day, "d MMM", locale=_CLDR[t.locale]) for day, _ in figures.by_day]

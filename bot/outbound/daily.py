@@ -20,6 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.context import Services, services_of
 from bot.documents.figures import split_message
+from bot.i18n import Html
 from bot.outbound.sender import Outcome
 from storage.organizers import OrganizerNotice
 
@@ -62,7 +63,7 @@ async def plan_summaries(services: Services, now: datetime) -> int:
             continue
         t = services.texts[locale]
         head = t("sum.title", day=t.date(now, event.zone), today=today)
-        text = head + "\n\n" + await tools.desk.figures_text(t)
+        text = Html("\n\n").join([head, await tools.desk.figures_text(t)])
         parts = split_message(text)
         for index, part in enumerate(parts):  # the off switch under the last part
             buttons = [[(t("admin.summary_stop"), "ad:sum:off")]] if index == len(parts) - 1 else []

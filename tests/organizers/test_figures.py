@@ -101,7 +101,7 @@ async def test_figures_buttons_check_the_role(emulator: BotApiEmulator, seeded: 
     await organizer.send("/admin")
     menu = await said(organizer)
     await seeded.services.db.execute("DELETE FROM roles WHERE user_id = ?", (ORGANIZER_ID,))
-    press = await organizer.press_data(menu.message_id, "ad:exp:xlsx")
+    press = await organizer.press_data(menu.message_id, "ad:expas:xlsx")
     answer = await organizer.wait_callback_answer(press)
     assert answer.text == "This button is not valid."
     await organizer.expect_silence(0.5)  # no export was sent

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.conversation import Flow, conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
 from bot.i18n import Html
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
@@ -40,8 +41,13 @@ async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> Import
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .csv/.xlsx from an organizer: preview the import."""
-    if not context.has_who or not await is_organizer(context):
-        return
+    if not context.has_who or not await is_organizer(context) or wants_file(context):
+        return  # someone else's file, or content of the active flow: the router has it
+    await _take_table(update, context)
+    raise ApplicationHandlerStop  # the file was ours: the router does not see it
+
+
+async def _take_table(update: Update, context: MultaqaContext) -> None:
     message = update.effective_message
     document = message.document if message else None
     if document is None:
@@ -49,19 +55,19 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
     t = context.who.t
     if (document.file_size or 0) > MAX_BYTES:
         await reply(update, context, t("ri.too_big"))
-        raise ApplicationHandlerStop
+        return
     name = document.file_name or "table.csv"
     plan = await _plan(context, document.file_id, name)
     if plan.file_problem:
         await reply(update, context, t("ri.file_problem", problem=plan.file_problem))
-        raise ApplicationHandlerStop
+        return
     problems = "\n".join(
         f"• {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.problems[:SHOWN]
     )
     if len(plan.problems) > SHOWN:
         problems += t("evf.more", n=len(plan.problems) - SHOWN)
-    await context.services.drafts.save(
-        Draft(context.who.user.id, FLOW, "confirm", {"file_id": document.file_id, "name": name})
+    await conversations(context).start(
+        update, context, FLOW, "confirm", {"file_id": document.file_id, "name": name}
     )
     rows = [[(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))]]
     if plan.planned:
@@ -77,7 +83,6 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
         ),
         inline(rows),
     )
-    raise ApplicationHandlerStop
 
 
 async def on_button(update: Update, context: MultaqaContext) -> None:
@@ -92,11 +97,11 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     await toast(update)
     await drop_buttons(update)
     services = context.services
-    draft = await services.drafts.get(who.user.id, FLOW)
+    draft = who.drafts.get(FLOW)
     if draft is None:
         await reply(update, context, who.t("common.stale_button"))
         return
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     if press.action == "cancel":
         await reply(update, context, who.t("ri.cancelled"))
         return
@@ -112,9 +117,34 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (3, beside the event file)."""
+    """Handlers of this flow with their groups: an upload starts the flow like a command."""
     table = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
     return [
         (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (3, MessageHandler(filters.ChatType.PRIVATE & table, on_document)),
+        (
+            0,
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & table, on_document
+            ),
+        ),
     ]
+
+
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+    """Nothing is typed while the preview waits for its buttons: the message is answered as
+    if no flow were open (the preview stays, its buttons still work)."""
+    return False
+
+
+async def _ask_again(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    await reply(update, context, context.who.t("conv.use_buttons_above"))
+
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=_ask_again,
+    title_key="conv.flow_rec_import",
+    cancelled_key="ri.cancelled",
+    role="organizer",
+)

@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.conversation import conversations
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
 from handlers.proposals import theme_label
@@ -89,13 +90,8 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
             )
             return True
         step = {"text": "rec_text", "owner": "rec_owner", "due": "rec_due"}[a[1]]
-        await services.drafts.save(Draft(who.user.id, FLOW, step, {"rid": rec.id}))
-        ask = {
-            "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
-            "rec_owner": t("rv.ask_owner"),
-            "rec_due": t("rv.ask_due"),
-        }[step]
-        await reply(update, context, ask)
+        draft = await conversations(context).start(update, context, FLOW, step, {"rid": rec.id})
+        await conversations(context).flows[FLOW].ask(update, context, draft)
         return True
     if press.action in ("drop", "dropyes"):
         rec = await services.recommendations.get(int(a[0]))
@@ -135,7 +131,7 @@ async def edit(
     """Change one field of an existing recommendation."""
     services, who, t = context.services, context.who, context.who.t
     rec_id = draft.data["rid"]
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     await services.recommendations.update(rec_id, text=text, owner_id=owner, due=due)
     field = "text" if text is not None else "owner" if owner is not None else "due"
     await services.audit.record(who.user.id, f"recommendation.edit.{field}", f"R-{rec_id}")

@@ -3,7 +3,6 @@ shows what it will create and every row it cannot use, and creates them on Confi
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Update
@@ -19,7 +18,7 @@ from bot import callbacks
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
-from bot.i18n import Html
+from bot.i18n import Markup, shown
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
@@ -59,13 +58,13 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
     name = document.file_name or "table.csv"
     plan = await _plan(context, document.file_id, name)
     if plan.file_problem:
-        await reply(update, context, t("ri.file_problem", problem=plan.file_problem))
+        await reply(update, context, t("ri.file_problem", problem=shown(t, plan.file_problem)))
         return
-    problems = "\n".join(
-        f"• {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.problems[:SHOWN]
+    problems = Markup("\n").join(
+        t("ri.row", row=p.row, reason=shown(t, p.reason)) for p in plan.problems[:SHOWN]
     )
     if len(plan.problems) > SHOWN:
-        problems += t("evf.more", n=len(plan.problems) - SHOWN)
+        problems += t.plural("evf.more", len(plan.problems) - SHOWN)
     await conversations(context).start(
         update, context, FLOW, "confirm", {"file_id": document.file_id, "name": name}
     )
@@ -79,7 +78,7 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
             "ri.preview",
             n=len(plan.planned),
             bad=len(plan.problems),
-            problems=Html(problems or "—"),
+            problems=problems or "—",
         ),
         inline(rows),
     )
@@ -113,7 +112,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         draft.data["name"],
         {"created": len(created), "skipped": len(plan.problems)},
     )
-    await reply(update, context, who.t("ri.done", n=len(created)))
+    await reply(update, context, who.t.plural("ri.done", len(created)))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from bot.event.diff import Change, Span, diff_events
 from bot.event.file import AgendaItem, EventDefinition, Workshop
-from bot.i18n import Translations, Translator
+from bot.i18n import Markup, Translations, Translator
+from bot.labels import room_label
 from bot.settings import Settings
 from storage.clock import Clock
 from storage.database import Database
@@ -177,7 +178,7 @@ class EventService:
                     PlannedPrompt.notice(
                         f"changes:{version}:{user_id}",
                         user_id,
-                        "\n".join([t("ev.changed"), *text]),
+                        Markup("\n").join([t("ev.changed"), *text]),
                         now,
                     )
                 )
@@ -195,7 +196,9 @@ class EventService:
                 continue
             t = self.texts[participant.locale]
             text = t(
-                "ws.promoted", title=localized_text(dict(workshop.title), t), room=workshop.room
+                "ws.promoted",
+                title=localized_text(dict(workshop.title), t),
+                room=room_label(t, workshop.room),
             )
             notices.append(
                 PlannedPrompt.notice(
@@ -280,8 +283,8 @@ class LoadReport:
 NOTIFIED = ("added", "removed", "time", "slot", "room")
 
 
-def _span_text(t: Translator, event: EventDefinition, span: Span) -> str:
-    return f"{t.time(span.start, event.zone)}–{t.time(span.end, event.zone)}"
+def _span_text(t: Translator, event: EventDefinition, span: Span) -> Markup:
+    return t.span(t.time(span.start, event.zone), t.time(span.end, event.zone))
 
 
 def change_line(

@@ -148,10 +148,7 @@ async def run_broadcast(
                 return 2
             await repo.set_state(campaign_id, "sending", only_from=("paused",))
             if not await repo.take(campaign_id, runner.owner, runner.lease_seconds):
-                print(
-                    f"campaign {campaign_id} is being sent by another process (the bot?)",
-                    file=sys.stderr,
-                )
+                out.echo("cli.bc_taken", file=sys.stderr, id=campaign_id)
                 return 2
         else:
             audience = Audience.parse(args.audience)

@@ -16,7 +16,7 @@ from bot import callbacks
 from bot.context import MultaqaContext
 from bot.documents.figures import split_message
 from bot.event.service import localized_text as localized
-from bot.i18n import Markup, Translator
+from bot.i18n import Markup, Translator, unmarked
 from bot.labels import region_label
 from handlers.basics import unknown_command
 from handlers.common import chat_id_of, inline, is_organizer, reply, toast
@@ -118,7 +118,9 @@ async def _on_figures(update: Update, context: MultaqaContext, arg: str | None) 
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     for chart, png in await desk.charts(t):
         await context.bot.send_photo(
-            chat_id, InputFile(png, filename=f"{chart.name}.png"), caption=chart.caption
+            chat_id,
+            InputFile(png, filename=unmarked(t.plain("fig.chart_file", name=chart.name))),
+            caption=chart.caption,
         )
 
 

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot import callbacks
 from bot.context import MultaqaContext
-from bot.i18n import Html, Translator
+from bot.i18n import Html, Translator, unmarked
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from storage.privacy import as_json
 
@@ -93,7 +93,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
             return
         await context.bot.send_document(
             chat_id_of(update),
-            InputFile(as_json(data), filename="my-data.json"),
+            InputFile(as_json(data), filename=unmarked(t.plain("privacy.file_name"))),
             caption=t("privacy.file_caption"),
         )
         return

@@ -10,6 +10,7 @@ import re
 import sys
 from pathlib import Path
 
+from bot.cli import texts as out
 from bot.desk import Desk
 from bot.i18n import Translations
 from bot.settings import SUPPORTED_LOCALES, Settings
@@ -22,20 +23,20 @@ from storage.roles import AuditLog, RoleRepository
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `multaqa export`."""
     parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
-    parser.add_argument("--out", type=Path, default=Path("."), help="folder to write into")
+    parser.add_argument("--out", type=Path, default=Path("."), help=out.text("cli.help_export_out"))
     parser.add_argument(
-        "--language", choices=SUPPORTED_LOCALES, help="headers and labels (default: DEFAULT_LOCALE)"
+        "--language", choices=SUPPORTED_LOCALES, help=out.text("cli.help_export_language")
     )
 
 
 def add_purge_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `multaqa purge`."""
-    parser.add_argument("--yes", action="store_true", help="purge without asking")
+    parser.add_argument("--yes", action="store_true", help=out.text("cli.help_purge_yes"))
 
 
 def add_backup_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `multaqa backup`."""
-    parser.add_argument("--out", type=Path, help="the copy to write (default: BACKUP_DIR, rotated)")
+    parser.add_argument("--out", type=Path, help=out.text("cli.help_backup_out"))
 
 
 async def _desk(settings: Settings, clock: Clock) -> tuple[Database, Desk]:

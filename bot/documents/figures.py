@@ -55,9 +55,8 @@ def figures_text(figures: Figures, labels: EventLabels) -> str:
             t(
                 "admin.workshop_line",
                 title=names.theme(workshop_id),
-                confirmed=confirmed,
-                capacity=capacity,
-                waiting=waiting,
+                seats=t.plural("admin.seats_taken", capacity, taken=confirmed),
+                waiting=t.plural("admin.waiting", waiting),
             )
         )
     proposals = []

@@ -63,6 +63,13 @@ async def _anonymise(conn: Any, user_id: int, now: str) -> tuple[int, int]:
     ):
         await conn.execute(sql, (anon, user_id))
     await conn.execute("DELETE FROM prompts WHERE user_id = ?", (user_id,))
+    # Updates already handled that came from them (they hold what they typed and what the bot
+    # showed them). The update being handled now stays until the inbox prunes it.
+    await conn.execute(
+        "DELETE FROM inbox WHERE state != 'new' AND EXISTS (SELECT 1 FROM json_each(inbox.payload) "
+        "e WHERE e.key != 'update_id' AND json_extract(e.value, '$.from.id') = ?)",
+        (user_id,),
+    )
     await conn.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
     # Recommendations they owned lose their owner (ON DELETE SET NULL).
     await conn.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
 import sys
 from pathlib import Path
 
@@ -61,42 +59,38 @@ async def run_export(
     return 0
 
 
-def _plain(text: str) -> str:
-    """A catalogue text (Telegram HTML, values isolated) as terminal text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text)).replace("\u2068", "").replace("\u2069", "")
-
-
 async def run_purge(
     args: argparse.Namespace, settings: Settings, clock: Clock | None = None
 ) -> int:
-    """Anonymise personal data once the retention period is over; organizers are told."""
+    """Anonymise personal data once the retention period is over; organizers are told (in
+    the bot's default language); the terminal reads this run's language (bot.cli.texts)."""
     clock = clock or SystemClock()
     t = Translations(settings.default_locale)[settings.default_locale]
     db, desk = await _desk(settings, clock)
     try:
         due = await desk.purge_due_at()
         if due is None:
-            print(_plain(t("cli.purge_no_event")))
+            out.echo("cli.purge_no_event")
             return 0
         if clock.now() < due:
-            print(_plain(t("cli.purge_not_yet", date=t.datetime(due, settings.zone))))
+            out.echo("cli.purge_not_yet", date=out.t().datetime(due, settings.zone))
             return 0
         if not args.yes:
-            answer = await asyncio.to_thread(input, _plain(t("cli.purge_confirm")) + " ")
-            if answer.strip().lower() not in ("y", "yes", "o", "oui", "ن", "نعم"):
-                print(_plain(t("cli.purge_nothing")))
+            answer = await asyncio.to_thread(input, out.text("cli.purge_confirm") + " ")
+            if answer.strip().lower() not in out.YES:
+                out.echo("cli.purge_nothing")
                 return 1
         report = await desk.purge_if_due()
         erased = report.erased
         assert erased is not None
         await AuditLog(db, clock).record(None, "privacy.purge", "", {"people": erased.people})
-        done = t(
-            "privacy.purged",
-            people=erased.people,
-            cleared=erased.proposals_cleared,
-            kept=erased.proposals_kept,
-            days=settings.retention_days,
-        )
+        counts = {
+            "people": erased.people,
+            "cleared": erased.proposals_cleared,
+            "kept": erased.proposals_kept,
+            "days": settings.retention_days,
+        }
+        done = t("privacy.purged", **counts)
         if erased.people:  # organizers are told by the bot (it delivers these rows)
             stamp = clock.now().strftime("%Y%m%dT%H%M%S")
             organizers = await RoleRepository(db, clock).holders("organizer")
@@ -105,7 +99,7 @@ async def run_purge(
             )
     finally:
         await db.close()
-    print(_plain(done))
+    out.echo("privacy.purged", **counts)
     return 0
 
 
@@ -115,8 +109,7 @@ async def run_backup(
     """A consistent copy of the database, even while the bot runs."""
     clock = clock or SystemClock()
     if not settings.database_path.exists():
-        t = Translations(settings.default_locale)[settings.default_locale]
-        print(_plain(t("cli.no_database", path=str(settings.database_path))), file=sys.stderr)
+        out.echo("cli.no_database", file=sys.stderr, path=str(settings.database_path))
         return 2
     db, desk = await _desk(settings, clock)
     try:

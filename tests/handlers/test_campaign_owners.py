@@ -100,7 +100,7 @@ async def test_bot_restarting_while_the_command_line_sends_sends_nothing_twice(
         "--text",
         str(text),
         "--yes",
-        env=bot_env(emulator, db_path, BROADCAST_RATE="40"),
+        env=bot_env(emulator, db_path, BROADCAST_RATE="40", LANG="en_US.UTF-8"),
         cwd=db_path.parent,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,

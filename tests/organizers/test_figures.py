@@ -90,7 +90,7 @@ async def test_organizer_reads_figures_and_gets_charts_in_arabic(
     assert "6 مشاركين مسجلين" in text
     assert "• مفتش(ة): 3" in text  # by function
     assert "الحضور: 2 · في لوائح الانتظار: 1" in text
-    assert "2/2 مقعدا، 1 في الانتظار" in text  # seats of the small workshop
+    assert "2/2 مقعدين، شخص واحد في الانتظار" in text  # seats of the small workshop
     photos = [await said(organizer, timeout=30) for _ in range(4)]
     assert all(p.kind == "photo" for p in photos)
     assert photos[0].text == "تطور التسجيلات"

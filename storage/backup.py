@@ -8,6 +8,7 @@ the file back while the bot is stopped (see the README)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -15,11 +16,23 @@ from pathlib import Path
 BACKUP_GLOB = "multaqa-*.db"
 
 
+def create_private(path: Path) -> Path:
+    """An empty file readable by this user only (mode 0600, like the database itself): copies
+    and exports hold people's names and phones. A file already there is emptied and made so."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path
+
+
 def backup_file(source: Path, target: Path) -> Path:
     """Copy `source` into `target` (written next to it first, then renamed: never half a file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)  # an empty file is an empty database to SQLite
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(partial)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 
 from bot.i18n import Translator
+from storage.backup import create_private
 
 Format = Literal["xlsx", "csv"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -410,7 +411,7 @@ def write_xlsx(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) ->
     is always written as text, never as a formula."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"multaqa-export-{_stamp(lb, now)}.xlsx"
-    partial = target.with_name(target.name + ".partial")
+    partial = create_private(target.with_name(target.name + ".partial"))
     workbook = xlsxwriter.Workbook(
         str(partial),
         {
@@ -453,7 +454,7 @@ def write_csv(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) -> 
     try:
         for key, columns, rows in sheets():
             target = out_dir / f"multaqa-{key}-{stamp}.csv"
-            with target.open("w", encoding="utf-8-sig", newline="") as fh:
+            with create_private(target).open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow([lb.plain(f"ex.col.{c}") for c in columns])
                 for row in rows(conn, lb):
@@ -466,7 +467,7 @@ def write_csv(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) -> 
 
 def zip_files(paths: list[Path], target: Path) -> Path:
     """Several CSV files as one ZIP (what the bot sends)."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(create_private(target), "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in paths:
             archive.write(path, path.name)
     return target
@@ -490,16 +491,19 @@ async def export_async(
 
 async def labels_for(event_service: Any, t: Translator, zone: ZoneInfo) -> ExportLabels:
     """Labels of the current event in one language (event service: bot.event.service)."""
-    from bot.event.service import localized_text
+    from bot.i18n import as_plain
+    from bot.labels import localized
 
+    # The labels bot.labels gives (as plain text: cells, chart labels, placeholder values).
     event = await event_service.current()
-    workshops = {w.id: localized_text(dict(w.title), t) for w in event.workshops} if event else {}
+    workshops = {w.id: localized(dict(w.title), t) for w in event.workshops} if event else {}
     functions = {
-        c.code: event_service.label(t, "function", c)
+        c.code: as_plain(event_service.label(t, "function", c))
         for c in await event_service.choices("function")
     }
     regions = {
-        c.code: event_service.label(t, "region", c) for c in await event_service.choices("region")
+        c.code: as_plain(event_service.label(t, "region", c))
+        for c in await event_service.choices("region")
     }
     keys = frozenset(event_service.texts.catalogues[t.locale].singular)
     return ExportLabels(t, event.zone if event else zone, workshops, functions, regions, keys)

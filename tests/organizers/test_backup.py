@@ -34,7 +34,9 @@ async def _backup_cli(emulator: BotApiEmulator, db_path: Path, out: Path) -> str
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
-    return stdout.decode().strip()
+    copy = stdout.decode().strip()
+    assert os.stat(copy).st_mode & 0o777 == 0o600  # names and phones: this user only
+    return copy
 
 
 def _restore(copy: Path, db_path: Path) -> None:

@@ -158,6 +158,7 @@ async def test_export_on_the_terminal(
     assert process.returncode == 0
     written = [Path(line) for line in stdout.decode().split()]
     assert len(written) == 8 and all(path.parent == out for path in written)
+    assert {os.stat(path).st_mode & 0o777 for path in written} == {0o600}  # personal data
     rows = list(csv.reader(io.StringIO(written[0].read_text(encoding="utf-8-sig"))))
     assert rows[0][:2] == ["Identifiant Telegram", "Nom"] and len(rows) == 7
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.conversation import Conversations
     from bot.desk import OrganizerTools
     from bot.event.service import EventService
+    from bot.followup.service import FollowUpService
     from bot.outbound.campaigns import CampaignRunner
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
     from storage.proposals import ProposalRepository, RecommendationRepository
@@ -52,6 +53,7 @@ class Services:
     prompts: PromptRepository
     proposals: ProposalRepository
     recommendations: RecommendationRepository
+    followup: FollowUpService
     organizers: OrganizerTools = None  # type: ignore[assignment]  # set in bot.app
     conversations: Conversations = None  # type: ignore[assignment]  # set by bot.app
     kick: Callable[[], None] | None = None  # set by bot.outbound.schedule: run the clock now

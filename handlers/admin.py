@@ -10,75 +10,79 @@ from pathlib import Path
 
 from telegram import InputFile, LinkPreviewOptions, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.documents.figures import split_message
 from bot.event.service import localized_text as localized
+from bot.followup import buttons as follow_up_buttons
+from bot.guard import requires
 from bot.i18n import Markup, Translator, unmarked
 from bot.labels import region_label
-from handlers.basics import unknown_command
-from handlers.common import chat_id_of, inline, is_organizer, reply, toast
+from bot.views.admin import ADMIN, AUDIT, DASHBOARD, EXPORT, EXPORT_AS, FIGURES, PAGE, SUMMARY
+from bot.views.paging import Entry, paged
+from handlers import broadcast, recommendations, review
+from handlers.common import chat_id_of, inline, reply, toast
 
 log = logging.getLogger(__name__)
 
-PREFIX = "ad"
 AUDIT_SHOWN = 20
-
-
-def button(action: str, *args: object) -> str:
-    """Callback data of an /admin button."""
-    return callbacks.encode(PREFIX, action, *args)
 
 
 def menu(t: Translator) -> list[list[tuple[str, str]]]:
     """The organizer's menu under the figures."""
     return [
-        [(t("admin.figures_button"), button("fig")), (t("admin.export"), button("exp"))],
-        [(t("admin.dashboard"), button("web")), (t("admin.audit"), button("log"))],
-        [(t("admin.broadcast"), callbacks.encode("bc", "new"))],
+        [(t("admin.figures_button"), FIGURES()), (t("admin.export"), EXPORT())],
+        [(t("admin.dashboard"), DASHBOARD()), (t("admin.audit"), AUDIT())],
+        [(t("admin.broadcast"), broadcast.NEW())],
         [
-            (t("admin.proposals"), callbacks.encode("rv", "menu")),
-            (t("admin.recommendations"), callbacks.encode("rv", "recs")),
+            (t("admin.proposals"), review.MENU(0)),
+            (t("admin.recommendations"), recommendations.RECS(0)),
         ],
+        [(t("fu.admin.button"), follow_up_buttons.HOME())],
     ]
 
 
+@requires("organizer")
 async def admin_command(update: Update, context: MultaqaContext) -> None:
-    """Registration figures, per region, and the menu."""
-    who = context.who
-    if not await is_organizer(context):
-        log.warning("user %s tried /admin without the organizer role", who.user.id)
-        await unknown_command(update, context)
-        return
-    t = who.t
+    """Registration figures, per region, and per workshop (paged: an event may have many)."""
+    await _figures(update, context, 0)
+
+
+async def on_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ through the workshops' figures."""
+    await toast(update)
+    await _figures(update, context, press["page"])
+
+
+async def _figures(update: Update, context: MultaqaContext, page: int) -> None:
+    t = context.who.t
     figures = await context.services.participants.figures()
     services = context.services
     lines = [
         t("admin.region_line", region=await region_label(services, t, code), n=count)
         for code, count in figures.by_region.items()
     ]
-    await reply(
-        update,
-        context,
-        t(
-            "admin.figures",
-            registered=t.plural("admin.registered", figures.registered),
-            unreachable=t.plural("admin.unreachable", figures.unreachable),
-            regions=Markup("\n").join(lines) or t("admin.no_regions"),
-        )
-        + await _event_figures(context, t),
-        inline(menu(t)),
+    header = t(
+        "admin.figures",
+        registered=t.plural("admin.registered", figures.registered),
+        unreachable=t.plural("admin.unreachable", figures.unreachable),
+        regions=Markup("\n").join(lines) or t("admin.no_regions"),
     )
+    entries = [Entry(line) for line in await _event_figures(context, t)]
+    if entries:
+        entries[0].text = "\n" + entries[0].text
+    view = paged(entries, page, PAGE, header=header, extra_rows=menu(t), separator="\n")
+    await reply(update, context, view.text, inline(view.rows))
 
 
-async def _event_figures(context: MultaqaContext, t: Translator) -> Markup:
-    """Check-ins, and seats taken / waiting per workshop (empty before an event is loaded)."""
+async def _event_figures(context: MultaqaContext, t: Translator) -> list[Markup]:
+    """Check-ins, and seats taken / waiting per workshop (none before an event is loaded)."""
     services = context.services
     event = await services.event.current()
     if event is None:
-        return Markup()
+        return []
     counts = await services.signups.counts()
     lines = [t("admin.checkins", n=await services.checkins.count())]
     for workshop in event.workshops:
@@ -91,25 +95,11 @@ async def _event_figures(context: MultaqaContext, t: Translator) -> Markup:
                 waiting=t.plural("admin.waiting", waiting),
             )
         )
-    return "\n\n" + Markup("\n").join(lines)
+    return lines
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """Every /admin button: role first, then the action."""
-    query = update.callback_query
-    parsed = callbacks.decode(query.data if query else None, PREFIX)
-    if not await is_organizer(context):
-        log.warning("user %s pressed an /admin button without the role", context.who.user.id)
-        await toast(update, context.who.t("common.invalid_button"))
-        return
-    action = ACTIONS.get(parsed.action) if parsed else None
-    if action is None or parsed is None:
-        await toast(update, context.who.t("common.invalid_button"))
-        return
-    await action(update, context, parsed.arg())
-
-
-async def _on_figures(update: Update, context: MultaqaContext, arg: str | None) -> None:
+async def on_figures(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The figures as text, then the charts."""
     await toast(update)
     t, desk = context.who.t, context.services.organizers.desk
     chat_id = chat_id_of(update)
@@ -124,7 +114,8 @@ async def _on_figures(update: Update, context: MultaqaContext, arg: str | None) 
         )
 
 
-async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -> None:
+async def on_export(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Choose the export's format."""
     t = context.who.t
     await toast(update)
     await reply(
@@ -134,19 +125,18 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
         inline(
             [
                 [
-                    (t("admin.export_xlsx"), button("expas", "xlsx")),
-                    (t("admin.export_csv"), button("expas", "csv")),
+                    (t("admin.export_xlsx"), EXPORT_AS("xlsx")),
+                    (t("admin.export_csv"), EXPORT_AS("csv")),
                 ]
             ]
         ),
     )
 
 
-async def _on_export_as(update: Update, context: MultaqaContext, arg: str | None) -> None:
+async def on_export_as(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The export, as one XLSX workbook or a ZIP of CSV files."""
     t = context.who.t
-    if arg not in ("xlsx", "csv"):
-        await toast(update, t("common.invalid_button"))
-        return
+    arg = press["fmt"]
     await toast(update, t("admin.export_wait"))
     chat_id = chat_id_of(update)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
@@ -158,14 +148,15 @@ async def _on_export_as(update: Update, context: MultaqaContext, arg: str | None
 
             stamp = paths[0].stem.rsplit("-", 2)[-2:]
             paths = [zip_files(paths, Path(folder) / f"multaqa-csv-{'-'.join(stamp)}.zip")]
-        await context.services.audit.record(context.who.user.id, "export", arg or "", {})
+        await context.services.audit.record(context.who.user.id, "export", arg, {})
         with paths[0].open("rb") as fh:
             await context.bot.send_document(
                 chat_id, InputFile(fh, filename=paths[0].name), caption=t("admin.export_caption")
             )
 
 
-async def _on_dashboard(update: Update, context: MultaqaContext, arg: str | None) -> None:
+async def on_dashboard(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """A personal sign-in link to the dashboard."""
     t, services = context.who.t, context.services
     await toast(update)
     web = services.organizers.web
@@ -184,7 +175,8 @@ async def _on_dashboard(update: Update, context: MultaqaContext, arg: str | None
     )
 
 
-async def _on_audit(update: Update, context: MultaqaContext, arg: str | None) -> None:
+async def on_audit(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The last actions of the audit log."""
     t, services = context.who.t, context.services
     await toast(update)
     names = (await services.organizers.desk.labels(t)).names
@@ -206,9 +198,10 @@ async def _on_audit(update: Update, context: MultaqaContext, arg: str | None) ->
     await reply(update, context, Markup("\n").join(body))
 
 
-async def _on_summary(update: Update, context: MultaqaContext, arg: str | None) -> None:
+async def on_summary(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The daily summary switched on or off."""
     t, services = context.who.t, context.services
-    on = arg == "on"
+    on = press["state"] == "on"
     await services.organizers.notices.set_summary(context.who.user.id, on)
     await services.audit.record(context.who.user.id, "summary.on" if on else "summary.off")
     await toast(update)
@@ -221,7 +214,7 @@ async def _on_summary(update: Update, context: MultaqaContext, arg: str | None) 
                 [
                     (
                         t("admin.summary_stop" if on else "admin.summary_start"),
-                        button("sum", "off" if on else "on"),
+                        SUMMARY("off" if on else "on"),
                     )
                 ]
             ]
@@ -229,19 +222,23 @@ async def _on_summary(update: Update, context: MultaqaContext, arg: str | None) 
     )
 
 
-ACTIONS = {
-    "fig": _on_figures,
-    "exp": _on_export,
-    "expas": _on_export_as,
-    "web": _on_dashboard,
-    "log": _on_audit,
-    "sum": _on_summary,
-}
-
-
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups."""
     return [
         (0, CommandHandler("admin", admin_command, filters=filters.ChatType.PRIVATE)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (
+            0,
+            callbacks.route(
+                ADMIN,
+                {
+                    PAGE: on_page,
+                    FIGURES: on_figures,
+                    EXPORT: on_export,
+                    EXPORT_AS: on_export_as,
+                    DASHBOARD: on_dashboard,
+                    AUDIT: on_audit,
+                    SUMMARY: on_summary,
+                },
+            ),
+        ),
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext
@@ -18,12 +18,13 @@ from storage.privacy import as_json
 
 log = logging.getLogger(__name__)
 
-PREFIX = "pv"
-
-
-def button(action: str, *args: object) -> str:
-    """Callback data of a /privacy button."""
-    return callbacks.encode(PREFIX, action, *args)
+# Anyone's own data: no role. "Yes" carries when the question was asked (epoch seconds): an
+# answer older than PROMPT_EXPIRY_MINUTES (or forged) asks again rather than erase.
+PV = callbacks.Prefix("pv")
+FILE = PV.button("file")
+DELETE = PV.button("del")
+YES = PV.button("yes", callbacks.Number("asked"))
+NO = PV.button("no")
 
 
 async def _kept_until(context: MultaqaContext, t: Translator) -> str:
@@ -44,9 +45,7 @@ async def privacy_command(update: Update, context: MultaqaContext) -> None:
     if data is None:
         await reply(update, context, t("privacy.nothing", kept=kept))
         return
-    buttons = inline(
-        [[(t("privacy.file"), button("file"))], [(t("privacy.delete"), button("del"))]]
-    )
+    buttons = inline([[(t("privacy.file"), FILE())], [(t("privacy.delete"), DELETE())]])
     if not data["profile"]:  # only the answers of a registration in progress
         await reply(update, context, t("privacy.draft_only", kept=kept), buttons)
         return
@@ -75,49 +74,50 @@ async def privacy_command(update: Update, context: MultaqaContext) -> None:
     await reply(update, context, text, buttons)
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """The /privacy buttons: the file, delete, confirm, keep."""
-    query = update.callback_query
-    parsed = callbacks.decode(query.data if query else None, PREFIX)
-    t, services, user_id = context.who.t, context.services, context.who.user.id
-    if parsed is None or parsed.action not in ("file", "del", "yes", "no"):
-        await toast(update, t("common.invalid_button"))
+async def on_file(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """My data as a JSON file."""
+    t, services = context.who.t, context.services
+    data = await services.organizers.desk.privacy.personal_data(context.who.user.id)
+    await toast(update)
+    if data is None:
+        await reply(update, context, t("privacy.nothing", kept=Html(await _kept_until(context, t))))
         return
-    if parsed.action == "file":
-        data = await services.organizers.desk.privacy.personal_data(user_id)
-        await toast(update)
-        if data is None:
-            await reply(
-                update, context, t("privacy.nothing", kept=Html(await _kept_until(context, t)))
-            )
-            return
-        await context.bot.send_document(
-            chat_id_of(update),
-            InputFile(as_json(data), filename=unmarked(t.plain("privacy.file_name"))),
-            caption=t("privacy.file_caption"),
-        )
-        return
-    if parsed.action == "del":
-        await toast(update)
-        await reply(
-            update,
-            context,
-            t("privacy.confirm"),
-            inline(
-                [
-                    [
-                        (t("privacy.confirm_yes"), button("yes")),
-                        (t("privacy.confirm_no"), button("no")),
-                    ]
-                ]
-            ),
-        )
+    await context.bot.send_document(
+        chat_id_of(update),
+        InputFile(as_json(data), filename=unmarked(t.plain("privacy.file_name"))),
+        caption=t("privacy.file_caption"),
+    )
+
+
+async def on_delete(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Ask before erasing."""
+    t = context.who.t
+    await toast(update)
+    asked = int(context.services.clock.now().timestamp())
+    await reply(
+        update,
+        context,
+        t("privacy.confirm"),
+        inline([[(t("privacy.confirm_yes"), YES(asked)), (t("privacy.confirm_no"), NO())]]),
+    )
+
+
+async def on_keep(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Changed their mind."""
+    await drop_buttons(update)
+    await toast(update)
+    await reply(update, context, context.who.t("privacy.kept"))
+
+
+async def on_erase(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Erase, if the question was asked a moment ago; otherwise ask again."""
+    services, user_id = context.services, context.who.user.id
+    age = services.clock.now().timestamp() - press["asked"]
+    if not 0 <= age <= services.settings.prompt_expiry_minutes * 60:
+        log.info("an old or forged erasure confirmation: asked again")
+        await on_delete(update, context, press)
         return
     await drop_buttons(update)
-    if parsed.action == "no":
-        await toast(update)
-        await reply(update, context, t("privacy.kept"))
-        return
     await toast(update)
     erasure = await services.organizers.desk.erase(user_id)
     services.kick_clock()  # the promoted people are told now, not at the next tick
@@ -129,12 +129,12 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         {"people": erasure.people, "proposals_cleared": erasure.proposals_cleared},
     )
     log.info("a participant erased their data (%d proposal(s) cleared)", erasure.proposals_cleared)
-    await reply(update, context, t("privacy.deleted"))
+    await reply(update, context, context.who.t("privacy.deleted"))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups."""
     return [
         (0, CommandHandler("privacy", privacy_command, filters=filters.ChatType.PRIVATE)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (0, callbacks.route(PV, {FILE: on_file, DELETE: on_delete, YES: on_erase, NO: on_keep})),
     ]

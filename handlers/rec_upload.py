@@ -9,7 +9,6 @@ from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     MessageHandler,
     filters,
 )
@@ -18,8 +17,9 @@ from bot import callbacks
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
+from bot.guard import has_role
 from bot.i18n import Markup, shown
-from handlers.common import drop_buttons, inline, is_organizer, reply, toast
+from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 FLOW = "rec_import"
 PREFIX = "ri"
 SHOWN = 20
+RI = callbacks.Prefix(PREFIX, role="organizer")
+GO = RI.button("go")
+CANCEL = RI.button("cancel")
 
 
 async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
@@ -40,7 +43,7 @@ async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> Import
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .csv/.xlsx from an organizer: preview the import."""
-    if not context.has_who or not await is_organizer(context) or wants_file(context):
+    if not await has_role(context, "organizer") or wants_file(context):
         return  # someone else's file, or content of the active flow: the router has it
     await _take_table(update, context)
     raise ApplicationHandlerStop  # the file was ours: the router does not see it
@@ -68,9 +71,9 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
     await conversations(context).start(
         update, context, FLOW, "confirm", {"file_id": document.file_id, "name": name}
     )
-    rows = [[(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))]]
+    rows = [[(t("bc.cancel"), CANCEL())]]
     if plan.planned:
-        rows.insert(0, [(t("ri.create", n=len(plan.planned)), callbacks.encode(PREFIX, "go"))])
+        rows.insert(0, [(t("ri.create", n=len(plan.planned)), GO())])
     await reply(
         update,
         context,
@@ -84,15 +87,9 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
     )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
+async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """ri:go creates what the preview showed (planned again: the data may have moved)."""
     who = context.who
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or press.action not in ("go", "cancel") or not await is_organizer(context):
-        log.warning("import button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     await toast(update)
     await drop_buttons(update)
     services = context.services
@@ -106,6 +103,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         return
     plan = await _plan(context, draft.data["file_id"], draft.data["name"])
     created = await apply_import(plan, services.recommendations, who.user.id)
+    await services.followup.adopt_new(created, who.user.id)
+    services.kick_clock()
     await services.audit.record(
         who.user.id,
         "recommendation.import",
@@ -119,7 +118,7 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups: an upload starts the flow like a command."""
     table = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
     return [
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (0, callbacks.route(RI, {GO: on_button, CANCEL: on_button})),
         (
             0,
             MessageHandler(

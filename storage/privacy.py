@@ -6,7 +6,8 @@ one (a negative id, which no Telegram user has; no name, unit, phone, username; 
 region, language and registration time kept for the figures), and every row that pointed at
 them points at the anonymous row. Proposals already merged into a recommendation keep their
 text (it is part of the recommendation) but no longer say whose they were; other proposals
-lose their text, note and files. Drafts and pending reminders are deleted."""
+lose their text, note and files. Drafts and pending reminders are deleted. Recommendations
+they owned stay, without an owner; their follow-up comments, evidence and invite label go."""
 
 from __future__ import annotations
 
@@ -71,7 +72,25 @@ async def _anonymise(conn: Any, user_id: int, now: str) -> tuple[int, int]:
         (user_id,),
     )
     await conn.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
-    # Recommendations they owned lose their owner (ON DELETE SET NULL).
+    # Follow-up: the recommendations they owned stay, without an owner; what they wrote about
+    # progress (comments, evidence files) goes, the status changes stay (anonymous); the name
+    # an organizer typed for their invite goes; their summary choices go.
+    await conn.execute("UPDATE recommendations SET owner_id = NULL WHERE owner_id = ?", (user_id,))
+    await conn.execute(
+        "UPDATE status_updates SET by_user = ?, comment = NULL, evidence = '[]' WHERE by_user = ?",
+        (anon, user_id),
+    )
+    for end in ("from", "to"):  # owner changes name the owners by id
+        await conn.execute(
+            f"UPDATE status_updates SET details = json_set(details, '$.{end}', NULL) "
+            f"WHERE kind = 'owner' AND json_extract(details, '$.{end}') = ?",
+            (user_id,),
+        )
+    await conn.execute(
+        "UPDATE invites SET label = '', used_by = ? WHERE used_by = ?", (anon, user_id)
+    )
+    await conn.execute("UPDATE invites SET created_by = ? WHERE created_by = ?", (anon, user_id))
+    await conn.execute("DELETE FROM follow_up_prefs WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
     return int(cleared or 0), int(kept or 0)
 
@@ -113,6 +132,11 @@ class PrivacyRepository:
             "SELECT id, workshop_id, status, due_date FROM recommendations WHERE owner_id = ?",
             (user_id,),
         )
+        updates = await self._db.fetchall(
+            "SELECT recommendation_id, at, kind, to_status, progress, comment FROM "
+            "status_updates WHERE by_user = ? ORDER BY id",
+            (user_id,),
+        )
         reminders = await self._db.fetchone(
             "SELECT COUNT(*) AS n FROM prompts WHERE user_id = ? AND state = 'pending'", (user_id,)
         )
@@ -125,6 +149,7 @@ class PrivacyRepository:
             "checked_in_at": checkin["at"] if checkin else None,
             "proposals": proposals,
             "recommendations_owned": [dict(r) for r in owned],
+            "follow_up_updates": [dict(u) for u in updates],
             "pending_reminders": int(reminders["n"]) if reminders else 0,
             "announcements_received": int(messages["n"]) if messages else 0,
             "conversations_in_progress": [dict(d) for d in drafts],

@@ -42,6 +42,7 @@ SHEETS = (
     "checkins",
     "proposals",
     "recommendations",
+    "history",
     "broadcasts",
     "deliveries",
     "audit",
@@ -206,36 +207,27 @@ def _proposals(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-def _history_sql(conn: sqlite3.Connection) -> str | None:
-    """The status history of recommendations, when the follow-up work added a table for it
-    (any table with recommendation_id, status and a time column)."""
-    for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'recommendation%' "
-        "AND name != 'recommendations'"
-    ):
-        columns = {row[1] for row in conn.execute(f"PRAGMA table_info('{name}')")}
-        when = next((c for c in ("at", "created_at", "updated_at") if c in columns), None)
-        if {"recommendation_id", "status"} <= columns and when:
-            return (
-                f'SELECT status, {when} AS at FROM "{name}" WHERE recommendation_id = ? '
-                f"ORDER BY {when}"
-            )
-    return None
+# The follow-up timeline (storage.followup): status changes and progress reports, oldest first.
+_HISTORY = (
+    "SELECT u.*, p.full_name FROM status_updates u LEFT JOIN participants p "
+    "ON p.user_id = u.by_user WHERE u.kind IN ('status', 'comment') {where} "
+    "ORDER BY u.recommendation_id, u.at, u.id"
+)
 
 
 def _recommendations(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    history = _history_sql(conn)
+    history = _HISTORY.format(where="AND u.recommendation_id = ?")
     reader = conn.cursor()
     for r in conn.execute(
         "SELECT r.*, p.full_name FROM recommendations r LEFT JOIN participants p "
         "ON p.user_id = r.owner_id ORDER BY r.id"
     ):
-        steps = ""
-        if history is not None:
-            steps = "\n".join(
-                f"{lb.when(h['at'])} {lb.code('rstatus', h['status'])}"
-                for h in reader.execute(history, (r["id"],))
-            )
+        steps = "\n".join(  # the statuses only: the comments are in the next sheet
+            f"{lb.when(h['at'])} {lb.code('rstatus', h['to_status'])}"
+            + (f" {h['progress']}%" if h["progress"] is not None else "")
+            for h in reader.execute(history, (r["id"],))
+            if h["to_status"]
+        )
         yield [
             f"R-{r['id']}",
             lb.theme(r["workshop_id"]),
@@ -248,6 +240,19 @@ def _recommendations(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
             steps,
             lb.when(r["created_at"]),
             lb.when(r["updated_at"]),
+        ]
+
+
+def _history(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
+    for h in conn.execute(_HISTORY.format(where="")):
+        yield [
+            f"R-{h['recommendation_id']}",
+            lb.when(h["at"]),
+            _person(h["by_user"]),
+            h["full_name"] or "",
+            lb.code("rstatus", h["to_status"]) if h["to_status"] else "",
+            h["progress"],
+            h["comment"] or "",
         ]
 
 
@@ -363,6 +368,11 @@ def sheets() -> list[Sheet]:
                 "updated",
             ],
             _recommendations,
+        ),
+        (
+            "history",
+            ["recommendation", "at", "actor_id", "actor", "status", "progress", "comment"],
+            _history,
         ),
         (
             "broadcasts",

@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from bot.event.checks import Fields, cross_problems
+from bot.event.follow_up import FollowUpPolicy
 from bot.event.models import (
     DEFAULT_TIMEZONE,
     AgendaItem,
@@ -33,7 +34,16 @@ from bot.event.models import (
 from bot.event.problems import EventFileError, Loc, Problem, line_of, message_of
 from bot.i18n import Message, Plural
 
-SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders", "organizers")
+SECTIONS = (
+    "event",
+    "agenda",
+    "workshops",
+    "functions",
+    "regions",
+    "reminders",
+    "follow_up",
+    "organizers",
+)
 # The fields the checks across fields read: still checked in an entry rejected for another field.
 _CROSS_FIELDS = frozenset(
     {
@@ -216,6 +226,11 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
     reminders: Reminders | None = Reminders()
     if data.get("reminders") is not None:
         reminders, _ = _validate(Reminders, data["reminders"], ("reminders",), context, problems)
+    follow_up: FollowUpPolicy | None = FollowUpPolicy()
+    if data.get("follow_up") is not None:
+        follow_up, _ = _validate(
+            FollowUpPolicy, data["follow_up"], ("follow_up",), context, problems
+        )
     organizers: OrganizerOptions | None = OrganizerOptions()
     if data.get("organizers") is not None:
         organizers, _ = _validate(
@@ -230,7 +245,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
             info_fields, fields(agenda), fields(workshops), fields(functions), fields(regions), zone
         )
     )
-    if problems or info is None or reminders is None or organizers is None:
+    if problems or info is None or reminders is None or follow_up is None or organizers is None:
         return problems, None
     definition = EventDefinition(
         event=info,
@@ -239,6 +254,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
         functions=[option for _, option, _ in functions if option],
         regions=[option for _, option, _ in regions if option],
         reminders=reminders,
+        follow_up=follow_up,
         organizers=organizers,
     )
     return [], definition

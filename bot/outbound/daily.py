@@ -22,6 +22,7 @@ from bot.context import Services, services_of
 from bot.documents.figures import split_message
 from bot.i18n import Html
 from bot.outbound.sender import Outcome
+from bot.views.admin import SUMMARY
 from storage.organizers import OrganizerNotice
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ async def plan_summaries(services: Services, now: datetime) -> int:
         text = Html("\n\n").join([head, await tools.desk.figures_text(t)])
         parts = split_message(text)
         for index, part in enumerate(parts):  # the off switch under the last part
-            buttons = [[(t("admin.summary_stop"), "ad:sum:off")]] if index == len(parts) - 1 else []
+            last = index == len(parts) - 1
+            buttons = [[(t("admin.summary_stop"), SUMMARY("off"))]] if last else []
             planned.append((key if index == 0 else f"{key}:{index}", user_id, part, buttons))
     await tools.notices.add_notices(planned)
     return len(planned)

@@ -51,3 +51,50 @@ async def test_multaqa_qr_writes_the_posters(emulator: BotApiEmulator, tmp_path:
     )
     written = Image.open(tmp_path / "multaqa-checkin.png").convert("RGB")
     assert ImageChops.difference(written, Image.open(expected).convert("RGB")).getbbox() is None
+
+
+async def test_multaqa_qr_invite_gives_a_one_time_link_that_hands_over_the_recommendation(
+    emulator: BotApiEmulator,
+    make_bot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.handlers.test_broadcast import enrol
+    from tests.harness import said_text
+
+    bot = await make_bot().start()
+    try:
+        rec_id = await bot.services.recommendations.create(None, "Un guide", "fr", None, None, 1)
+        env = {
+            **os.environ,
+            "BOT_TOKEN": emulator.token,
+            "BOT_API_BASE_URL": emulator.base_url,
+            "BOT_API_FILE_URL": emulator.base_file_url,
+            "DATABASE_PATH": str(bot.settings.database_path),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "qr",
+            "--invite",
+            str(rec_id),
+            "--label",
+            "M. Alaoui",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, err.decode()
+        link = next(line for line in out.decode().splitlines() if "?start=inv-" in line)
+        assert Image.open(tmp_path / f"multaqa-invite-R{rec_id}.png").size == (1240, 1754)
+        payload = link.split("?start=")[1]
+        owner = emulator.user(first_name="Alaoui", language_code="fr")
+        await enrol(bot, owner, "fr", "central")
+        await owner.send(f"/start {payload}")
+        assert "Bienvenue" in await said_text(owner)
+        rec = await bot.services.followup.repo.get(rec_id)
+        assert rec is not None and rec.owner_id == owner.id
+    finally:
+        await bot.stop()

@@ -97,6 +97,8 @@ async def test_bot_restarting_while_the_command_line_sends_sends_nothing_twice(
         "-m",
         "bot.cli",
         "broadcast",
+        "--lang",
+        "en",
         "--text",
         str(text),
         "--yes",

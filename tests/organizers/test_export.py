@@ -28,6 +28,7 @@ SHEETS_AR = [
     "الحضور",
     "المقترحات",
     "التوصيات",
+    "سجل المتابعة",
     "الرسائل الجماعية",
     "الإرسالات",
     "سجل الإجراءات",
@@ -56,6 +57,8 @@ async def test_xlsx_has_a_sheet_per_table_in_arabic_right_to_left(
     seeded: RunningBot, tmp_path: Path
 ) -> None:
     t = seeded.services.texts["ar"]
+    # The owner of R-1 reports progress: the status history and the follow-up sheet show it.
+    await seeded.services.followup.repo.record(1, 104, "in_progress", 50, "=أرسلنا الدليل")
     [path] = await seeded.services.organizers.desk.export(t, "xlsx", tmp_path)
     book = load_workbook(path)
     assert book.sheetnames == SHEETS_AR
@@ -79,8 +82,19 @@ async def test_xlsx_has_a_sheet_per_table_in_arabic_right_to_left(
     texts = {row[0]: row[5] for row in proposals[1:]}
     assert texts["P-0003"] == "'-1 idée" and texts["P-0004"] == "'@all"
     recommendations = {row[0]: row for row in list(book["التوصيات"].values)[1:]}
-    assert recommendations["R-1"][5:8] == ("Nadia Amrani", "2019-03-01", "لم تبدأ")
+    assert recommendations["R-1"][5:8] == ("Nadia Amrani", "2019-03-01", "قيد الإنجاز")
     assert recommendations["R-2"][7] == "قيد الإنجاز"
+    assert recommendations["R-1"][8] == "2019-01-28 11:00 قيد الإنجاز 50%"
+    history = list(book["سجل المتابعة"].values)
+    assert history[1] == (
+        "R-1",
+        "2019-01-28 11:00",
+        104,
+        "Nadia Amrani",
+        "قيد الإنجاز",
+        50,
+        "'=أرسلنا الدليل",
+    )
     signups = list(book["التسجيل في الورشات"].values)[1:]
     assert [(row[3], row[4]) for row in signups if row[3] == "لائحة الانتظار"] == [
         ("لائحة الانتظار", 1)
@@ -103,7 +117,7 @@ async def test_french_workbook_reads_left_to_right(seeded: RunningBot, tmp_path:
 async def test_csv_has_a_bom_and_round_trips_arabic(seeded: RunningBot, tmp_path: Path) -> None:
     t = seeded.services.texts["ar"]
     paths = await seeded.services.organizers.desk.export(t, "csv", tmp_path)
-    assert len(paths) == 8
+    assert len(paths) == 9
     people = next(p for p in paths if "participants" in p.name)
     raw = people.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -157,7 +171,7 @@ async def test_export_on_the_terminal(
     stdout, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0
     written = [Path(line) for line in stdout.decode().split()]
-    assert len(written) == 8 and all(path.parent == out for path in written)
+    assert len(written) == 9 and all(path.parent == out for path in written)
     assert {os.stat(path).st_mode & 0o777 for path in written} == {0o600}  # personal data
     rows = list(csv.reader(io.StringIO(written[0].read_text(encoding="utf-8-sig"))))
     assert rows[0][:2] == ["Identifiant Telegram", "Nom"] and len(rows) == 7

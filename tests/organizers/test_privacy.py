@@ -73,6 +73,12 @@ async def test_a_participant_sees_downloads_and_deletes_their_data(
     assert await seeded.services.participants.get(102) is not None
     await karim.send("/privacy")
     await said(karim)
+    # Karim also owns a recommendation (through an invite bearing his name) and reported on it.
+    repo = seeded.services.followup.repo
+    token = await repo.create_invite("delegate", "Karim Benali", ORGANIZER_ID, timedelta(days=7))
+    await repo.redeem(token, 102)
+    await repo.assign(2, 102, ORGANIZER_ID)
+    await repo.record(2, 102, "in_progress", 50, "Circulaire envoyée aux régions")
     await karim.press("🗑 Supprimer mes données")
     await said(karim)
     await karim.press("Oui, tout supprimer")
@@ -83,6 +89,9 @@ async def test_a_participant_sees_downloads_and_deletes_their_data(
     assert await services.signups.counts() == {"management": (2, 0), "partnerships": (1, 0)}
     assert await services.participants.get(102) is None
     dump = await _dump(seeded)
+    assert "Circulaire envoyée" not in dump  # his follow-up comment
+    recommendation = await services.db.fetchone("SELECT owner_id FROM recommendations WHERE id = 2")
+    assert recommendation is not None and recommendation["owner_id"] is None  # kept, no owner
     assert "Karim Benali" not in dump, [
         line[:300] for line in dump.split("\n") if "Karim Benali" in line
     ]

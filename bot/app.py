@@ -36,6 +36,7 @@ from telegram.ext import (
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.conversation import Conversations
+from bot.desk import OrganizerTools
 from bot.event.file import load_event_file
 from bot.event.service import EventService
 from bot.followup.service import FollowUpService
@@ -59,6 +60,7 @@ from handlers import (
     followup,
     followup_admin,
     language,
+    privacy,
     proposals,
     rec_upload,
     registration,
@@ -87,6 +89,7 @@ FLOWS = (
     agenda,
     workshops,
     proposals,
+    privacy,
     admin,
     broadcast,
     event_admin,
@@ -156,6 +159,7 @@ def build_services(
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
         await campaign_view.report_progress(services, campaign, progress, finished)
 
+    services.organizers = OrganizerTools.build(db, settings, clock, services.event)
     services.conversations = Conversations(
         services.drafts,
         [flow for module in FLOWS if (flow := getattr(module, "CONVERSATION", None))],
@@ -348,8 +352,10 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         await services.followup.sweep()  # this period's digests and summaries, before polling
         start_clock(application, services)
         conversation.start_sweeper(application)
+        await services.organizers.start(application, services)
 
     async def post_shutdown(application: Application) -> None:
+        await services.organizers.stop()
         await stop_clock(services)
         await services.runner.shutdown()
         await bulk_bot.shutdown()

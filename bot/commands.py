@@ -22,6 +22,7 @@ PARTICIPANT_COMMANDS = (
     ("profile", "cmd.profile"),
     ("language", "cmd.language"),
     ("help", "cmd.help"),
+    ("privacy", "cmd.privacy"),
     ("cancel", "cmd.cancel"),
 )
 ORGANIZER_COMMANDS = (("admin", "cmd.admin"),)

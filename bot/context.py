@@ -21,6 +21,7 @@ from storage.roles import AuditLog, RoleRepository
 
 if TYPE_CHECKING:
     from bot.conversation import Conversations
+    from bot.desk import OrganizerTools
     from bot.event.service import EventService
     from bot.followup.service import FollowUpService
     from bot.outbound.campaigns import CampaignRunner
@@ -53,6 +54,7 @@ class Services:
     proposals: ProposalRepository
     recommendations: RecommendationRepository
     followup: FollowUpService
+    organizers: OrganizerTools = None  # type: ignore[assignment]  # set in bot.app
     conversations: Conversations = None  # type: ignore[assignment]  # set by bot.app
     kick: Callable[[], None] | None = None  # set by bot.outbound.schedule: run the clock now
     clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     # HTTP client for the Bot API: aiohttp (bot.transport; 5x the echo bot's updates/s of
     # httpx in benchmarks/echo_transport.py) or PTB's own httpx, kept as a fallback.
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    # Personal data is anonymised this many days after the event's end (daily job, `multaqa
+    # purge`); counts are kept.
+    retention_days: int = Field(default=90, ge=0, le=3650)
+    backup_dir: Path | None = None  # daily copies; default: backups/ beside the database
+    backup_keep: int = Field(default=7, ge=1, le=365)  # daily copies kept
+    backup_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # local time
+    # The organizers' web dashboard: off unless a port is set. Behind a reverse proxy (HTTPS),
+    # set WEB_PUBLIC_URL to the address people open; sign-in links are built on it.
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    web_host: str = "127.0.0.1"
+    web_public_url: str | None = None
+    web_session_hours: float = Field(default=12, gt=0, le=24 * 30)
 
     @field_validator("organizer_ids", "functions", "regions", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.documents.export import inert
 from bot.i18n import unmarked
 from bot.labels import region_label
 from bot.outbound.start import (
@@ -101,15 +102,8 @@ async def _on_export(update: Update, context: MultaqaContext, press: callbacks.P
     writer.writerow([t.plain(f"bc.col_{c}") for c in ("user", "name", "region", "state", "reason")])
     for row in rows:
         region = await region_label(services, t, row.region_code or "")
-        writer.writerow(
-            [
-                row.user_id,
-                row.full_name or "",
-                region,
-                t.plain(f"bc.outcome_{row.state}"),
-                row.last_error or "",
-            ]
-        )
+        cells = [row.user_id, row.full_name or "", region, t.plain(f"bc.outcome_{row.state}")]
+        writer.writerow([inert(cell) for cell in [*cells, row.last_error or ""]])
     await services.audit.record(
         context.who.user.id, "broadcast.export", f"campaign:{campaign_id}", {"rows": len(rows)}
     )

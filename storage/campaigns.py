@@ -152,7 +152,11 @@ def _recipients_sql(audience: Audience) -> str:
             "COALESCE(p.locale, :default_locale) AS locale, COALESCE(p.reachable, 1) AS reachable "
             "FROM roles r LEFT JOIN participants p ON p.user_id = r.user_id WHERE r.role = :role"
         )
-    base = "SELECT user_id, chat_id, locale, reachable FROM participants"
+    # Negative ids are people who erased their data (storage/privacy.py): counted, never sent to.
+    base = (
+        "SELECT user_id, chat_id, locale, reachable FROM "
+        "(SELECT * FROM participants WHERE user_id > 0)"
+    )
     if audience.kind in ("workshop", "waitlist"):
         state = "confirmed" if audience.kind == "workshop" else "waiting"
         return (

@@ -164,7 +164,8 @@ class ParticipantRepository:
     async def everyone(self) -> list[tuple[int, str]]:
         """(user id, locale) of every participant, in registration order."""
         rows = await self._db.fetchall(
-            "SELECT user_id, locale FROM participants ORDER BY registered_at, user_id"
+            "SELECT user_id, locale FROM participants WHERE user_id > 0 "  # > 0: not erased
+            "ORDER BY registered_at, user_id"
         )
         return [(row["user_id"], row["locale"]) for row in rows]
 

@@ -41,8 +41,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.intake import AlreadyRunningError
     from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
+    overrides = {} if args.web_port is None else {"web_port": args.web_port}
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except SettingsError as exc:
         return _config_failed(exc)
     _configure_logging(settings.log_level, settings.bot_token.get_secret_value())
@@ -189,6 +190,30 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_organizers(args: argparse.Namespace) -> int:
+    """`multaqa export`, `purge`, `backup` (see bot.cli.organizers)."""
+    import asyncio
+
+    from bot.cli import organizers
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _config_failed(exc)
+    _configure_logging("WARNING")
+    run = {
+        "export": organizers.run_export,
+        "purge": organizers.run_purge,
+        "backup": organizers.run_backup,
+    }[args.command]
+    try:
+        return asyncio.run(run(args, settings))
+    except OSError as exc:
+        return _fail(
+            out.text("cli.command_failed", command=args.command), [exc.strerror or str(exc)]
+        )
+
+
 def cmd_roles(args: argparse.Namespace) -> int:
     """List, grant and revoke roles."""
     import asyncio
@@ -219,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", help=out.text("cli.help_lang"))
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help=out.text("cli.help_run"))
+    run.add_argument("--web-port", type=int, help=out.text("cli.help_web_port"))
     run.set_defaults(func=cmd_run)
     broadcast = sub.add_parser("broadcast", help=out.text("cli.help_broadcast"))
     from bot.cli.broadcast import add_arguments
@@ -244,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--label", help=out.text("cli.help_qr_label"))
     qr.add_argument("--days", type=int, default=14, help=out.text("cli.help_qr_days"))
     qr.set_defaults(func=cmd_qr)
+    from bot.cli import organizers
+
+    export = sub.add_parser("export", help=out.text("cli.help_export"))
+    organizers.add_export_arguments(export)
+    export.set_defaults(func=cmd_organizers)
+    purge = sub.add_parser("purge", help=out.text("cli.help_purge"))
+    organizers.add_purge_arguments(purge)
+    purge.set_defaults(func=cmd_organizers)
+    backup = sub.add_parser("backup", help=out.text("cli.help_backup"))
+    organizers.add_backup_arguments(backup)
+    backup.set_defaults(func=cmd_organizers)
     roles = sub.add_parser("roles", help=out.text("cli.help_roles"))
     from bot.cli.roles import add_arguments as add_roles_arguments
 

@@ -27,13 +27,23 @@ from bot.event.models import (
     EventDefinition,
     EventInfo,
     Option,
+    OrganizerOptions,
     Reminders,
     Workshop,
 )
 from bot.event.problems import EventFileError, Loc, Problem, line_of, message_of
 from bot.i18n import Message, Plural
 
-SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders", "follow_up")
+SECTIONS = (
+    "event",
+    "agenda",
+    "workshops",
+    "functions",
+    "regions",
+    "reminders",
+    "follow_up",
+    "organizers",
+)
 # The fields the checks across fields read: still checked in an entry rejected for another field.
 _CROSS_FIELDS = frozenset(
     {
@@ -221,6 +231,11 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
         follow_up, _ = _validate(
             FollowUpPolicy, data["follow_up"], ("follow_up",), context, problems
         )
+    organizers: OrganizerOptions | None = OrganizerOptions()
+    if data.get("organizers") is not None:
+        organizers, _ = _validate(
+            OrganizerOptions, data["organizers"], ("organizers",), context, problems
+        )
 
     def fields(entries: list[tuple[int, Any, Fields]]) -> list[tuple[int, Fields]]:
         return [(i, entry_fields) for i, _, entry_fields in entries]
@@ -230,7 +245,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
             info_fields, fields(agenda), fields(workshops), fields(functions), fields(regions), zone
         )
     )
-    if problems or info is None or reminders is None or follow_up is None:
+    if problems or info is None or reminders is None or follow_up is None or organizers is None:
         return problems, None
     definition = EventDefinition(
         event=info,
@@ -240,6 +255,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
         regions=[option for _, option, _ in regions if option],
         reminders=reminders,
         follow_up=follow_up,
+        organizers=organizers,
     )
     return [], definition
 

@@ -195,6 +195,14 @@ class Reminders(_Model):
     morning_agenda_at: ClockTime = time(7, 30)
 
 
+class OrganizerOptions(_Model):
+    """What organizers get: the daily summary's time (event's local time, during the
+    registration window) and whether the public progress board of recommendations is on."""
+
+    daily_summary_at: ClockTime = time(19, 0)
+    public_board: bool = False
+
+
 class EventDefinition(_Model):
     """The whole event file, validated; the agenda is sorted by start."""
 
@@ -205,6 +213,7 @@ class EventDefinition(_Model):
     regions: list[Option] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
     follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
+    organizers: OrganizerOptions = Field(default_factory=OrganizerOptions)
 
     @field_validator("agenda")
     @classmethod

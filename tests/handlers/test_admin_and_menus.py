@@ -28,6 +28,7 @@ async def test_menus_are_set_per_language_and_for_organizers(
         "profile",
         "language",
         "help",
+        "privacy",
         "cancel",
     ]
     # Telegram refuses a chat scope before the person opened the bot: set at their /start.

@@ -129,6 +129,7 @@ async def test_whole_registration_in_each_language(
         "profile",
         "language",
         "help",
+        "privacy",
         "cancel",
     ]
     assert emulator.unanswered_callbacks() == []

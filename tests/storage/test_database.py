@@ -27,6 +27,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "audit_log",
             "campaigns",
             "checkins",
+            "daily_runs",
             "deliveries",
             "drafts",
             "event_versions",
@@ -34,6 +35,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "follow_up_prefs",
             "inbox",
             "invites",
+            "organizer_notices",
+            "organizer_prefs",
             "participants",
             "prompts",
             "proposal_attachments",
@@ -43,6 +46,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "schema_migrations",
             "signups",
             "status_updates",
+            "web_links",
+            "web_sessions",
         ]
         assert await db.schema_version() == db.latest_version
         indexes = await db.fetchall(
@@ -55,6 +60,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "drafts_expiry",
             "drafts_one_active",
             "inbox_pending",
+            "organizer_notices_due",
             "participants_function",
             "participants_region",
             "participants_username",
@@ -68,6 +74,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "signups_workshop",
             "status_updates_at",
             "status_updates_rec",
+            "web_sessions_user",
         ]
         keys = await db.fetchall("SELECT name FROM pragma_table_info('drafts') WHERE pk > 0")
         assert {r["name"] for r in keys} == {"user_id", "flow"}

@@ -118,15 +118,15 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await tell_promoted(services, promoted, workshop)
         return
     same_slot = [w.id for w in event.workshops if w.slot == workshop.slot]
-    leave = None
+    leave, leave_capacity = None, 0
     if press.action == "switch":
         other = _index(event, press.arg(1))
         if other is None or other.slot != workshop.slot:
             await toast(update, t("common.invalid_button"))
             return
-        leave = other.id
+        leave, leave_capacity = other.id, other.capacity
     outcome, promoted = await services.signups.join(
-        who.user.id, workshop.id, workshop.capacity, same_slot, leave=leave
+        who.user.id, workshop.id, workshop.capacity, same_slot, leave, leave_capacity
     )
     await toast(update)
     await drop_buttons(update)

@@ -122,18 +122,18 @@ class SignupRepository:
         capacity: int,
         same_slot: Iterable[str] = (),
         leave: str | None = None,
+        leave_capacity: int = 0,
     ) -> tuple[JoinOutcome, list[int]]:
         """Take a seat (or a place on the waiting list). With `leave`, first give up that
-        workshop (a switch, in the same transaction). Returns the outcome and who was
-        promoted from the waiting list of the workshop left."""
+        workshop (a switch, in the same transaction): the seat it frees goes to the first
+        person waiting there (`leave_capacity` is that workshop's capacity), exactly as when
+        someone leaves. Returns the outcome and who was promoted in the workshop left."""
         promoted: list[int] = []
         async with self._db.transaction() as conn:
             existing = await _position(conn, user_id, workshop_id)
             if existing is not None:
                 return JoinOutcome(existing, already=True), []
-            if leave is not None:
-                promoted = await self._leave(conn, user_id, leave, None)
-            others = [w for w in same_slot if w != workshop_id]
+            others = [w for w in same_slot if w not in (workshop_id, leave)]
             if others:
                 marks = ",".join("?" * len(others))
                 cur = await conn.execute(
@@ -142,8 +142,10 @@ class SignupRepository:
                     (user_id, *others),
                 )
                 row = await cur.fetchone()
-                if row is not None:
-                    return JoinOutcome(None, conflict=row[0]), promoted
+                if row is not None:  # refused before anything is given up
+                    return JoinOutcome(None, conflict=row[0]), []
+            if leave is not None:
+                promoted = await self._leave(conn, user_id, leave, leave_capacity)
             cur = await conn.execute(
                 "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
                 (workshop_id,),
@@ -157,15 +159,13 @@ class SignupRepository:
             seat = await _position(conn, user_id, workshop_id)
         return JoinOutcome(seat), promoted
 
-    async def _leave(
-        self, conn: Any, user_id: int, workshop_id: str, capacity: int | None
-    ) -> list[int]:
+    async def _leave(self, conn: Any, user_id: int, workshop_id: str, capacity: int) -> list[int]:
         cur = await conn.execute(
             "DELETE FROM signups WHERE user_id = ? AND workshop_id = ? RETURNING state",
             (user_id, workshop_id),
         )
         row = await cur.fetchone()
-        if row is None or row[0] != "confirmed" or capacity is None:
+        if row is None or row[0] != "confirmed":
             return []
         return await _promote(conn, workshop_id, capacity)
 

@@ -81,6 +81,42 @@ async def test_sign_up_switch_and_leave(emulator: BotApiEmulator, event_bot: Run
     assert await event_bot.services.signups.seats_of(user.id) == []
 
 
+async def test_a_switch_gives_the_freed_seat_to_the_first_person_waiting(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    holder = emulator.user(first_name="Holder", language_code="en")
+    first, second = (emulator.user(first_name=n, language_code="en") for n in ("First", "Second"))
+    await enrol(bot, holder, "en", "central")
+    for person in (first, second):
+        await enrol(bot, person, "en", "central")
+    slot = ["management", "partnerships"]
+    await bot.services.signups.join(holder.id, "management", 1, slot)  # capacity of the test
+    others = [emulator.user(first_name=f"S{i}", language_code="en") for i in range(29)]
+    for person in others:
+        await enrol(bot, person, "en", "central")
+        await bot.services.signups.join(person.id, "management", 30, slot)
+    for person in (first, second):
+        await bot.services.signups.join(person.id, "management", 30, slot)
+    assert await bot.services.signups.counts() == {"management": (30, 2)}
+
+    await holder.send("/workshops")
+    await said(holder)
+    await holder.press("➕ Sign up for workshop 2")
+    await said(holder)
+    await holder.press("🔁 Yes, switch to workshop 2")
+    assert "Framing partnerships" in await said_text(holder)
+    told = await said_text(first, timeout=10)
+    assert "A seat freed up" in told and "Developing the management" in told
+    assert await bot.services.signups.counts() == {
+        "management": (30, 1),
+        "partnerships": (1, 0),
+    }
+    seat = (await bot.services.signups.seats_of(second.id))[0]
+    assert (seat.state, seat.position) == ("waiting", 1)
+    await second.expect_silence(0.2)
+
+
 async def test_200_people_race_for_30_seats_through_the_bot(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

@@ -14,7 +14,6 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from telegram import Bot, Update
 from telegram.error import Forbidden
@@ -29,8 +28,8 @@ from telegram.request import HTTPXRequest
 
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
-from bot.event.file import load_event_file
 from bot.event.service import EventService
+from bot.event.startup import load_at_start
 from bot.i18n import Translations
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.schedule import start_clock
@@ -186,25 +185,6 @@ async def on_error(update: object, context: MultaqaContext) -> None:
         log.info("could not tell user %s about the error", user_id)
 
 
-async def _load_event_file(services: Services, path: Path) -> None:
-    """EVENT_FILE at start: load it if it differs from the stored event (checked in `run`)."""
-    definition = load_event_file(path)
-    current = await services.event.current()
-    if current is not None and current.to_json() == definition.to_json():
-        return
-    report = await services.event.load(definition, None)
-    if report.version is None:
-        log.error(
-            "EVENT_FILE not loaded: it removes workshops people signed up for (%s); "
-            "use `multaqa event load --force`",
-            ", ".join(w for w, _ in report.blocked),
-        )
-    else:
-        log.info(
-            "event file loaded as version %d (%d change(s))", report.version, len(report.changes)
-        )
-
-
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     """The Application, ready for `run_polling` or for tests to initialize and start."""
     policy = SendPolicy(per_second=settings.broadcast_rate)
@@ -231,7 +211,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
                 application.bot, user_id, services.texts[locale], ("organizer",)
             )
         if settings.event_file is not None:
-            await _load_event_file(services, settings.event_file)
+            await load_at_start(services, settings.event_file)
         await services.prompts.release_in_flight()
         resumed = await services.runner.resume_all()
         if resumed:

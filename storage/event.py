@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -52,6 +53,186 @@ class EventStore:
                 (slug, definition_json, self._clock.now().isoformat(), loaded_by),
             )
             return int(cur.lastrowid or 0)
+
+    @asynccontextmanager
+    async def loading(self) -> AsyncIterator[EventLoad]:
+        """One transaction for everything loading a version does (see `EventLoad`)."""
+        async with self._db.transaction() as conn:
+            yield EventLoad(conn, self._clock)
+
+    async def file_seen(self, path: str) -> FileSeen | None:
+        """What was last decided about the event file at `path` (loaded or kept aside)."""
+        row = await self._db.fetchone(
+            "SELECT path, sha256, version, told_version FROM event_file_seen WHERE path = ?",
+            (path,),
+        )
+        if row is None:
+            return None
+        return FileSeen(row["path"], row["sha256"], row["version"], row["told_version"])
+
+    async def remember_file(
+        self, path: str, sha256: str, version: int | None, told_version: int | None = None
+    ) -> None:
+        """Record the content of the event file last decided about."""
+        async with self._db.transaction() as conn:
+            await _remember_file(conn, self._clock, path, sha256, version, told_version)
+
+    async def loaded_through_bot(self, version: int) -> bool:
+        """Whether a version was loaded by an organizer through the bot."""
+        row = await self._db.fetchone(
+            "SELECT loaded_by FROM event_versions WHERE id = ?", (version,)
+        )
+        return row is not None and row["loaded_by"] is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FileSeen:
+    """The event file's content (hash) when it was last loaded or deliberately kept aside."""
+
+    path: str
+    sha256: str
+    version: int | None  # the version it became, None when it was kept aside
+    told_version: int | None  # the version organizers were told was kept over the file
+
+
+async def _remember_file(
+    conn: Any,
+    clock: Clock,
+    path: str,
+    sha256: str,
+    version: int | None,
+    told_version: int | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO event_file_seen (path, sha256, version, told_version, seen_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, "
+        "version = excluded.version, told_version = excluded.told_version, "
+        "seen_at = excluded.seen_at",
+        (path, sha256, version, told_version, clock.now().isoformat()),
+    )
+
+
+# A due row as written: (key, kind, user_id, subject, due_at in UTC ISO, payload JSON).
+PromptRow = tuple[str, str, int, str | None, str, str]
+
+
+class EventLoad:
+    """The reads and writes of loading an event version, inside one BEGIN IMMEDIATE
+    transaction: the version, the seats it releases or gives, the notices and everyone's
+    reminders commit together or not at all. Set-wise: a handful of statements whatever the
+    number of participants."""
+
+    def __init__(self, conn: Any, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def latest(self) -> StoredEvent | None:
+        """The current version, read under the write lock (no other load can interleave)."""
+        rows = await self._rows(
+            "SELECT id, definition FROM event_versions ORDER BY id DESC LIMIT 1"
+        )
+        return StoredEvent(rows[0][0], rows[0][1]) if rows else None
+
+    async def counts(self) -> dict[str, tuple[int, int]]:
+        """workshop id -> (confirmed, waiting)."""
+        rows = await self._rows(
+            "SELECT workshop_id, SUM(state = 'confirmed'), SUM(state = 'waiting') "
+            "FROM signups GROUP BY workshop_id"
+        )
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+    async def members(self, workshop_ids: Iterable[str]) -> dict[str, list[int]]:
+        """Everyone signed up (confirmed or waiting) to these workshops, in arrival order."""
+        wanted = sorted(set(workshop_ids))
+        found: dict[str, list[int]] = {w: [] for w in wanted}
+        if wanted:
+            marks = ",".join("?" * len(wanted))
+            for workshop_id, user_id in await self._rows(
+                f"SELECT workshop_id, user_id FROM signups WHERE workshop_id IN ({marks}) "
+                "ORDER BY id",
+                wanted,
+            ):
+                found[workshop_id].append(user_id)
+        return found
+
+    async def save(
+        self, slug: str, definition_json: str, loaded_by: int | None, file: FileStamp | None
+    ) -> int:
+        """Store the new version (and, loaded from a file, that file's content hash)."""
+        cur = await self._conn.execute(
+            "INSERT INTO event_versions (slug, definition, loaded_at, loaded_by) "
+            "VALUES (?, ?, ?, ?)",
+            (slug, definition_json, self._clock.now().isoformat(), loaded_by),
+        )
+        version = int(cur.lastrowid or 0)
+        if file is not None:
+            await _remember_file(self._conn, self._clock, file.path, file.sha256, version, None)
+        return version
+
+    async def drop_workshop(self, workshop_id: str) -> None:
+        """Release every seat of a workshop that no longer exists."""
+        await self._conn.execute("DELETE FROM signups WHERE workshop_id = ?", (workshop_id,))
+
+    async def promote(self, workshop_id: str, capacity: int) -> list[int]:
+        """Fill free seats from the waiting list, in arrival order."""
+        return await _promote(self._conn, workshop_id, capacity)
+
+    async def people(self) -> list[tuple[int, str]]:
+        """(user id, locale) of every participant."""
+        return [(r[0], r[1]) for r in await self._rows("SELECT user_id, locale FROM participants")]
+
+    async def confirmed_seats(self) -> dict[int, list[str]]:
+        """user id -> workshops where they hold a confirmed seat."""
+        seats: dict[int, list[str]] = {}
+        for user_id, workshop_id in await self._rows(
+            "SELECT user_id, workshop_id FROM signups WHERE state = 'confirmed' ORDER BY id"
+        ):
+            seats.setdefault(user_id, []).append(workshop_id)
+        return seats
+
+    async def add_prompts(self, rows: list[PromptRow]) -> None:
+        """Add notices; an existing key is left alone."""
+        await self._conn.executemany(
+            "INSERT OR IGNORE INTO prompts (key, kind, user_id, subject, due_at, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    async def replan(self, kinds: Sequence[str], wanted: list[PromptRow]) -> tuple[int, int]:
+        """Make everyone's pending prompts of these kinds exactly `wanted`, touching only the
+        rows that differ; returns (removed, written)."""
+        marks = ",".join("?" * len(kinds))
+        existing = dict(
+            await self._rows(
+                f"SELECT key, due_at FROM prompts WHERE state = 'pending' AND kind IN ({marks})",
+                kinds,
+            )
+        )
+        keys = {row[0] for row in wanted}
+        stale = [(key,) for key in existing if key not in keys]
+        changed = [row for row in wanted if existing.get(row[0]) != row[4]]
+        await self._conn.executemany(
+            "DELETE FROM prompts WHERE key = ? AND state = 'pending'", stale
+        )
+        await self._conn.executemany(
+            "INSERT INTO prompts (key, kind, user_id, subject, due_at, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "due_at = excluded.due_at, payload = excluded.payload "
+            "WHERE prompts.state = 'pending'",
+            changed,
+        )
+        return len(stale), len(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """Where a loaded version came from on disk, and that file's content hash."""
+
+    path: str
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)

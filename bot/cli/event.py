@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.event.file import EventDefinition, EventFileError, load_event_file
 from bot.event.service import EventService, LoadReport
+from bot.event.startup import stamp
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -68,6 +69,8 @@ async def load_file(path: Path, settings: Settings, force: bool) -> LoadReport:
     db = await Database(settings.database_path).open()
     try:
         service = EventService.for_database(db, settings, clock)
-        return await service.load(load_event_file(path), None, force=force)
+        # Recorded with the file's hash: if it is EVENT_FILE, the bot will not load it again.
+        file, _ = stamp(path)
+        return await service.load(load_event_file(path), None, force=force, file=file)
     finally:
         await db.close()

@@ -4,6 +4,7 @@ clock (across a restart, dropped when late), change notices, and check-in."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -316,6 +317,81 @@ async def test_event_file_setting_is_loaded_at_start_once(
         assert await bot.services.event.store.latest_version() == 1  # unchanged: not again
     finally:
         await bot.stop()
+
+
+def _room_changed(text: str) -> str:
+    return text.replace('room: "Salle 2"', 'room: "Salle D"')
+
+
+async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], tmp_path: Path
+) -> None:
+    event_file = tmp_path / "event.yaml"
+    event_file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    bot = await make_bot(clock=FakeClock(MONDAY), event_file=event_file).start()
+    try:
+        member = emulator.user(first_name="Souad", language_code="en")
+        await enrol(bot, member, "en", "central")
+        await bot.services.signups.join(member.id, "partnerships", 30, [])
+        organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+        await enrol(bot, organizer, "en", "central")  # told in the language of their profile
+        changed = _room_changed(EXAMPLE.read_text(encoding="utf-8"))
+        await organizer.send_document("event.yaml", "application/x-yaml", changed.encode())
+        await said(organizer)
+        await organizer.press("✅ Load")
+        assert "Event loaded (version 2)" in await said_text(organizer)
+        await tick(bot.services)
+        assert "Salle D" in await said_text(member)
+
+        await bot.restart()  # the file did not change: the organizer's version stays
+        assert await bot.services.event.store.latest_version() == 2
+        assert (await bot.services.event.current()).workshop("partnerships").room == "Salle D"
+        told = await said_text(organizer)
+        assert "version 2" in told and f"multaqa event load {event_file}" in told
+        await tick(bot.services)
+        await member.expect_silence(0.2)  # nobody is told the reverse
+        await bot.restart()
+        await organizer.expect_silence(0.2)  # organizers are told once
+
+        event_file.write_text(  # the file itself changes: it is loaded
+            EXAMPLE.read_text(encoding="utf-8").replace('room: "Salle 3"', 'room: "Salle E"'),
+            encoding="utf-8",
+        )
+        await bot.restart()
+        assert await bot.services.event.store.latest_version() == 3
+        assert (await bot.services.event.current()).workshop("training-offer").room == "Salle E"
+    finally:
+        await bot.stop()
+
+
+async def test_a_load_that_fails_midway_changes_nothing(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    member = emulator.user(first_name="Yasmine", language_code="en")
+    await enrol(bot, member, "en", "central")
+    await bot.services.signups.join(member.id, "repositioning", 35, [])
+    text = EXAMPLE.read_text(encoding="utf-8")
+    without = text[: text.index("  - id: repositioning")] + text[text.index("# FR : fonctions") :]
+    # The disk fails while the notices are written (after the version and the seats).
+    async with bot.services.db.transaction() as conn:
+        await conn.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON prompts WHEN NEW.kind = 'notice' "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    with pytest.raises(sqlite3.IntegrityError):
+        await bot.services.event.load(parse_event_text(without), None, force=True)
+    assert await bot.services.event.store.latest_version() == 1
+    assert (await bot.services.event.current()).workshop("repositioning") is not None
+    assert [s.workshop_id for s in await bot.services.signups.seats_of(member.id)] == [
+        "repositioning"
+    ]
+    async with bot.services.db.transaction() as conn:
+        await conn.execute("DROP TRIGGER fail")
+    report = await bot.services.event.load(parse_event_text(without), None, force=True)
+    assert report.version == 2
+    await tick(bot.services)
+    assert "is cancelled; your place is released" in await said_text(member)
 
 
 async def test_event_commands_on_the_terminal(emulator: BotApiEmulator, tmp_path: Path) -> None:

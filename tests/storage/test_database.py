@@ -29,6 +29,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "checkins",
             "deliveries",
             "drafts",
+            "event_file_seen",
             "event_versions",
             "participants",
             "prompts",

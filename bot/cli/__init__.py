@@ -124,7 +124,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
     """Write the check-in (or registration) poster."""
     import asyncio
 
-    from bot.cli.qr import make_poster
+    from bot.cli.qr import TelegramUnreachable, make_poster
 
     try:
         settings = load_settings()
@@ -132,6 +132,9 @@ def cmd_qr(args: argparse.Namespace) -> int:
         return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
     try:
         out = asyncio.run(make_poster(settings, args.register, args.out, args.bot_username))
+    except TelegramUnreachable as exc:
+        print(exc, file=sys.stderr)  # one line, no traceback
+        return EXIT_CONFIG
     except (RuntimeError, ValueError, OSError) as exc:
         return _fail("multaqa qr: no poster written:", [str(exc)])
     print(f"poster written to {out}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from telegram import Bot
+from telegram.error import NetworkError
 
 from bot.documents.poster import deep_link, render_poster
 from bot.event.service import EventService, localized_text
@@ -29,6 +30,10 @@ async def _title(settings: Settings, texts: Translations) -> str:
     return f"{localized_text(title, texts['ar'])}\n{localized_text(title, texts['fr'])}"
 
 
+class TelegramUnreachable(RuntimeError):
+    """getMe could not reach Telegram (no network, a wrong BOT_API_BASE_URL)."""
+
+
 async def make_poster(
     settings: Settings, register: bool, out: Path | None, bot_username: str | None
 ) -> Path:
@@ -39,8 +44,12 @@ async def make_poster(
             base_url=settings.bot_api_base_url,
             base_file_url=settings.bot_api_file_url,
         )
-        async with bot:
-            bot_username = bot.username
+        try:
+            async with bot:
+                bot_username = bot.username
+        except NetworkError as exc:  # TimedOut is one too
+            texts = Translations(settings.default_locale)
+            raise TelegramUnreachable(texts[settings.default_locale]("qr.unreachable")) from exc
     payload = "register" if register else f"checkin-{settings.checkin_code}"
     texts = Translations(settings.default_locale)
     key = "qr.register" if register else "qr.checkin"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 from sandbox import BotApiEmulator
@@ -45,7 +46,9 @@ async def test_an_organizer_imports_a_table_with_a_preview(
 
 async def test_import_from_the_terminal(emulator: BotApiEmulator, tmp_path: Path) -> None:
     table = tmp_path / "recs.csv"
-    table.write_text("text,due\nPublier le catalogue en ligne,2026-12-31\n,\n", encoding="utf-8")
+    # The terminal runs on the system clock: a due date computed from today is never past.
+    due = (date.today() + timedelta(days=90)).isoformat()
+    table.write_text(f"text,due\nPublier le catalogue en ligne,{due}\n,\n", encoding="utf-8")
     env = {**os.environ, "BOT_TOKEN": emulator.token, "DATABASE_PATH": str(tmp_path / "m.db")}
     process = await asyncio.create_subprocess_exec(
         sys.executable,

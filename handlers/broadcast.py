@@ -86,7 +86,12 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     elif draft.step == "confirm":
         await _preview(update, context, draft)
     elif draft.step == "schedule":
-        await reply(update, context, t("bc.ask_time"), inline([[(t("common.back"), _b("back"))]]))
+        await reply(
+            update,
+            context,
+            t("bc.ask_time", **await context.services.event.date_examples()),
+            inline([[(t("common.back"), _b("back"))]]),
+        )
 
 
 CODED = ("region", "function", "workshop", "waitlist")  # audiences that need a code
@@ -245,9 +250,10 @@ async def _take_text(
 async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text: str) -> None:
     t = context.who.t
     services = context.services
-    when = parse_local_time(text, services.clock.now(), services.settings.zone)
+    zone = await services.event.zone()
+    when = parse_local_time(text, services.clock.now(), zone)
     if when is None or when <= services.clock.now():
-        await reply(update, context, t("bc.bad_time"))
+        await reply(update, context, t("bc.bad_time", **await services.event.date_examples()))
         return
     campaign_id = await _create(context, draft)
     await services.campaigns.schedule(campaign_id, when)
@@ -258,7 +264,7 @@ async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text
     await reply(
         update,
         context,
-        t("bc.scheduled", when=t.datetime(when, services.settings.zone, "EEEE d MMMM, HH:mm")),
+        t("bc.scheduled", when=t.datetime(when, zone, "EEEE d MMMM, HH:mm")),
         inline([[(t("bc.cancel_scheduled"), _b("unsched", campaign_id))]]),
     )
 

@@ -32,7 +32,7 @@ SHOWN = 20
 async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
     services = context.services
     data = await (await context.bot.get_file(file_id)).download_as_bytearray()
-    today = services.clock.now().astimezone(services.settings.zone).date()
+    today = await services.event.today()
     return await plan_import(
         bytes(data), file_name, await services.event.current(), services.participants, today
     )

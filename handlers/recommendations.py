@@ -26,6 +26,7 @@ def _b(action: str, *args: object) -> str:
 
 async def recommendation_line(services: Services, t: Translator, rec: Recommendation) -> str:
     owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
+    zone = await services.event.zone()
     return t(
         "rv.rec_line",
         ref=Html(rec.reference),
@@ -33,10 +34,8 @@ async def recommendation_line(services: Services, t: Translator, rec: Recommenda
         text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
         owner=owner.full_name if owner else t("rv.no_owner"),
         due=t.date(
-            datetime.combine(rec.due_date, datetime.min.time()).replace(
-                tzinfo=services.settings.zone
-            ),
-            services.settings.zone,
+            datetime.combine(rec.due_date, datetime.min.time()).replace(tzinfo=zone),
+            zone,
             "short",
         )
         if rec.due_date
@@ -93,7 +92,7 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
         ask = {
             "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
             "rec_owner": t("rv.ask_owner"),
-            "rec_due": t("rv.ask_due"),
+            "rec_due": t("rv.ask_due", **await services.event.date_examples()),
         }[step]
         await reply(update, context, ask)
         return True

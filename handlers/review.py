@@ -296,9 +296,14 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             rows.append([(t("rv.skip"), _b("noowner"))])
             await reply(update, context, t("rv.pick_owner"), inline(rows))
     elif draft.step == "rec_due":
-        due = parse_due(text, services.clock.now().astimezone(services.settings.zone).date())
+        due = parse_due(text, await services.event.today())
         if due is None:
-            await reply(update, context, t("rv.bad_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
+            await reply(
+                update,
+                context,
+                t("rv.bad_due", **await services.event.date_examples()),
+                inline([[(t("rv.skip"), _b("nodue"))]]),
+            )
         elif "rid" in draft.data:
             await recommendations.edit(update, context, draft, due=due)
         else:
@@ -323,7 +328,12 @@ async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> 
         return
     draft.data["owner"], draft.step = user_id, "rec_due"
     await services.drafts.save(draft)
-    await reply(update, context, t("rv.ask_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
+    await reply(
+        update,
+        context,
+        t("rv.ask_due", **await services.event.date_examples()),
+        inline([[(t("rv.skip"), _b("nodue"))]]),
+    )
 
 
 async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
@@ -341,7 +351,12 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
     elif action == "noowner" and draft.step == "rec_owner":
         draft.data["owner"], draft.step = None, "rec_due"
         await services.drafts.save(draft)
-        await reply(update, context, t("rv.ask_due"), inline([[(t("rv.skip"), _b("nodue"))]]))
+        await reply(
+            update,
+            context,
+            t("rv.ask_due", **await services.event.date_examples()),
+            inline([[(t("rv.skip"), _b("nodue"))]]),
+        )
     elif action == "nodue" and draft.step == "rec_due":
         await _create_recommendation(update, context, draft, None)
     else:

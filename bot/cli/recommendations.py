@@ -20,8 +20,9 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
     db = await Database(settings.database_path).open()
     try:
         participants = ParticipantRepository(db, clock)
-        event = await EventService.for_database(db, settings, clock).current()
-        today = clock.now().astimezone(settings.zone).date()
+        service = EventService.for_database(db, settings, clock)
+        event = await service.current()
+        today = await service.today()
         plan = await plan_import(data, path.name, event, participants, today)
         if plan.file_problem:
             print(f"{path}: {plan.file_problem}")

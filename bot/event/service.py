@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.event.diff import Change, Span, diff_events
 from bot.event.file import AgendaItem, EventDefinition, Workshop
@@ -81,6 +82,27 @@ class EventService:
             assert stored is not None
             self._cached = (stored.version, EventDefinition.from_json(stored.definition_json))
         return self._cached[1]
+
+    async def zone(self) -> ZoneInfo:
+        """The one time zone: the loaded event's; the TIMEZONE setting before any event."""
+        event = await self.current()
+        return event.zone if event is not None else self.settings.zone
+
+    async def today(self) -> date:
+        """Today's date in the event's zone (due dates are days there)."""
+        return self.clock.now().astimezone(await self.zone()).date()
+
+    async def date_examples(self) -> dict[str, str]:
+        """Examples for prompts that ask for a date or a time, computed from today so that
+        they are never in the past: a due date a month ahead, a moment tomorrow morning."""
+        local = self.clock.now().astimezone(await self.zone())
+        due = (local + timedelta(days=30)).date()
+        tomorrow = (local + timedelta(days=1)).date()
+        return {
+            "due_iso": due.isoformat(),
+            "due_dmy": due.strftime("%d/%m/%Y"),
+            "when": f"{tomorrow.isoformat()} 08:15",
+        }
 
     async def choices(self, kind: str) -> list[Choice]:
         """The functions or regions offered at registration: the event's, else settings'."""

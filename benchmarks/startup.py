@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BenchError, BotProcess, ptb_env, stop_async, wait_polling
 
 from bot.event.file import load_event_file
-from bot.event.service import EventService
+from bot.event.service import EventService, reminder_plan
 from bot.event.startup import stamp
 from bot.settings import load_settings
 from sandbox import BotApiEmulator
@@ -88,15 +88,10 @@ async def seed(db_path: Path, event_file: Path, people: int, token: str) -> floa
             workshop = WORKSHOPS[user_id % len(WORKSHOPS)]
             await service.signups.join(user_id, workshop, capacity, WORKSHOPS)
         # Reminders of everyone's workshop, as the bot plans them when people sign up.
+        event = await service.current()
+        assert event is not None
         async with service.store.loading() as tx:
-            from bot.event.service import REMINDER_KINDS, reminder_rows
-
-            event = await service.current()
-            assert event is not None
-            await tx.replan(
-                REMINDER_KINDS,
-                reminder_rows(event, await tx.people(), await tx.confirmed_seats(), clock.now()),
-            )
+            await tx.replan_reminders(reminder_plan(event, clock.now()))
         return first_load
     finally:
         await db.close()

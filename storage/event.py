@@ -184,15 +184,6 @@ class EventLoad:
         """(user id, locale) of every participant."""
         return [(r[0], r[1]) for r in await self._rows("SELECT user_id, locale FROM participants")]
 
-    async def confirmed_seats(self) -> dict[int, list[str]]:
-        """user id -> workshops where they hold a confirmed seat."""
-        seats: dict[int, list[str]] = {}
-        for user_id, workshop_id in await self._rows(
-            "SELECT user_id, workshop_id FROM signups WHERE state = 'confirmed' ORDER BY id"
-        ):
-            seats.setdefault(user_id, []).append(workshop_id)
-        return seats
-
     async def add_prompts(self, rows: list[PromptRow]) -> None:
         """Add notices; an existing key is left alone."""
         await self._conn.executemany(
@@ -201,30 +192,62 @@ class EventLoad:
             rows,
         )
 
-    async def replan(self, kinds: Sequence[str], wanted: list[PromptRow]) -> tuple[int, int]:
-        """Make everyone's pending prompts of these kinds exactly `wanted`, touching only the
-        rows that differ; returns (removed, written)."""
-        marks = ",".join("?" * len(kinds))
-        existing = dict(
-            await self._rows(
-                f"SELECT key, due_at FROM prompts WHERE state = 'pending' AND kind IN ({marks})",
-                kinds,
+    async def replan_reminders(self, plan: ReminderPlan) -> None:
+        """Make everyone's pending reminders match `plan`, in a few set-wise statements:
+        rows no longer wanted are deleted, the others inserted or moved (only where their time
+        differs). The keys are those `PromptRepository.plan` uses for one person."""
+        kept = [s for _, kind, s, due in plan.common if kind == "session" and due is not None]
+        kept += [w for w, (_, due) in plan.workshops.items() if due is not None]
+        marks = ",".join("?" * len(kept)) or "''"
+        await self._conn.execute(
+            f"DELETE FROM prompts WHERE state = 'pending' AND kind = 'session' "
+            f"AND (subject IS NULL OR subject NOT IN ({marks}))",
+            kept,
+        )
+        for _, kind, _subject, due in plan.common:
+            if due is None and kind != "session":
+                await self._conn.execute(
+                    "DELETE FROM prompts WHERE state = 'pending' AND kind = ?", (kind,)
+                )
+        workshops = list(plan.workshops)
+        if workshops:
+            await self._conn.execute(
+                f"DELETE FROM prompts WHERE state = 'pending' AND kind = 'session' "
+                f"AND subject IN ({','.join('?' * len(workshops))}) AND NOT EXISTS ("
+                "SELECT 1 FROM signups s WHERE s.user_id = prompts.user_id "
+                "AND s.workshop_id = prompts.subject AND s.state = 'confirmed')",
+                workshops,
             )
+        upsert = (
+            " ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, payload = '{}' "
+            "WHERE prompts.state = 'pending' AND prompts.due_at != excluded.due_at"
         )
-        keys = {row[0] for row in wanted}
-        stale = [(key,) for key in existing if key not in keys]
-        changed = [row for row in wanted if existing.get(row[0]) != row[4]]
-        await self._conn.executemany(
-            "DELETE FROM prompts WHERE key = ? AND state = 'pending'", stale
-        )
-        await self._conn.executemany(
-            "INSERT INTO prompts (key, kind, user_id, subject, due_at, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-            "due_at = excluded.due_at, payload = excluded.payload "
-            "WHERE prompts.state = 'pending'",
-            changed,
-        )
-        return len(stale), len(changed)
+        for prefix, kind, subject, due in plan.common:
+            if due is not None:
+                await self._conn.execute(
+                    "INSERT INTO prompts (key, kind, user_id, subject, due_at, payload) "
+                    "SELECT ? || user_id, ?, user_id, ?, ?, '{}' FROM participants WHERE true"
+                    + upsert,
+                    (prefix, kind, subject, due),
+                )
+        for workshop_id, (prefix, due) in plan.workshops.items():
+            if due is not None:
+                await self._conn.execute(
+                    "INSERT INTO prompts (key, kind, user_id, subject, due_at, payload) "
+                    "SELECT ? || user_id, 'session', user_id, ?, ?, '{}' FROM signups "
+                    "WHERE workshop_id = ? AND state = 'confirmed'" + upsert,
+                    (prefix, workshop_id, due, workshop_id),
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPlan:
+    """Everyone's reminders as a template: the same for every participant (`common`:
+    key prefix, kind, subject, due in UTC ISO or None when already past), and per workshop
+    for those holding a confirmed seat (`workshops`: id -> (key prefix, due or None))."""
+
+    common: list[tuple[str, str, str | None, str | None]]
+    workshops: dict[str, tuple[str, str | None]]
 
 
 @dataclass(frozen=True, slots=True)

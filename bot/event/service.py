@@ -20,6 +20,7 @@ from storage.event import (
     PlannedPrompt,
     PromptRepository,
     PromptRow,
+    ReminderPlan,
     Seat,
     SignupRepository,
     StoredEvent,
@@ -188,8 +189,10 @@ class EventService:
             notices = self._change_notices(old, new, changes, members, people, version, now)
             notices += self._promotion_notices(promoted, dict(people), now)
             await tx.add_prompts(notices)
-            seats = await tx.confirmed_seats()
-            await tx.replan(REMINDER_KINDS, reminder_rows(new, people, seats, now))
+            plan = reminder_plan(new, now)
+            # Same reminder times and the same seats: everyone's rows are already right.
+            if old is None or promoted or removed or plan != reminder_plan(old, now):
+                await tx.replan_reminders(plan)
         self._cached = (version, new)
         changed_people = sum(1 for row in notices if row[0].startswith("changes:"))
         return LoadReport(version, changes, blocked, changed_people, len(promoted))
@@ -343,58 +346,38 @@ def _reminders_for(
     return [p for p in plan if p.due_at > now]
 
 
-def reminder_rows(
-    event: EventDefinition,
-    people: list[tuple[int, str]],
-    seats: dict[int, list[str]],
-    now: datetime,
-) -> list[PromptRow]:
-    """Everyone's reminders, the same as `_reminders_for` gives one person, built set-wise:
-    the times are worked out once per event and per workshop, not once per person."""
+def reminder_plan(event: EventDefinition, now: datetime) -> ReminderPlan:
+    """Everyone's reminders as `_reminders_for` gives them to one person, as a template the
+    database applies set-wise: the times are worked out once, not once per person."""
     before = timedelta(minutes=event.reminders.minutes_before)
     start = event.event.start
-    common: list[tuple[str, str, str | None, datetime]] = [
+
+    def due(moment: datetime) -> str | None:
+        return moment.astimezone(UTC).isoformat() if moment > now else None
+
+    common: list[tuple[str, str, str | None, str | None]] = [
         (
-            "day_before:{}",
+            "day_before:",
             "day_before",
             None,
-            _at_local(start - timedelta(days=1), event.reminders.day_before_at, event),
+            due(_at_local(start - timedelta(days=1), event.reminders.day_before_at, event)),
         ),
         (
-            "morning:{}",
+            "morning:",
             "morning_agenda",
             None,
-            _at_local(start, event.reminders.morning_agenda_at, event),
+            due(_at_local(start, event.reminders.morning_agenda_at, event)),
         ),
     ]
     common += [
-        (f"session:{item.id}:{{}}", "session", item.id, item.start - before)
+        (f"session:{item.id}:", "session", item.id, due(item.start - before))
         for item in event.agenda
         if item.kind == "plenary"
     ]
-    shared = [
-        (key, kind, subject, due.astimezone(UTC).isoformat())
-        for key, kind, subject, due in common
-        if due > now
-    ]
-    per_workshop = {}
-    for workshop in event.workshops:
-        due = event.slot_of(workshop).start - before
-        if due > now:
-            per_workshop[workshop.id] = (f"session:{workshop.id}:", due.astimezone(UTC).isoformat())
-    rows: list[PromptRow] = []
-    for user_id, _ in people:
-        rows += [
-            (key.format(user_id), kind, user_id, subject, due, "{}")
-            for key, kind, subject, due in shared
-        ]
-        for workshop_id in seats.get(user_id, ()):
-            found = per_workshop.get(workshop_id)
-            if found is not None:
-                rows.append(
-                    (f"{found[0]}{user_id}", "session", user_id, workshop_id, found[1], "{}")
-                )
-    return rows
+    workshops = {
+        w.id: (f"session:{w.id}:", due(event.slot_of(w).start - before)) for w in event.workshops
+    }
+    return ReminderPlan(common, workshops)
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,6 +184,33 @@ async def test_reminders_fire_on_time_survive_a_restart_and_are_dropped_when_lat
     await user.expect_silence(0.2)
 
 
+async def test_a_load_plans_everyones_reminders_as_each_persons_own_plan_would(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    seated, waiting, free = (
+        emulator.user(first_name=n, language_code="fr") for n in ("Seated", "Waiting", "Free")
+    )
+    for person in (seated, waiting, free):
+        await enrol(bot, person, "fr", "central")
+    await bot.services.signups.join(seated.id, "management", 1, [])
+    await bot.services.signups.join(waiting.id, "management", 1, [])
+    later = EXAMPLE.read_text(encoding="utf-8").replace(  # the opening moves by 10 minutes
+        'start: "2019-01-30 09:00"\n    end: "2019-01-30 09:30"',
+        'start: "2019-01-30 09:10"\n    end: "2019-01-30 09:30"',
+    )
+    await bot.services.event.load(parse_event_text(later), None)
+    for person in (seated, waiting, free):
+        planned = await bot.services.prompts.of_user(person.id)
+        await bot.services.event.plan_reminders(person.id)  # one person's own plan
+        assert await bot.services.prompts.of_user(person.id) == planned
+    # The file's capacity (30) gave the waiting person a seat: their workshop is reminded too.
+    for person in (seated, waiting):
+        keys = [key for key, _, _ in await bot.services.prompts.of_user(person.id)]
+        assert f"session:management:{person.id}" in keys
+    assert not any("management" in key for key, _, _ in await bot.services.prompts.of_user(free.id))
+
+
 async def test_changes_are_told_to_those_concerned_in_their_language(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

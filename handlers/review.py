@@ -25,7 +25,7 @@ from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, repl
 from handlers.proposals import notify_author, status_text, theme_label, themes
 from handlers.recommendations import FLOW, REC_TEXT_LIMIT
 from storage.drafts import Draft
-from storage.proposals import Proposal, ProposalStatus
+from storage.proposals import Proposal, ProposalStatus, ProposalWithdrawn
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +139,13 @@ async def _decide(
     status: ProposalStatus,
     note: str | None = None,
     rec_id: int | None = None,
-) -> None:
+) -> bool:
+    """Record the decision, audit it and tell the author; False (and the organizer told)
+    when the author withdrew the proposal meanwhile."""
     services, who = context.services, context.who
-    await services.proposals.review(proposal.id, status, who.user.id, note, rec_id)
+    if not await services.proposals.review(proposal.id, status, who.user.id, note, rec_id):
+        await reply(update, context, who.t("rv.withdrawn", ref=Html(proposal.reference)))
+        return False
     await services.audit.record(
         who.user.id,
         f"proposal.{status}",
@@ -151,6 +155,7 @@ async def _decide(
     updated = await services.proposals.get(proposal.id)
     if updated is not None:
         await notify_author(services, updated)
+    return True
 
 
 async def on_button(update: Update, context: MultaqaContext) -> None:
@@ -199,8 +204,8 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         raise ValueError("no such proposal")
     await toast(update)
     if press.action == "acc":
-        await _decide(update, context, proposal, "accepted")
-        await reply(update, context, t("rv.accepted", ref=Html(proposal.reference)))
+        if await _decide(update, context, proposal, "accepted"):
+            await reply(update, context, t("rv.accepted", ref=Html(proposal.reference)))
         await _show(update, context, a[1], a[2], int(a[3]))
     elif press.action == "rej":
         await services.drafts.save(Draft(who.user.id, FLOW, "note", {"pid": proposal.id}))
@@ -226,7 +231,9 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         merged_into = await services.proposals.get(int(a[1]))
         if rec is None or merged_into is None:
             raise ValueError("stale merge")
-        await services.recommendations.merge(rec.id, merged_into.id, who.user.id)
+        if not await services.recommendations.merge(rec.id, merged_into.id, who.user.id):
+            await reply(update, context, t("rv.withdrawn", ref=Html(merged_into.reference)))
+            return
         await _decide(update, context, merged_into, "merged", rec_id=rec.id)
         await reply(
             update,
@@ -265,8 +272,10 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
     if draft.step == "note":
         proposal = await services.proposals.get(draft.data["pid"])
         await services.drafts.delete(who.user.id, FLOW)
-        if proposal is not None:
-            await _decide(update, context, proposal, "rejected", note=text[:500])
+        rejected = proposal is not None and await _decide(
+            update, context, proposal, "rejected", note=text[:500]
+        )
+        if proposal is not None and rejected:
             await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
     elif draft.step == "tag":
         tags = await services.proposals.tag(draft.data["pid"], text[:30])
@@ -345,8 +354,7 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
     if action == "nonote" and draft.step == "note":
         proposal = await services.proposals.get(draft.data["pid"])
         await services.drafts.delete(draft.user_id, FLOW)
-        if proposal is not None:
-            await _decide(update, context, proposal, "rejected")
+        if proposal is not None and await _decide(update, context, proposal, "rejected"):
             await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
     elif action == "noowner" and draft.step == "rec_owner":
         draft.data["owner"], draft.step = None, "rec_due"
@@ -368,15 +376,20 @@ async def _create_recommendation(
 ) -> None:
     services, who, t = context.services, context.who, context.who.t
     theme = draft.data["theme"]
-    rec_id = await services.recommendations.create(
-        None if theme == "general" else theme,
-        draft.data["text"],
-        guess_language(draft.data["text"]),
-        draft.data.get("owner"),
-        due,
-        who.user.id,
-        sources=[draft.data["pid"]],
-    )
+    try:
+        rec_id = await services.recommendations.create(
+            None if theme == "general" else theme,
+            draft.data["text"],
+            guess_language(draft.data["text"]),
+            draft.data.get("owner"),
+            due,
+            who.user.id,
+            sources=[draft.data["pid"]],
+        )
+    except ProposalWithdrawn:  # nothing was created
+        await services.drafts.delete(who.user.id, FLOW)
+        await reply(update, context, t("rv.withdrawn", ref=Html(f"P-{draft.data['pid']:04d}")))
+        return
     await services.drafts.delete(who.user.id, FLOW)
     await services.audit.record(
         who.user.id,

@@ -53,7 +53,7 @@ from bot.event.file import EventDefinition
 from bot.profile import clean_phone
 from bot.settings import SUPPORTED_LOCALES
 from storage.participants import Participant, ParticipantRepository
-from storage.proposals import RecommendationRepository
+from storage.proposals import NewRecommendation, RecommendationRepository
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000  # below the header
@@ -526,12 +526,14 @@ async def plan_import(
 async def apply_import(
     plan: ImportPlan, recommendations: RecommendationRepository, created_by: int | None
 ) -> list[int]:
-    """Create the planned recommendations (only those), in row order; returns their ids."""
+    """Create the planned recommendations (only those), in row order, in one transaction:
+    a crash mid-import leaves none of them, never half the table; returns their ids."""
     if plan.file_problem is not None:
         return []
-    return [
-        await recommendations.create(
-            p.workshop_id, p.text, p.language, p.owner_id, p.due, created_by
-        )
-        for p in plan.planned
-    ]
+    return await recommendations.create_many(
+        [
+            NewRecommendation(p.workshop_id, p.text, p.language, p.owner_id, p.due)
+            for p in plan.planned
+        ],
+        created_by,
+    )

@@ -66,3 +66,20 @@ async def test_import_from_the_terminal(emulator: BotApiEmulator, tmp_path: Path
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
     assert "1 to create" in out.decode() and "created 1: R-1" in out.decode()
+
+
+async def test_an_import_that_fails_midway_creates_nothing(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    table = "text\nFirst recommendation\nSecond recommendation\nThird recommendation\n"
+    await organizer.send_document("recs.csv", "text/csv", table.encode())
+    await said(organizer)
+    async with bot.services.db.transaction() as conn:  # the disk fails at the second row
+        await conn.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON recommendations "
+            "WHEN NEW.text = 'Second recommendation' BEGIN SELECT RAISE(ABORT, 'disk'); END"
+        )
+    await organizer.press("✅ Create 3")
+    assert "went wrong" in await said_text(organizer)
+    assert await bot.services.recommendations.all() == []  # never half the table

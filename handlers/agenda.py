@@ -13,6 +13,7 @@ from bot.event.file import AgendaItem, EventDefinition, Workshop
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.common import chat_id_of, reply
+from handlers.event_dates import event_over
 from storage.event import Seat
 
 KIND_ICONS = {"plenary": "🎤", "talk": "🗣", "workshop_slot": "🧩", "break": "☕"}
@@ -114,6 +115,8 @@ async def send_agenda(
 async def agenda_command(update: Update, context: MultaqaContext) -> None:
     """/agenda."""
     who = context.who
+    if await event_over(update, context):
+        return
     if not await send_agenda(context.services, context, chat_id_of(update), who.user.id, who.t):
         await reply(update, context, who.t("agenda.not_yet"))
 

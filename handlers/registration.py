@@ -43,6 +43,7 @@ from bot.profile import (
 from handlers import checkin
 from handlers.agenda import send_agenda
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from handlers.event_dates import registration_open
 from handlers.registration_questions import (
     BACK,
     FIELDS,
@@ -98,6 +99,8 @@ async def begin(
         await reply(update, context, who.t("reg.resume"))
         await ask(update, context, draft)
         return
+    if not who.is_organizer and not await registration_open(update, context, payload):
+        return  # organizers can still register (and add people) outside the window
     data: dict = {"payload": payload} if payload else {}
     if locale:
         data["locale"] = locale

@@ -14,6 +14,7 @@ from bot.event.file import EventDefinition, Workshop
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
+from handlers.event_dates import event_over
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ async def workshops_command(update: Update, context: MultaqaContext) -> None:
     if who.participant is None:
         await reply(update, context, who.t("ws.register_first"))
         return
+    if await event_over(update, context):
+        return
     view = await workshops_text(context.services, who.t, who.user.id)
     if view is None:
         await reply(update, context, who.t("agenda.not_yet"))
@@ -108,6 +111,10 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await toast(update, who.t("common.invalid_button"))
         return
     t = who.t
+    if await services.event.is_over():  # a list shown before the end, pressed after
+        await toast(update)
+        await event_over(update, context)
+        return
     title = localized(dict(workshop.title), t)
     if press.action == "leave":
         left, promoted = await services.signups.leave(who.user.id, workshop.id, workshop.capacity)

@@ -105,6 +105,37 @@ class EventService:
             "when": f"{tomorrow.isoformat()} 08:15",
         }
 
+    async def registration_state(self) -> tuple[str, datetime | None]:
+        """("open", None), ("not_yet", when it opens) or ("closed", when it closed), by the
+        event's registration window; always open before any event is loaded."""
+        event = await self.current()
+        if event is None:
+            return "open", None
+        now, info = self.clock.now(), event.event
+        if now < info.registration_opens:
+            return "not_yet", info.registration_opens
+        if now > info.registration_closes:
+            return "closed", info.registration_closes
+        return "open", None
+
+    async def checkin_state(self) -> str:
+        """ "open" on the event's days (in its zone), else "not_yet" or "over"."""
+        event = await self.current()
+        if event is None:
+            return "open"
+        zone, info = event.zone, event.event
+        today = self.clock.now().astimezone(zone).date()
+        if today < info.start.astimezone(zone).date():
+            return "not_yet"
+        if today > info.end.astimezone(zone).date() or self.clock.now() >= info.end:
+            return "over"
+        return "open"
+
+    async def is_over(self) -> bool:
+        """Whether the loaded event has ended."""
+        event = await self.current()
+        return event is not None and self.clock.now() >= event.event.end
+
     async def choices(self, kind: str) -> list[Choice]:
         """The functions or regions offered at registration: the event's, else settings'."""
         event = await self.current()

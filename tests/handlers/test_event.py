@@ -270,6 +270,9 @@ async def test_checkin_counts_once_and_newcomers_register_first(
     regular = emulator.user(first_name="Hicham", language_code="fr")
     await enrol(bot, regular, "fr", "central")
     await bot.services.signups.join(regular.id, "training-offer", 25, [])
+    await regular.send("/start checkin-venue")  # Monday: not yet
+    assert "ouvre le jour de l'événement, mercredi 30 janvier 2019" in await said_text(regular)
+    bot.clock.advance(timedelta(days=2))  # Wednesday 10:00, the event's day
     await regular.send("/start checkin-venue")
     first = await said_text(regular)
     assert "présence est enregistrée" in first and "Salle 3" in first
@@ -279,6 +282,7 @@ async def test_checkin_counts_once_and_newcomers_register_first(
     assert "Votre profil" in await said_text(regular)  # not the code: just the profile
     assert await bot.services.checkins.count() == 1
 
+    # Registration closed yesterday, but someone scanning the poster at the venue is there.
     newcomer: SimUser = emulator.user(first_name="Nabil", language_code="en")
     await newcomer.send("/start checkin-venue")
     await said(newcomer)

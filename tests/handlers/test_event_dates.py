@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -97,3 +97,49 @@ async def test_the_due_date_example_is_never_in_the_past(
     assert "R-1" in await said_text(organizer)
     due = (await bot.services.recommendations.get(1)).due_date
     assert due is not None and due > bot.clock.now().date()
+
+
+async def test_registration_is_open_only_inside_the_events_window(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    clock = FakeClock(datetime(2019, 1, 10, 9, 0, tzinfo=UTC))  # opens on the 14th, 09:00
+    bot = await make_bot(clock=clock).start()
+    try:
+        await bot.services.event.load(parse_event_text(EXAMPLE.read_text("utf-8")), None)
+        early = emulator.user(first_name="Early", language_code="en")
+        await early.send("/start")
+        told = await said_text(early)
+        assert "Registration for “Study day" in told and "opens on 14 January 2019, 09:00" in told
+        assert await bot.services.drafts.get(early.id, "registration") is None  # nothing kept
+
+        clock.advance(timedelta(days=20))  # the 30th: closed on the 29th at 18:00
+        late = emulator.user(first_name="Late", language_code="fr")
+        await late.send("/start")
+        told = await said_text(late)
+        assert "sont closes depuis le 29 janvier 2019, 18:00" in told
+        assert "organisateurs" in told
+
+        organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+        await organizer.send("/start")  # organizers can still register
+        assert "العربية" in (await said(organizer)).labels
+    finally:
+        await bot.stop()
+
+
+async def test_after_the_event_agenda_and_workshops_say_so_and_what_still_works(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    bot = await make_bot(clock=FakeClock(datetime(2019, 1, 31, 9, 0, tzinfo=UTC))).start()
+    try:
+        await bot.services.event.load(parse_event_text(EXAMPLE.read_text("utf-8")), None)
+        person = emulator.user(first_name="After", language_code="en")
+        await enrol(bot, person, "en", "central")
+        for command in ("/agenda", "/workshops"):
+            await person.send(command)
+            told = await said_text(person)
+            assert "is over" in told and "/propose" in told and "/mine" in told
+        await person.send("/start checkin-venue")
+        assert "check-in is closed" in await said_text(person)
+        assert await bot.services.checkins.count() == 0
+    finally:
+        await bot.stop()

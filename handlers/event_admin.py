@@ -17,8 +17,9 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.documents.isolated import parse_event_upload
 from bot.event.diff import diff_events
-from bot.event.file import EventFileError, parse_event_text
+from bot.event.file import EventDefinition, EventFileError
 from bot.event.service import change_line
 from bot.i18n import Html
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
@@ -52,7 +53,7 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
     data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
     try:
         text = bytes(data).decode("utf-8-sig")
-        new = parse_event_text(text, document.file_name or "event.yaml")
+        new = await parse_event_upload(text, document.file_name or "event.yaml")
     except (UnicodeDecodeError, EventFileError) as exc:
         problems = exc.problems if isinstance(exc, EventFileError) else [str(exc)]
         shown = "\n".join(f"• {html.escape(p)}" for p in problems[:MAX_LINES])
@@ -64,7 +65,9 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
     lines = []
     if old is not None:
         lines = [line for c in diff_events(old, new) if (line := change_line(t, c, old, new))]
-    await services.drafts.save(Draft(context.who.user.id, FLOW, "confirm", {"yaml": text}))
+    await services.drafts.save(
+        Draft(context.who.user.id, FLOW, "confirm", {"definition": new.to_json()})
+    )
     shown = "\n".join(html.escape(line) for line in lines[:MAX_LINES]) or t("evf.no_changes")
     await reply(
         update,
@@ -103,9 +106,11 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await services.drafts.delete(who.user.id, FLOW)
         await reply(update, context, who.t("evf.cancelled"))
         return
-    report = await services.event.load(
-        parse_event_text(draft.data["yaml"]), who.user.id, force=press.action == "force"
-    )
+    if "definition" in draft.data:  # checked when it was sent: no second parse
+        new = EventDefinition.from_json(draft.data["definition"])
+    else:  # a draft written before this version kept the YAML itself
+        new = await parse_event_upload(draft.data["yaml"], "event.yaml")
+    report = await services.event.load(new, who.user.id, force=press.action == "force")
     if report.version is None:
         names = ", ".join(f"{wid} ({n})" for wid, n in report.blocked)
         await reply(

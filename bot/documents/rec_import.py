@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from bot.documents.isolated import IsolatedFailure, run_isolated
+from bot.documents.limits import xlsx_problem
 from bot.event.file import EventDefinition
 from bot.profile import clean_phone
 from bot.settings import SUPPORTED_LOCALES
@@ -84,6 +86,7 @@ FILE_NO_TEXT_COLUMN = (
 )
 FILE_DUPLICATE_COLUMN = 'columns "{first}" and "{second}" both mean "{column}": keep one'
 FILE_NO_ROWS = "the table has a header row but no recommendations below it"
+FILE_TOO_HEAVY = "the file took too long to read: split it into smaller files"
 
 ROW_UNKNOWN_WORKSHOP = 'unknown workshop "{value}"'
 ROW_NO_EVENT = 'unknown workshop "{value}" (no event is loaded)'
@@ -465,6 +468,26 @@ class _Owners:
         return found[0], None
 
 
+FileProblem = _FileProblem  # for the parsing process (bot.documents.isolated)
+read_table = _read_table
+
+
+async def _read_rows(data: bytes, file_name: str) -> list[tuple[int, list[Cell]]]:
+    """`read_table` in the parsing process, off the event loop; a workbook's zip directory
+    is checked first (limits.py), so a zip bomb is refused before anything is unpacked."""
+    if Path(file_name).suffix.lower() == ".xlsx" and 0 < len(data) <= MAX_BYTES:
+        problem = xlsx_problem(data)
+        if problem is not None:
+            raise _FileProblem(problem)
+    try:
+        status, value = await run_isolated("table", data, file_name)
+    except IsolatedFailure:
+        raise _FileProblem(FILE_TOO_HEAVY) from None
+    if status != "ok":
+        raise _FileProblem(value)
+    return value
+
+
 async def plan_import(
     data: bytes,
     file_name: str,
@@ -474,7 +497,7 @@ async def plan_import(
 ) -> ImportPlan:
     """Read and check a CSV or XLSX table of recommendations; writes nothing."""
     try:
-        rows = _read_table(data, file_name)
+        rows = await _read_rows(data, file_name)
         columns = _columns(*rows[0])
     except _FileProblem as exc:
         return ImportPlan([], [], str(exc))

@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
-from bot.i18n import Html
+from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 FLOW = "rec_import"
 PREFIX = "ri"
-SHOWN = 20
+IN_PREVIEW = 3000  # characters of row reasons shown inside the preview itself
+PART_SIZE = 3800  # characters of row reasons per extra message (Telegram allows 4,096)
 
 
 async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
@@ -34,8 +35,48 @@ async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> Import
     data = await (await context.bot.get_file(file_id)).download_as_bytearray()
     today = await services.event.today()
     return await plan_import(
-        bytes(data), file_name, await services.event.current(), services.participants, today
+        bytes(data),
+        file_name,
+        await services.event.current(),
+        services.participants,
+        today,
+        services.recommendations,
     )
+
+
+def _row_lines(t: Translator, plan: ImportPlan) -> list[str]:
+    """Every row not used (row number and reason), then every row left out as identical."""
+    lines = [f"• {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.problems]
+    lines += [f"⚠️ {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.identical]
+    return lines
+
+
+def _parts(lines: list[str], size: int) -> list[str]:
+    """Lines grouped into texts of at most `size` characters (a line is never cut)."""
+    parts: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if current and len("\n".join([*current, line])) > size:
+            parts.append("\n".join(current))
+            current = []
+        current.append(line)
+    if current:
+        parts.append("\n".join(current))
+    return parts
+
+
+async def _show_rows(update: Update, context: MultaqaContext, plan: ImportPlan) -> str:
+    """The refused and identical rows: inside the preview when they fit, else listed in as
+    many messages as needed before it (each well under Telegram's 4,096 characters)."""
+    t = context.who.t
+    lines = _row_lines(t, plan)
+    if len("\n".join(lines)) <= IN_PREVIEW:
+        return "\n".join(lines) or "—"
+    parts = _parts(lines, PART_SIZE)
+    for number, part in enumerate(parts, start=1):
+        header = t("ri.rows_part", part=number, parts=len(parts))
+        await reply(update, context, header + "\n" + part)
+    return t("ri.rows_above")
 
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
@@ -55,11 +96,9 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
     if plan.file_problem:
         await reply(update, context, t("ri.file_problem", problem=plan.file_problem))
         raise ApplicationHandlerStop
-    problems = "\n".join(
-        f"• {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.problems[:SHOWN]
-    )
-    if len(plan.problems) > SHOWN:
-        problems += t("evf.more", n=len(plan.problems) - SHOWN)
+    problems = await _show_rows(update, context, plan)
+    if plan.identical:
+        problems += "\n" + t("ri.identical", n=len(plan.identical))
     await context.services.drafts.save(
         Draft(context.who.user.id, FLOW, "confirm", {"file_id": document.file_id, "name": name})
     )
@@ -73,7 +112,7 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
             "ri.preview",
             n=len(plan.planned),
             bad=len(plan.problems),
-            problems=Html(problems or "—"),
+            problems=Html(problems),
         ),
         inline(rows),
     )

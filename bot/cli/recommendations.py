@@ -23,7 +23,8 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
         service = EventService.for_database(db, settings, clock)
         event = await service.current()
         today = await service.today()
-        plan = await plan_import(data, path.name, event, participants, today)
+        recommendations = RecommendationRepository(db, clock)
+        plan = await plan_import(data, path.name, event, participants, today, recommendations)
         if plan.file_problem:
             print(f"{path}: {plan.file_problem}")
             return 2
@@ -36,13 +37,15 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
             )
         for problem in plan.problems:
             print(f"  row {problem.row}: NOT USED — {problem.reason}")
+        for problem in plan.identical:
+            print(f"  row {problem.row}: ALREADY THERE — {problem.reason}")
         print(f"{len(plan.planned)} to create, {len(plan.problems)} row problem(s)")
         if not plan.planned:
             return 2 if plan.problems else 0
         if not yes and not ask(f"Create {len(plan.planned)} recommendation(s)? [y/N] "):
             print("Nothing created.")
             return 1
-        created = await apply_import(plan, RecommendationRepository(db, clock), None)
+        created = await apply_import(plan, recommendations, None)
         print(f"created {len(created)}: " + ", ".join(f"R-{i}" for i in created))
         return 0
     finally:

@@ -23,9 +23,10 @@ The cells
               `général(e)`, `عام` or `عامة` for a recommendation of the whole event.
     text      required, at most 2,000 characters.
     owner     the delegate: a phone number (Moroccan by default), a Telegram `@username`, or a
-              name. A name may be part of the full name but must match exactly one registered
-              participant (an exact full name wins over longer names containing it). Empty: no
-              owner yet.
+              name. A name is matched by whole words of the full name ("Karim", not "Kar") and
+              must match exactly one registered participant (an exact full name wins over
+              longer names containing it); otherwise the row is refused with the candidates.
+              Empty: no owner yet.
     due       `2026-03-31`, `31/03/2026` or `31-03-2026` (or a date cell in XLSX); empty: none.
               Not before `today`.
     language  `ar`, `fr` or `en`. Empty or no column: guessed from the text — `ar` when it has
@@ -45,12 +46,13 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.documents.isolated import IsolatedFailure, run_isolated
 from bot.documents.limits import xlsx_problem
+from bot.documents.owners import by_name, candidates_reason
 from bot.event.file import EventDefinition
 from bot.profile import clean_phone
 from bot.settings import SUPPORTED_LOCALES
@@ -99,6 +101,8 @@ ROW_BAD_PHONE = 'owner "{value}" is not a valid phone number'
 ROW_BAD_DATE = 'bad date "{value}" (write 2026-03-31 or 31/03/2026)'
 ROW_DUE_PAST = "due date {value} is in the past"
 ROW_BAD_LANGUAGE = 'bad language "{value}" (use ar, fr or en)'
+ROW_IDENTICAL = "identical to the existing recommendation {ref}: not created again"
+ROW_REPEATED = "identical to row {row} of this table: not created twice"
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "workshop": ("workshop", "atelier", "ورشة", "الورشة", "ورشة العمل"),
@@ -178,6 +182,9 @@ class ImportPlan:
     planned: list[PlannedRecommendation]
     problems: list[RowProblem]
     file_problem: str | None
+    # Rows left out because they repeat an existing recommendation or an earlier row (a
+    # table sent twice): a warning, not created again.
+    identical: list[RowProblem] = field(default_factory=list)
 
 
 class _FileProblem(Exception):
@@ -454,11 +461,10 @@ class _Owners:
             if phone is None:
                 return None, ROW_BAD_PHONE.format(value=quoted)
             found = await self._participants.find(phone, limit=2)
-        else:
-            found = await self._participants.find(value, limit=_NAME_MATCHES + 1)
-            exact = [p for p in found if _fold(p.full_name) == _fold(value)]
-            if len(exact) == 1:
-                return exact[0], None
+        else:  # whole words of the name only (bot.documents.owners)
+            found, _ = await by_name(self._participants, value)
+            if len(found) > 1:
+                return None, candidates_reason(quoted, found)
         if not found:
             return None, ROW_OWNER_NOT_FOUND.format(value=quoted)
         if len(found) > _NAME_MATCHES:
@@ -494,8 +500,10 @@ async def plan_import(
     event: EventDefinition | None,
     participants: ParticipantRepository,
     today: date,
+    recommendations: RecommendationRepository | None = None,
 ) -> ImportPlan:
-    """Read and check a CSV or XLSX table of recommendations; writes nothing."""
+    """Read and check a CSV or XLSX table of recommendations; writes nothing. With
+    `recommendations`, rows identical to existing ones are set apart (`identical`)."""
     try:
         rows = await _read_rows(data, file_name)
         columns = _columns(*rows[0])
@@ -543,7 +551,33 @@ async def plan_import(
         )
     if not planned and not problems:
         return ImportPlan([], [], FILE_NO_ROWS)
-    return ImportPlan(planned, problems, None)
+    kept, identical = await _without_repeats(planned, recommendations)
+    return ImportPlan(kept, problems, None, identical)
+
+
+async def _without_repeats(
+    planned: list[PlannedRecommendation], recommendations: RecommendationRepository | None
+) -> tuple[list[PlannedRecommendation], list[RowProblem]]:
+    """Rows identical (same workshop, same text ignoring case and spacing) to an existing
+    recommendation or to an earlier row of the same table, set apart."""
+    kept: list[PlannedRecommendation] = []
+    identical: list[RowProblem] = []
+    seen: dict[tuple[str | None, str], int] = {}
+    for item in planned:
+        key = (item.workshop_id, " ".join(item.text.casefold().split()))
+        existing = (
+            await recommendations.identical(item.workshop_id, item.text)
+            if recommendations is not None
+            else None
+        )
+        if existing is not None:
+            identical.append(RowProblem(item.row, ROW_IDENTICAL.format(ref=f"R-{existing}")))
+        elif key in seen:
+            identical.append(RowProblem(item.row, ROW_REPEATED.format(row=seen[key])))
+        else:
+            seen[key] = item.row
+            kept.append(item)
+    return kept, identical
 
 
 async def apply_import(

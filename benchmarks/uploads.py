@@ -156,7 +156,7 @@ async def bystander(
         await user.send("/help")
         _, stamp = await next_new_message(queue, 60)
         latencies.append(stamp - sent)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # a person reads the answer before asking again
 
 
 async def measure(

@@ -125,7 +125,11 @@ def build_services(
         await campaign_view.report_progress(services, campaign, progress, finished)
 
     services.runner = CampaignRunner(
-        campaigns, BulkSender(bulk_bot, policy), settings.default_locale, report
+        campaigns,
+        BulkSender(bulk_bot, policy),
+        settings.default_locale,
+        report,
+        fallback=settings.broadcast_fallback,
     )
     return services
 

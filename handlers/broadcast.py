@@ -21,6 +21,7 @@ from bot.event.service import EventService
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from bot.outbound.sender import html_sender
+from bot.outbound.versions import audience_per_version
 from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
 from handlers.campaign import button as _b
 from handlers.common import (
@@ -171,6 +172,7 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
         await send(context.bot, chat_id)
     audience = _audience_of(draft)
     count = await context.services.campaigns.count_audience(audience)
+    versions = await _versions_line(context, draft.data["texts"], audience)
     rows = [
         [(t("bc.send_now"), _b("send"))],
         [(t("bc.schedule"), _b("later"))],
@@ -183,9 +185,26 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
             "bc.confirm",
             audience=Html(await _audience_label(context.services, t, audience)),
             people=Html(t.plural("bc.people", count)),
-        ),
+        )
+        + versions,
         inline(rows),
     )
+
+
+async def _versions_line(context: MultaqaContext, texts: dict[str, str], audience: Audience) -> str:
+    """Who gets which language version (by the fallback order), when there is a choice to
+    make: several versions, or people whose language has none."""
+    services, t = context.services, context.who.t
+    per_locale = await services.campaigns.count_audience_by_locale(audience)
+    if set(per_locale) <= set(texts) and len(texts) == 1:
+        return ""
+    counts = audience_per_version(texts, per_locale, services.settings.broadcast_fallback)
+    names = services.texts.language_names()
+    parts = [
+        t("bc.version_count", language=Html(names[code]), people=Html(t.plural("bc.people", n)))
+        for code, n in counts.items()
+    ]
+    return "\n" + t("bc.versions", counts=Html(" · ".join(parts)))
 
 
 _BACK = {

@@ -123,7 +123,12 @@ async def run_broadcast(
     repo = CampaignRepository(db, clock, settings.default_locale)
     bar = _Bar()
     runner = CampaignRunner(
-        repo, BulkSender(bot, policy), settings.default_locale, bar, progress_every=0.5
+        repo,
+        BulkSender(bot, policy),
+        settings.default_locale,
+        bar,
+        progress_every=0.5,
+        fallback=settings.broadcast_fallback,
     )
     try:
         await bot.initialize()

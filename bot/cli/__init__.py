@@ -97,7 +97,7 @@ def cmd_event(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as exc:
         return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
-    report = asyncio.run(load_file(args.file, settings, args.force))
+    report = asyncio.run(load_file(args.file, settings, args.force, definition))
     for line in describe(report):
         print(line)
     return 0 if report.version is not None else EXIT_CONFIG

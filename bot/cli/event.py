@@ -63,14 +63,18 @@ def describe(report: LoadReport) -> list[str]:
     return lines
 
 
-async def load_file(path: Path, settings: Settings, force: bool) -> LoadReport:
-    """Load into the database; the bot's clock delivers the notices."""
+async def load_file(
+    path: Path, settings: Settings, force: bool, definition: EventDefinition | None = None
+) -> LoadReport:
+    """Load into the database (`definition`: the file already parsed by `check_file`); the
+    bot's clock delivers the notices."""
     clock = SystemClock()
     db = await Database(settings.database_path).open()
     try:
         service = EventService.for_database(db, settings, clock)
         # Recorded with the file's hash: if it is EVENT_FILE, the bot will not load it again.
         file, _ = stamp(path)
-        return await service.load(load_event_file(path), None, force=force, file=file)
+        new = definition if definition is not None else load_event_file(path)
+        return await service.load(new, None, force=force, file=file)
     finally:
         await db.close()

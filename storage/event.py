@@ -44,16 +44,6 @@ class EventStore:
         row = await self._db.fetchone("SELECT COALESCE(MAX(id), 0) AS v FROM event_versions")
         return int(row["v"]) if row else 0
 
-    async def save(self, slug: str, definition_json: str, loaded_by: int | None) -> int:
-        """Store a new version."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO event_versions (slug, definition, loaded_at, loaded_by) "
-                "VALUES (?, ?, ?, ?)",
-                (slug, definition_json, self._clock.now().isoformat(), loaded_by),
-            )
-            return int(cur.lastrowid or 0)
-
     @asynccontextmanager
     async def loading(self) -> AsyncIterator[EventLoad]:
         """One transaction for everything loading a version does (see `EventLoad`)."""
@@ -384,11 +374,6 @@ class SignupRepository:
                 return False, []
             return True, await self._leave(conn, user_id, workshop_id, capacity)
 
-    async def promote(self, workshop_id: str, capacity: int) -> list[int]:
-        """Fill free seats (after a leave elsewhere, or a larger capacity)."""
-        async with self._db.transaction() as conn:
-            return await _promote(conn, workshop_id, capacity)
-
     async def seats_of(self, user_id: int) -> list[Seat]:
         """Where this person is signed up."""
         rows = await self._db.fetchall(
@@ -419,14 +404,6 @@ class SignupRepository:
             params.append(state)
         rows = await self._db.fetchall(sql + " ORDER BY id", params)
         return [r["user_id"] for r in rows]
-
-    async def drop_workshop(self, workshop_id: str) -> list[int]:
-        """Remove every sign-up of a workshop that no longer exists; returns who had one."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "DELETE FROM signups WHERE workshop_id = ? RETURNING user_id", (workshop_id,)
-            )
-            return [row[0] for row in await cur.fetchall()]
 
 
 class CheckinRepository:

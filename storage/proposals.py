@@ -302,18 +302,14 @@ class RecommendationRepository:
                 ids.append(int(cur.lastrowid or 0))
         return ids
 
-    async def identical(self, workshop_id: str | None, text: str) -> int | None:
-        """An existing recommendation (not dropped) of the same workshop with the same text,
-        ignoring case and spacing: a table imported twice."""
+    async def text_index(self) -> dict[tuple[str | None, str], int]:
+        """(workshop, text ignoring case and spacing) -> id of every recommendation not
+        dropped: to recognise a table imported twice, in one query."""
         rows = await self._db.fetchall(
-            "SELECT id, text FROM recommendations WHERE workshop_id IS ? AND status != 'dropped' "
-            "ORDER BY id",
-            (workshop_id,),
+            "SELECT id, workshop_id, text FROM recommendations WHERE status != 'dropped' "
+            "ORDER BY id DESC"
         )
-        wanted = " ".join(text.casefold().split())
-        return next(
-            (r["id"] for r in rows if " ".join(r["text"].casefold().split()) == wanted), None
-        )
+        return {(r["workshop_id"], " ".join(r["text"].casefold().split())): r["id"] for r in rows}
 
     async def get(self, rec_id: int) -> Recommendation | None:
         """One recommendation with its source proposals."""

@@ -49,12 +49,22 @@ def _parse_event(text: str, source: str) -> tuple[str, Any]:
 
 
 def _read_table(data: bytes, file_name: str) -> tuple[str, Any]:
-    from bot.documents.rec_import import FileProblem, read_table
+    """The table's rows, keeping only the cells of the columns an import reads (less to send
+    back and unpickle in the bot)."""
+    from bot.documents.rec_import import FileProblem, columns_of, read_table
 
     try:
-        return "ok", read_table(data, file_name)
+        rows = read_table(data, file_name)
+        wanted = set(columns_of(*rows[0]).values())
     except FileProblem as exc:
         return "problem", str(exc)
+    width = max(wanted) + 1
+    kept = [(rows[0][0], rows[0][1])]
+    kept += [
+        (number, [cell if i in wanted else None for i, cell in enumerate(cells[:width])])
+        for number, cells in rows[1:]
+    ]
+    return "ok", kept
 
 
 JOBS = {"event": _parse_event, "table": _read_table}
@@ -65,6 +75,7 @@ def _serve() -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    os.nice(10)  # on a busy machine, participants' replies in the bot go first
     sys.setrecursionlimit(2000)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a library that prints must not write into the pipe

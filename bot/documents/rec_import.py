@@ -476,6 +476,7 @@ class _Owners:
 
 FileProblem = _FileProblem  # for the parsing process (bot.documents.isolated)
 read_table = _read_table
+columns_of = _columns
 
 
 async def _read_rows(data: bytes, file_name: str) -> list[tuple[int, list[Cell]]]:
@@ -562,16 +563,12 @@ async def _without_repeats(
     recommendation or to an earlier row of the same table, set apart."""
     kept: list[PlannedRecommendation] = []
     identical: list[RowProblem] = []
+    existing = await recommendations.text_index() if recommendations is not None else {}
     seen: dict[tuple[str | None, str], int] = {}
     for item in planned:
         key = (item.workshop_id, " ".join(item.text.casefold().split()))
-        existing = (
-            await recommendations.identical(item.workshop_id, item.text)
-            if recommendations is not None
-            else None
-        )
-        if existing is not None:
-            identical.append(RowProblem(item.row, ROW_IDENTICAL.format(ref=f"R-{existing}")))
+        if key in existing:
+            identical.append(RowProblem(item.row, ROW_IDENTICAL.format(ref=f"R-{existing[key]}")))
         elif key in seen:
             identical.append(RowProblem(item.row, ROW_REPEATED.format(row=seen[key])))
         else:

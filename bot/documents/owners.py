@@ -39,16 +39,23 @@ def _contains(name: Sequence[str], wanted: Sequence[str]) -> bool:
 
 
 async def by_name(
-    participants: ParticipantRepository, value: str
+    participants: ParticipantRepository,
+    value: str,
+    folded: dict[int, list[str]] | None = None,
 ) -> tuple[list[Participant], bool]:
-    """(the people a name means, exact): one person when the value is their full name."""
+    """(the people a name means, exact): one person when the value is their full name.
+    `folded` caches participants' name words across the rows of one import."""
     wanted = words(value)
     if not wanted:
         return [], False
+    cache = folded if folded is not None else {}
     longest = max(_WORD.findall(value), key=len, default=value)
     candidates = await participants.find(longest, limit=_SCANNED)
-    found = [p for p in candidates if _contains(words(p.full_name), wanted)]
-    exact = [p for p in found if words(p.full_name) == wanted]
+    for p in candidates:
+        if p.user_id not in cache:
+            cache[p.user_id] = words(p.full_name)
+    found = [p for p in candidates if _contains(cache[p.user_id], wanted)]
+    exact = [p for p in found if cache[p.user_id] == wanted]
     if len(exact) == 1:
         return exact, True
     return found, False

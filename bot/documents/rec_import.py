@@ -442,6 +442,7 @@ class _Owners:
     def __init__(self, participants: ParticipantRepository) -> None:
         self._participants = participants
         self._seen: dict[str, tuple[Participant | None, str | None]] = {}
+        self._folded: dict[int, list[str]] = {}  # name words, folded once per person
 
     async def resolve(self, value: str) -> tuple[Participant | None, str | None]:
         """(the one participant meant, problem); (None, None) for an empty cell."""
@@ -462,7 +463,7 @@ class _Owners:
                 return None, ROW_BAD_PHONE.format(value=quoted)
             found = await self._participants.find(phone, limit=2)
         else:  # whole words of the name only (bot.documents.owners)
-            found, _ = await by_name(self._participants, value)
+            found, _ = await by_name(self._participants, value, self._folded)
             if len(found) > 1:
                 return None, candidates_reason(quoted, found)
         if not found:

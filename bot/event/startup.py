@@ -11,13 +11,16 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from telegram.error import TelegramError
 
 from bot.event.file import load_event_file
 from bot.event.service import EventService, LoadReport
 from storage.event import FileStamp
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ async def decide(service: EventService, path: Path) -> StartDecision:
     return StartDecision("loaded", report.version, report=report)
 
 
-async def load_at_start(services, path: Path) -> StartDecision:  # type: ignore[no-untyped-def]
+async def load_at_start(services: Services, path: Path) -> StartDecision:
     """Decide about EVENT_FILE, log it, and tell the organizers once when their version is
     kept over the file."""
     decided = await decide(services.event, path)
@@ -95,7 +98,7 @@ async def load_at_start(services, path: Path) -> StartDecision:  # type: ignore[
     return decided
 
 
-async def _tell_organizers(services, path: Path, version: int) -> None:  # type: ignore[no-untyped-def]
+async def _tell_organizers(services: Services, path: Path, version: int) -> None:
     organizers = {*services.settings.organizer_ids, *await services.roles.holders("organizer")}
     for user_id in sorted(organizers):
         participant = await services.participants.get(user_id)

@@ -395,6 +395,31 @@ async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
         await bot.stop()
 
 
+async def test_multaqa_event_load_of_the_file_is_the_way_back_and_is_not_redone_at_start(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], tmp_path: Path
+) -> None:
+    from bot.cli.event import load_file
+
+    event_file = tmp_path / "event.yaml"
+    event_file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    bot = await make_bot(clock=FakeClock(MONDAY), event_file=event_file).start()
+    try:
+        organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+        changed = _room_changed(EXAMPLE.read_text(encoding="utf-8"))
+        await organizer.send_document("event.yaml", "application/x-yaml", changed.encode())
+        await said(organizer)
+        await organizer.press("✅ Load")
+        assert "Event loaded (version 2)" in await said_text(organizer)
+        report = await load_file(event_file, bot.settings, force=False)  # the terminal
+        assert report.version == 3
+        await bot.restart()
+        assert await bot.services.event.store.latest_version() == 3  # not loaded again
+        assert (await bot.services.event.current()).workshop("partnerships").room == "Salle 2"
+        await organizer.expect_silence(0.3)  # nothing kept over the file: nothing to say
+    finally:
+        await bot.stop()
+
+
 async def test_a_load_that_fails_midway_changes_nothing(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

@@ -52,6 +52,7 @@ class StampedQueue(asyncio.Queue[BotMessage]):
     def __init__(self) -> None:
         super().__init__()
         self.stamps: deque[float] = deque()
+        self.texts: dict[int, str] = {}  # each message's last text: an edit that changes it
 
     def put_nowait(self, item: BotMessage) -> None:
         """Queue the event and its emission time (perf_counter)."""
@@ -75,7 +76,9 @@ def events_of(emu: BotApiEmulator, user: SimUser) -> StampedQueue:
 
 
 async def next_new_message(queue: StampedQueue, timeout: float) -> tuple[BotMessage, float]:  # noqa: ASYNC109
-    """The next new (non-edit) bot message and when it was emitted; edits are skipped."""
+    """The next message the person reads and when it was emitted: a new message, or an
+    older one edited into new text (a press shows the next question in the pressed
+    message); edits that only change buttons are skipped."""
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -83,7 +86,9 @@ async def next_new_message(queue: StampedQueue, timeout: float) -> tuple[BotMess
             raise TimeoutError
         message = await asyncio.wait_for(queue.get(), remaining)
         stamp = queue.stamps.popleft()
-        if message.kind != "edit":
+        before = queue.texts.get(message.message_id)
+        queue.texts[message.message_id] = message.text
+        if message.kind != "edit" or message.text != before:
             return message, stamp
 
 

@@ -1,7 +1,9 @@
 """A bare python-telegram-bot echo bot: the baseline the benchmarks compare Multaqa against.
 
 Configured like the real bot, from BOT_TOKEN, BOT_API_BASE_URL, BOT_API_FILE_URL and
-MAX_CONCURRENT_UPDATES (default 256). Run: python benchmarks/echo_bot.py
+MAX_CONCURRENT_UPDATES (default 256). TRANSPORT=aiohttp puts it on Multaqa's aiohttp request
+(bot.transport); the default is PTB's own httpx, as a stock PTB bot has.
+Run: python benchmarks/echo_bot.py
 """
 
 from __future__ import annotations
@@ -35,14 +37,18 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build() -> Application:
     """The echo Application, configured from the environment."""
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(os.environ["BOT_TOKEN"])
         .base_url(os.environ.get("BOT_API_BASE_URL", "https://api.telegram.org/bot"))
         .base_file_url(os.environ.get("BOT_API_FILE_URL", "https://api.telegram.org/file/bot"))
         .concurrent_updates(int(os.environ.get("MAX_CONCURRENT_UPDATES", "256")))
-        .build()
     )
+    if os.environ.get("TRANSPORT", "httpx") == "aiohttp":
+        from bot.transport import AiohttpRequest  # PTB's defaults otherwise (pool of 256)
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1))
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(answer))
     return application

@@ -1,19 +1,23 @@
 """Builds the PTB Application from Settings: the one place where everything is wired.
 
 Handler order (PTB runs the first matching handler of each group, groups in ascending order):
-  -1  who: load the participant, draft and roles behind the update (every update)
-   0  commands and buttons of each flow, then the fallbacks for unknown commands and buttons
-   1  typed answers to registration in progress (stop further groups when taken)
-   2  typed answers to an organizer's broadcast being composed (likewise)
-   3  an event file (YAML) or a recommendations table (CSV/XLSX) sent by an organizer
-   4  the parts of a proposal being written
-   5  an organizer's typed review answers (a note, a tag, a recommendation)
-   9  anything else a person sends: a short, helpful answer
+  -1  who: load the participant, their live drafts and roles behind the update (every update)
+   0  edited messages first (handlers.conversation: never re-run as commands or content);
+      /cancel and /resume; then the commands and buttons of each flow, and the uploads that
+      start a flow (an organizer's event file or recommendations table, unless the active
+      flow takes files at its step); then the fallbacks for unknown commands and buttons
+   1  the conversation router: any other message goes to the person's active flow, and only
+      to it (stops there); which flow is active is decided by handlers.conversation, not by
+      handler order
+   9  anything else a person sends (no flow active): a proposal offer or a short answer
+(A flow not declared to the manager may still read its drafts in a group between 1 and 9;
+declare it as a `handlers.conversation.Flow` instead, so one-flow-at-a-time holds for it.)
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Bot, Update
 from telegram.error import Forbidden
@@ -24,7 +28,6 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.request import HTTPXRequest
 
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
@@ -32,15 +35,18 @@ from bot.event.service import EventService
 from bot.event.startup import load_at_start
 from bot.i18n import Translations
 from bot.outbound.campaigns import CampaignRunner
-from bot.outbound.schedule import start_clock
+from bot.outbound.limiter import InteractiveLimiter, SendBudget
+from bot.outbound.schedule import start_clock, stop_clock
 from bot.outbound.sender import BulkSender, SendPolicy
 from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
+from bot.transport import make_request
 from handlers import (
     admin,
     agenda,
     basics,
     broadcast,
+    conversation,
     event_admin,
     language,
     proposals,
@@ -62,6 +68,7 @@ from storage.roles import AuditLog, RoleRepository
 log = logging.getLogger(__name__)
 
 FLOWS = (
+    conversation,  # first: edited messages, /cancel, /resume and the router
     registration,
     language,
     agenda,
@@ -88,7 +95,12 @@ def _check_labels(settings: Settings, texts: Translations) -> None:
 
 
 def build_services(
-    settings: Settings, clock: Clock, bot: Bot, bulk_bot: Bot, policy: SendPolicy
+    settings: Settings,
+    clock: Clock,
+    bot: Bot,
+    bulk_bot: Bot,
+    policy: SendPolicy,
+    budget: SendBudget | None = None,
 ) -> Services:
     """Services with an unopened database (opened in post_init)."""
     db = Database(settings.database_path)
@@ -124,9 +136,15 @@ def build_services(
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
         await campaign_view.report_progress(services, campaign, progress, finished)
 
+    services.conversations = conversation.Conversations(
+        services.drafts,
+        [flow for module in FLOWS if (flow := getattr(module, "CONVERSATION", None))],
+        timedelta(hours=settings.draft_expiry_hours),
+        timedelta(minutes=settings.prompt_expiry_minutes),
+    )
     services.runner = CampaignRunner(
         campaigns,
-        BulkSender(bulk_bot, policy),
+        BulkSender(bulk_bot, policy, budget),
         settings.default_locale,
         report,
         fallback=settings.broadcast_fallback,
@@ -141,13 +159,14 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
         return
     services = context.services
     participant = await services.participants.get(user.id)
-    draft = await services.drafts.get(user.id, registration.FLOW)
+    drafts = {draft.flow: draft for draft in await services.drafts.of_user(user.id)}
+    draft = drafts.get(registration.FLOW)
     chosen = participant.locale if participant else (draft.data.get("locale") if draft else None)
     locale = services.texts.pick(chosen, user.language_code)
     context.who = Who(
         user=user,
         participant=participant,
-        registration=draft,
+        drafts=drafts,
         roles=await services.roles.roles_of(user.id),
         locale=locale,
         t=services.texts[locale],
@@ -192,13 +211,17 @@ async def on_error(update: object, context: MultaqaContext) -> None:
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     """The Application, ready for `run_polling` or for tests to initialize and start."""
     policy = SendPolicy(per_second=settings.broadcast_rate)
+    # One budget for everything the bot sends: replies (first) and bulk sends share it.
+    budget = SendBudget(policy.per_second, policy.per_chat_seconds, policy.per_group_seconds)
     # The bulk sender has its own bot object and connection pool: a broadcast never makes
     # an interactive reply wait for a connection.
     bulk_bot = ExtBot(
         settings.bot_token.get_secret_value(),
         base_url=settings.bot_api_base_url,
         base_file_url=settings.bot_api_file_url,
-        request=HTTPXRequest(connection_pool_size=policy.concurrency + 4, pool_timeout=30.0),
+        request=make_request(
+            settings.transport, policy.concurrency + 4, read_timeout=5.0, pool_timeout=30.0
+        ),
     )
 
     async def post_init(application: Application) -> None:
@@ -221,8 +244,10 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         if resumed:
             log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))
         start_clock(application, services)
+        conversation.start_sweeper(application)
 
     async def post_shutdown(application: Application) -> None:
+        await stop_clock(services)
         await services.runner.shutdown()
         await bulk_bot.shutdown()
         await services.db.close()
@@ -234,15 +259,18 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=MultaqaContext))
         .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
-        # httpcore scans every pooled connection per request: a big pool costs CPU (measured
-        # with the registration benchmark); 64 is plenty for one bot's interactive replies.
-        .connection_pool_size(64)
-        .pool_timeout(10.0)
+        # 64 connections are plenty for one bot's interactive replies (and httpcore, the
+        # fallback, scans every pooled connection per request: a big pool costs CPU).
+        .request(make_request(settings.transport, 64, pool_timeout=10.0))
+        .get_updates_request(make_request(settings.transport, 1))
+        .rate_limiter(InteractiveLimiter(budget))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    services = build_services(settings, clock or SystemClock(), application.bot, bulk_bot, policy)
+    services = build_services(
+        settings, clock or SystemClock(), application.bot, bulk_bot, policy, budget
+    )
     application.bot_data[SERVICES_KEY] = services
     application.add_handler(TypeHandler(Update, load_who), group=-1)
     for flow in FLOWS:

@@ -22,6 +22,7 @@ from storage.roles import AuditLog, RoleRepository
 if TYPE_CHECKING:
     from bot.event.service import EventService
     from bot.outbound.campaigns import CampaignRunner
+    from handlers.conversation import Conversations
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
     from storage.proposals import ProposalRepository, RecommendationRepository
 
@@ -50,6 +51,7 @@ class Services:
     prompts: PromptRepository
     proposals: ProposalRepository
     recommendations: RecommendationRepository
+    conversations: Conversations = None  # type: ignore[assignment]  # set by bot.app
     kick: Callable[[], None] | None = None  # set by bot.outbound.schedule: run the clock now
     clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
 
@@ -65,7 +67,7 @@ class Who:
 
     user: User
     participant: Participant | None
-    registration: Draft | None
+    drafts: dict[str, Draft]  # live drafts by flow: at most one active, others put aside
     roles: frozenset[str]
     locale: str
     t: Translator
@@ -74,6 +76,23 @@ class Who:
     def is_organizer(self) -> bool:
         """Whether this person holds the organizer role right now."""
         return "organizer" in self.roles
+
+    @property
+    def active(self) -> Draft | None:
+        """The flow this person is in (the one their messages go to), if any."""
+        return next((d for d in self.drafts.values() if d.active), None)
+
+    @property
+    def registration(self) -> Draft | None:
+        """Their registration or profile edit in progress (active or put aside)."""
+        return self.drafts.get("registration")
+
+    @registration.setter
+    def registration(self, draft: Draft | None) -> None:
+        if draft is None:
+            self.drafts.pop("registration", None)
+        else:
+            self.drafts["registration"] = draft
 
 
 class MultaqaContext(CallbackContext[ExtBot[None], dict, dict, dict]):
@@ -95,6 +114,24 @@ class MultaqaContext(CallbackContext[ExtBot[None], dict, dict, dict]):
     @who.setter
     def who(self, value: Who) -> None:
         self.__dict__["_who"] = value
+
+    @property
+    def pressed_message_edited(self) -> bool:
+        """Whether this update already turned the pressed message into something new."""
+        return bool(self.__dict__.get("_pressed_edited"))
+
+    @pressed_message_edited.setter
+    def pressed_message_edited(self, value: bool) -> None:
+        self.__dict__["_pressed_edited"] = value
+
+    @property
+    def sent_message(self) -> bool:
+        """Whether a new message was already sent while handling this update."""
+        return bool(self.__dict__.get("_sent"))
+
+    @sent_message.setter
+    def sent_message(self, value: bool) -> None:
+        self.__dict__["_sent"] = value
 
     @property
     def has_who(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -72,8 +72,15 @@ class Settings(BaseSettings):
     )
     event_file: Path | None = None  # loaded (with change notices) at start when it changed
     proposals_per_hour: int = Field(default=5, ge=1, le=100)
+    # A flow nobody answered is forgotten after this long (handlers/conversation.py); a
+    # one-shot prompt ("send the tag") much sooner, so a later message is not taken for it.
+    draft_expiry_hours: float = Field(default=24, gt=0, le=24 * 30)
+    prompt_expiry_minutes: float = Field(default=10, gt=0, le=24 * 60)
     checkin_code: str = Field(default="venue", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     log_level: str = "INFO"
+    # HTTP client for the Bot API: aiohttp (bot.transport; 5x the echo bot's updates/s of
+    # httpx in benchmarks/echo_transport.py) or PTB's own httpx, kept as a fallback.
+    transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
     @field_validator("organizer_ids", "functions", "regions", mode="before")
     @classmethod

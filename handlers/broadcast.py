@@ -2,7 +2,9 @@
 choose the audience with its size, preview, then send now or schedule; a live progress
 message with Stop/Resume, and a final report with the list of people not reached.
 
-The role is checked on every command, button and message; the draft lives in `drafts`.
+The role is checked on every command, button and message; the draft is a flow of the
+conversation manager (handlers.conversation). After a press, the next step is shown in the
+pressed message; the preview and the receipts are new messages.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from telegram import Message, Update
 from telegram.constants import MessageLimit
-from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
@@ -30,10 +32,13 @@ from handlers.common import (
     in_rows,
     inline,
     is_organizer,
+    keep_pressed,
     reply,
     say,
+    show,
     toast,
 )
+from handlers.conversation import Flow, conversations
 from storage.campaigns import Audience
 from storage.drafts import Draft
 
@@ -44,8 +49,8 @@ CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
 
-async def _draft(context: MultaqaContext) -> Draft | None:
-    return await context.services.drafts.get(context.who.user.id, FLOW)
+def _draft(context: MultaqaContext) -> Draft | None:
+    return context.who.drafts.get(FLOW)
 
 
 # ---------------------------------------------------------------- composing
@@ -53,8 +58,9 @@ async def _draft(context: MultaqaContext) -> Draft | None:
 
 async def begin(update: Update, context: MultaqaContext) -> None:
     """The Broadcast button of /admin: ask for the message."""
-    draft = Draft(context.who.user.id, FLOW, "text", {"lang": context.who.locale, "texts": {}})
-    await context.services.drafts.save(draft)
+    draft = await conversations(context).start(
+        update, context, FLOW, "text", {"lang": context.who.locale, "texts": {}}
+    )
     await _ask(update, context, draft)
 
 
@@ -63,7 +69,7 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     names = context.services.texts.language_names()
     cancel = (t("bc.cancel"), _b("cancel"))
     if draft.step == "text":
-        await reply(
+        await show(
             update,
             context,
             t("bc.ask_text", language=Html(names[draft.data["lang"]])),
@@ -79,7 +85,7 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         rows.append([(t("bc.continue"), _b("audience"))])
         rows.append([cancel])
         listed = ", ".join(names[code] for code in have)
-        await reply(update, context, t("bc.languages", languages=Html(listed)), inline(rows))
+        await show(update, context, t("bc.languages", languages=Html(listed)), inline(rows))
     elif draft.step == "audience":
         await _ask_audience(update, context)
     elif draft.step in CODED:
@@ -87,7 +93,7 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     elif draft.step == "confirm":
         await _preview(update, context, draft)
     elif draft.step == "schedule":
-        await reply(
+        await show(
             update,
             context,
             t("bc.ask_time", **await context.services.event.date_examples()),
@@ -124,7 +130,7 @@ async def _ask_audience(update: Update, context: MultaqaContext) -> None:
         rows.append([await label("checked_in"), await label("not_checked_in")])
     rows.append([await label("organizers"), await label("delegates")])
     rows.append([(t("common.back"), _b("back")), (t("bc.cancel"), _b("cancel"))])
-    await reply(update, context, t("bc.ask_audience"), inline(rows))
+    await show(update, context, t("bc.ask_audience"), inline(rows))
 
 
 async def _options(services: Services, t: Translator, kind: str) -> list[tuple[str, str]]:
@@ -146,7 +152,7 @@ async def _ask_codes(update: Update, context: MultaqaContext, kind: str) -> None
         buttons.append((f"{label} ({t.number(count)})", _b("code", index)))
     per_row = 2 if kind in ("region", "function") else 1
     rows = [*in_rows(buttons, per_row), [(t("common.back"), _b("back"))]]
-    await reply(update, context, t(f"bc.ask_{kind}"), inline(rows))
+    await show(update, context, t(f"bc.ask_{kind}"), inline(rows))
 
 
 def _audience_of(draft: Draft) -> Audience:
@@ -219,24 +225,19 @@ _BACK = {
 }
 
 
-async def on_message(update: Update, context: MultaqaContext) -> None:
-    """A message while composing: a language version, or the time to schedule."""
-    if not context.has_who:
-        return
-    draft = await _draft(context)
-    if draft is None or draft.step not in ("text", "schedule"):
-        return
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """A message while composing (from the conversation router, which checked the role):
+    a language version, or the time to schedule; at a button step, the buttons again."""
     t = context.who.t
-    if not await is_organizer(context):
-        await context.services.drafts.delete(draft.user_id, FLOW)
-        return
     message = update.effective_message
     assert message is not None
     if draft.step == "schedule":
         await _take_time(update, context, draft, message.text or "")
-    else:
+    elif draft.step == "text":
         await _take_text(update, context, draft, message, t)
-    raise ApplicationHandlerStop
+    else:
+        await reply(update, context, t("reg.use_buttons"))
+        await _ask(update, context, draft)
 
 
 async def _take_text(
@@ -261,9 +262,34 @@ async def _take_text(
     if media_kind:
         draft.data["media_kind"], draft.data["media_file_id"] = media_kind, file_id
     draft.data["texts"][draft.data["lang"]] = html
+    draft.data.setdefault("sources", {})[draft.data["lang"]] = message.message_id
     draft.step = "languages"
-    await context.services.drafts.save(draft)
+    await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
+
+
+async def on_edit(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+    """An edited language version replaces that version (before it is sent); False for
+    any other edit."""
+    message = update.effective_message
+    sources = draft.data.get("sources", {})
+    lang = next(
+        (code for code, mid in sources.items() if message and mid == message.message_id), None
+    )
+    if message is None or lang is None or lang not in draft.data["texts"]:
+        return False
+    t = context.who.t
+    limit = CAPTION_LIMIT if draft.data.get("media_kind") else TEXT_LIMIT
+    if not (message.text or message.caption) or len(message.text or message.caption or "") > limit:
+        await reply(update, context, t("bc.too_long", limit=limit))
+        return True
+    draft.data["texts"][lang] = message.text_html if message.text else (message.caption_html or "")
+    await conversations(context).save(update, context, draft)
+    names = context.services.texts.language_names()
+    await reply(update, context, t("bc.version_updated", language=Html(names[lang])))
+    if draft.step in ("languages", "confirm"):  # what is shown must be what will be sent
+        await _ask(update, context, draft)
+    return True
 
 
 async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text: str) -> None:
@@ -276,7 +302,7 @@ async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text
         return
     campaign_id = await _create(context, draft)
     await services.campaigns.schedule(campaign_id, when)
-    await services.drafts.delete(draft.user_id, FLOW)
+    await conversations(context).end(context, draft)
     await services.audit.record(
         draft.user_id, "broadcast.schedule", f"campaign:{campaign_id}", {"at": when.isoformat()}
     )
@@ -335,16 +361,17 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         return
     if press.action == "new":
         await toast(update)
+        keep_pressed(context)  # the /admin menu stays usable
         await begin(update, context)
         return
-    draft = await _draft(context)
+    draft = _draft(context)
     if draft is None:
         await toast(update, who.t("common.stale_button"))
         await drop_buttons(update)
         return
     await toast(update)
-    await drop_buttons(update)
     await _DRAFT_ACTIONS.get(press.action, _stale)(update, context, draft, press.arg())
+    await drop_buttons(update, context)
 
 
 async def _stale(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
@@ -354,20 +381,20 @@ async def _stale(update: Update, context: MultaqaContext, draft: Draft, arg: str
 async def _on_cancel(
     update: Update, context: MultaqaContext, draft: Draft, arg: str | None
 ) -> None:
-    await context.services.drafts.delete(draft.user_id, FLOW)
-    await reply(update, context, context.who.t("bc.cancelled"))
+    await conversations(context).end(context, draft)
+    await show(update, context, context.who.t("bc.cancelled"))
 
 
 async def _on_back(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
     draft.step = _BACK.get(draft.step, draft.step)
-    await context.services.drafts.save(draft)
+    await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
 
 
 async def _on_lang(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
     if draft.step == "languages" and arg in context.services.texts.locales:
         draft.data["lang"], draft.step = arg, "text"
-        await context.services.drafts.save(draft)
+        await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
 
 
@@ -376,17 +403,17 @@ async def _on_audience_step(
 ) -> None:
     if draft.step == "languages" and draft.data["texts"]:
         draft.step = "audience"
-        await context.services.drafts.save(draft)
+        await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
 
 
 async def _on_aud(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
     if draft.step == "audience" and arg in PLAIN:
         draft.data["audience"], draft.data["code"], draft.step = arg, None, "confirm"
-        await context.services.drafts.save(draft)
+        await conversations(context).save(update, context, draft)
     elif draft.step == "audience" and arg in CODED:
         draft.step = arg
-        await context.services.drafts.save(draft)
+        await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
 
 
@@ -399,7 +426,7 @@ async def _on_code(update: Update, context: MultaqaContext, draft: Draft, arg: s
     if arg and arg.isdigit() and int(arg) < len(codes):
         draft.data["audience"], draft.data["code"] = draft.step, codes[int(arg)]
         draft.step = "confirm"
-        await context.services.drafts.save(draft)
+        await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
 
 
@@ -409,7 +436,7 @@ async def _on_send(update: Update, context: MultaqaContext, draft: Draft, arg: s
         return
     services = context.services
     campaign_id = await _create(context, draft)
-    await services.drafts.delete(draft.user_id, FLOW)
+    await conversations(context).end(context, draft)
     await start_campaign(services, campaign_id, chat_id_of(update), context.who.t)
     await services.audit.record(
         draft.user_id,
@@ -422,7 +449,7 @@ async def _on_send(update: Update, context: MultaqaContext, draft: Draft, arg: s
 async def _on_later(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
     if draft.step == "confirm":
         draft.step = "schedule"
-        await context.services.drafts.save(draft)
+        await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
 
 
@@ -439,11 +466,17 @@ _DRAFT_ACTIONS = {
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups."""
-    from telegram.ext import MessageHandler, filters
+    """Handlers of this flow with their groups (its messages come through the router)."""
+    return [(0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))]
 
-    composing = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    return [
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (2, MessageHandler(composing, on_message)),
-    ]
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=_ask,
+    title_key="conv.flow_broadcast",
+    cancelled_key="bc.cancelled",
+    role="organizer",
+    file_steps=frozenset({"text"}),
+    on_edit=on_edit,
+)

@@ -6,68 +6,16 @@ from __future__ import annotations
 import csv
 import io
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 
-from bot import callbacks
 from bot.context import MultaqaContext, Services
-from bot.i18n import Html, Translator
-from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from bot.outbound.start import start_campaign  # noqa: F401  (the broadcast flow's import)
+from bot.views.campaign import PREFIX, button, progress_view  # noqa: F401  (likewise)
+from handlers.common import chat_id_of, drop_buttons, reply, toast
 from storage.campaigns import Campaign, Progress
 
-PREFIX = "bc"
-
-
-def button(action: str, *args: object) -> str:
-    """Callback data of a broadcast button."""
-    return callbacks.encode(PREFIX, action, *args)
-
-
 _b = button
-
-
-async def start_campaign(
-    services: Services, campaign_id: int, chat_id: int | None, t: Translator
-) -> None:
-    """Freeze recipients, post the progress message (if any chat), and launch the sending."""
-    if not await services.campaigns.start(campaign_id):
-        return
-    if chat_id is not None:
-        progress = await services.campaigns.progress(campaign_id)
-        campaign = await services.campaigns.get(campaign_id)
-        assert campaign is not None
-        text, markup = progress_view(t, campaign, progress, services.sender_rate, False)
-        message = await services.bot.send_message(
-            chat_id, text, reply_markup=markup, parse_mode="HTML"
-        )
-        await services.campaigns.set_progress_message(campaign_id, chat_id, message.message_id)
-    services.runner.launch(campaign_id)
-
-
-def progress_view(
-    t: Translator, campaign: Campaign, progress: Progress, rate: float, finished: bool
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The progress (or final report) text and its buttons."""
-    figures = dict(
-        sent=progress.sent,
-        failed=progress.failed,
-        unreachable=progress.unreachable,
-        remaining=progress.remaining,
-        total=progress.total,
-        id=campaign.id,
-    )
-    if finished:
-        rows = []
-        if progress.failed or progress.unreachable:
-            rows.append([(t("bc.export"), _b("export", campaign.id))])
-        return t("bc.report", **figures), inline(rows) if rows else None
-    if campaign.state == "paused":
-        return t("bc.paused", **figures), inline([[(t("bc.resume"), _b("resume", campaign.id))]])
-    minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
-    return (
-        t("bc.progress", **figures, eta=Html(t.plural("bc.minutes", minutes))),
-        inline([[(t("bc.stop"), _b("stop", campaign.id))]]),
-    )
 
 
 async def report_progress(

@@ -1,9 +1,12 @@
-"""Small helpers shared by the flows: sending texts, keyboards, button answers."""
+"""Small helpers shared by the flows: sending texts, keyboards, button answers, showing the
+next question in the pressed message, and matching typed text to button labels."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 from telegram import (
     InlineKeyboardButton,
@@ -50,9 +53,51 @@ def in_rows(items: Sequence[tuple[str, str]], per_row: int) -> list[list[tuple[s
 
 async def say(context: MultaqaContext, chat_id: int, text: str, markup: Markup = None) -> Message:
     """Send an HTML message to a chat."""
+    context.sent_message = True
     return await context.bot.send_message(
         chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
     )
+
+
+async def show(
+    update: Update,
+    context: MultaqaContext,
+    text: str,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+) -> Message | None:
+    """Show the next step of a conversation. After a button press, the pressed message itself
+    becomes the next question (one editMessageText, with answerCallbackQuery two Bot API calls
+    per press instead of three); otherwise, or when that cannot be done, a new message.
+
+    A new message is sent instead when: the update is not a press; this update already sent or
+    edited something (the question must stay the last thing the person reads); the pressed
+    message is a photo or document; the next question needs a reply keyboard (Telegram only
+    sets those with a new message). Use `reply` where the history matters (a summary the
+    person confirms, a receipt with a reference).
+    """
+    query = update.callback_query
+    pressed = query.message if query is not None else None
+    if (
+        query is not None
+        and isinstance(pressed, Message)
+        and pressed.text is not None
+        and not isinstance(markup, ReplyKeyboardMarkup)
+        and not context.sent_message
+        and not context.pressed_message_edited
+    ):
+        try:
+            edited = await query.edit_message_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():  # it already shows this question
+                context.pressed_message_edited = True
+                return None
+            log.info("could not edit the pressed message: %s", exc.message)  # too old, gone
+        else:
+            context.pressed_message_edited = True
+            return edited if isinstance(edited, Message) else None
+    return await reply(update, context, text, markup)
 
 
 async def reply(
@@ -73,14 +118,86 @@ async def toast(update: Update, text: str | None = None) -> None:
         log.info("callback answer refused: %s", exc.message)
 
 
-async def drop_buttons(update: Update) -> None:
-    """Remove the inline keyboard of the pressed message so it cannot be pressed twice."""
+def keep_pressed(context: MultaqaContext) -> None:
+    """The pressed message stays as it is, buttons included (a menu): what this update
+    shows next comes as new messages."""
+    context.pressed_message_edited = True
+
+
+async def drop_buttons(update: Update, context: MultaqaContext | None = None) -> None:
+    """Remove the inline keyboard of the pressed message so it cannot be pressed twice
+    (nothing to do when `show` already turned it into the next question)."""
     query = update.callback_query
     if query is None or query.message is None or not isinstance(query.message, Message):
         return
     if query.message.reply_markup is None:
         return
+    if context is not None and context.pressed_message_edited:
+        return
     try:
         await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest as exc:
         log.info("could not drop buttons: %s", exc.message)
+
+
+# ---------------------------------------------------------------- typed answers to buttons
+
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
+_TATWEEL = "\u0640"
+# Inclusive forms in labels: "Inspecteur·rice", "مدير(ة)". Typed answers use one form.
+_INCLUSIVE = re.compile(r"·\w+|\(\w+\)")
+
+
+def normalize(text: str) -> str:
+    """A typed answer or a label reduced to what a person means by it: case, accents,
+    emoji and punctuation, Arabic letter variants (أ/إ/آ→ا, ة→ه, ى→ي), tatweel, harakat
+    and extra spaces do not count."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace(_TATWEEL, ""))
+    kept = []
+    for char in decomposed.translate(_ARABIC_LETTERS):
+        category = unicodedata.category(char)
+        if category.startswith("M"):  # accents, harakat
+            continue
+        kept.append(char if category[0] in "LN" else " ")
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split()).translate(_ARABIC_LETTERS)
+
+
+_MIDDOT_ENDING = re.compile(r"(\w+)·(\w+)")
+
+
+def _feminine(match: re.Match[str]) -> str:
+    stem, ending = match.group(1), match.group(2)
+    if stem.endswith("eur") and ending.startswith("r"):  # Inspecteur·rice → Inspectrice
+        return stem[:-3] + ending
+    return stem + ending  # Délégué·e → Déléguée
+
+
+def label_forms(label: str) -> set[str]:
+    """The ways a person may type a label: as written, without its inclusive endings
+    ("Inspecteur·rice" → "inspecteur", "مدير(ة) مركز" → "مدير مركز"), or with them joined
+    ("inspectrice", "مديرة مركز")."""
+    forms = {normalize(label), normalize(_INCLUSIVE.sub("", label))}
+    forms.add(normalize(_MIDDOT_ENDING.sub(_feminine, label.replace("(", "").replace(")", ""))))
+    return {form for form in forms if form}
+
+
+def match_label(text: str, buttons: Iterable[tuple[str, str]]) -> str | None:
+    """The value of the one button whose label the typed text names (see `normalize`), or
+    None when it names none or several. `buttons` are (label, value) pairs."""
+    wanted = normalize(text)
+    if not wanted:
+        return None
+    found = {value for label, value in buttons if wanted in label_forms(label)}
+    return found.pop() if len(found) == 1 else None
+
+
+def buttons_of(markup: InlineKeyboardMarkup | None) -> list[tuple[str, str]]:
+    """(label, callback data) of every button of an inline keyboard."""
+    if markup is None:
+        return []
+    return [
+        (button.text, str(button.callback_data))
+        for row in markup.inline_keyboard
+        for button in row
+        if button.callback_data is not None
+    ]

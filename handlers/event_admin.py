@@ -23,6 +23,7 @@ from bot.event.file import EventDefinition, EventFileError
 from bot.event.service import change_line
 from bot.i18n import Html
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
+from handlers.conversation import Flow, conversations, wants_file
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,10 @@ MAX_LINES = 25
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .yaml/.yml document: from an organizer, check it and show what would change."""
-    if not context.has_who or not await is_organizer(context):
-        return  # someone else's file: the fallback answers
+    if not context.has_who or not await is_organizer(context) or wants_file(context):
+        return  # someone else's file, or content of the active flow: the router has it
     await _take_file(update, context)
-    raise ApplicationHandlerStop  # the file was ours: no later group answers it
+    raise ApplicationHandlerStop  # the file was ours: the router does not see it
 
 
 async def _take_file(update: Update, context: MultaqaContext) -> None:
@@ -65,8 +66,8 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
     lines = []
     if old is not None:
         lines = [line for c in diff_events(old, new) if (line := change_line(t, c, old, new))]
-    await services.drafts.save(
-        Draft(context.who.user.id, FLOW, "confirm", {"definition": new.to_json()})
+    await conversations(context).start(
+        update, context, FLOW, "confirm", {"definition": new.to_json()}
     )
     shown = "\n".join(html.escape(line) for line in lines[:MAX_LINES]) or t("evf.no_changes")
     await reply(
@@ -96,14 +97,14 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         log.warning("event-file button refused for user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return
-    draft = await services.drafts.get(who.user.id, FLOW)
+    draft = who.drafts.get(FLOW)
     await toast(update)
     await drop_buttons(update)
     if draft is None:
         await reply(update, context, who.t("common.stale_button"))
         return
     if press.action == "cancel":
-        await services.drafts.delete(who.user.id, FLOW)
+        await conversations(context).end(context, draft)
         await reply(update, context, who.t("evf.cancelled"))
         return
     if "definition" in draft.data:  # checked when it was sent: no second parse
@@ -125,7 +126,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
             ),
         )
         return
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     await services.audit.record(
         who.user.id,
         "event.load",
@@ -137,9 +138,34 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (3: after a broadcast being composed)."""
+    """Handlers of this flow with their groups: an upload starts the flow like a command."""
     yaml_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
     return [
         (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (3, MessageHandler(filters.ChatType.PRIVATE & yaml_file, on_document)),
+        (
+            0,
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & yaml_file, on_document
+            ),
+        ),
     ]
+
+
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+    """Nothing is typed while the preview waits for its buttons: the message is answered as
+    if no flow were open (the preview stays, its buttons still work)."""
+    return False
+
+
+async def _ask_again(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    await reply(update, context, context.who.t("conv.use_buttons_above"))
+
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=_ask_again,
+    title_key="conv.flow_event_file",
+    cancelled_key="evf.cancelled",
+    role="organizer",
+)

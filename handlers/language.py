@@ -11,7 +11,7 @@ from bot import callbacks
 from bot.commands import set_chat_commands
 from bot.context import MultaqaContext
 from handlers import registration
-from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from handlers.common import chat_id_of, inline, reply, show, toast
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     t = texts[code]
     who.locale, who.t = code, t
     await toast(update)
-    await drop_buttons(update)
     if who.participant is not None:
         await context.services.participants.set_locale(who.user.id, code)
         await set_chat_commands(context.bot, chat_id_of(update), t, who.roles)
@@ -54,13 +53,13 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         if draft.step == "language":
             draft.step = "consent"
         await registration.save_draft(update, context, draft)
-        await reply(update, context, t("lang.changed"))
+        await show(update, context, t("lang.changed"))  # in the pressed message
         await registration.ask(update, context, draft)
         return
     if who.participant is None:
-        await registration.begin(update, context, locale=code)
+        await registration.begin(update, context, locale=code)  # asked in the pressed message
         return
-    await reply(update, context, t("lang.changed"))
+    await show(update, context, t("lang.changed"))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

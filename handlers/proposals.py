@@ -1,6 +1,11 @@
 """Proposals "from where they stand": /propose (theme, then text, voice notes, photos,
 documents, then Done), any message outside a flow offered as a proposal, and /mine (status,
-withdraw while new). A flood guard limits proposals per hour."""
+withdraw while new). A flood guard limits proposals per hour.
+
+The draft is a flow of the conversation manager (handlers.conversation). Each message kept
+while writing is one part, remembered with its message id: an edited part replaces that part
+(never appended again). The "keep it as a proposal?" offer is a one-shot prompt: it expires
+quickly, so a later message is offered on its own."""
 
 from __future__ import annotations
 
@@ -9,11 +14,9 @@ import logging
 
 from telegram import Message, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -21,7 +24,8 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
-from handlers.common import drop_buttons, inline, reply, toast
+from handlers.common import drop_buttons, inline, reply, show, toast
+from handlers.conversation import Flow, conversations
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
 from storage.proposals import Attachment, Proposal
@@ -100,13 +104,23 @@ async def propose_command(update: Update, context: MultaqaContext) -> None:
         return
     if await _flooded(update, context):
         return
-    await context.services.drafts.save(Draft(who.user.id, FLOW, "theme", {}))
-    await reply(
-        update,
-        context,
-        who.t("pr.ask_theme"),
-        inline(await _theme_buttons(context.services, who.t, "theme")),
-    )
+    draft = await conversations(context).start(update, context, FLOW, "theme", {})
+    await _ask(update, context, draft)
+
+
+async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """The current step again (/resume, a replayed update)."""
+    services, t = context.services, context.who.t
+    if draft.step == "theme":
+        await show(
+            update, context, t("pr.ask_theme"), inline(await _theme_buttons(services, t, "theme"))
+        )
+    elif draft.step == "capture":
+        rows = await _theme_buttons(services, t, "keep")
+        rows[-1] = [(t("pr.no_thanks"), _b("cancel"))]
+        await show(update, context, t("pr.capture"), inline(rows))
+    else:
+        await show(update, context, _status_line(t, draft), _done_buttons(t))
 
 
 def _status_line(t: Translator, draft: Draft) -> str:
@@ -123,25 +137,28 @@ def _done_buttons(t: Translator) -> object:
     return inline([[(t("pr.done"), _b("done"))], [(t("bc.cancel"), _b("cancel"))]])
 
 
-async def on_message(update: Update, context: MultaqaContext) -> None:
-    """A message while a proposal is being written (group 4)."""
-    if not context.has_who or context.who.participant is None:
-        return
-    services = context.services
-    draft = await services.drafts.get(context.who.user.id, FLOW)
-    if draft is None or draft.step != "collect":
-        return
+def _joined(parts: list[list]) -> str:
+    return "\n\n".join(text for _, text in parts if text).strip()
+
+
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """A message while a proposal is being written (from the conversation router)."""
     t = context.who.t
     message = update.effective_message
     assert message is not None
+    if draft.step == "theme":
+        await reply(update, context, t("reg.use_buttons"))
+        await _ask(update, context, draft)
+        return
     content = _content(message)
     if content is None:
         await reply(update, context, t("pr.bad_kind"), _done_buttons(t))
-        raise ApplicationHandlerStop
+        return
     text, attachment = content
-    so_far = draft.data.get("text", "")
-    joined = f"{so_far}\n\n{text}".strip() if text else so_far
-    files = draft.data.get("files", [])
+    parts = draft.data.setdefault("parts", [])
+    so_far = _joined(parts)
+    joined = _joined([*parts, [message.message_id, text]])
+    files = draft.data.setdefault("files", [])
     if len(joined) > TEXT_LIMIT:
         await reply(
             update,
@@ -149,17 +166,41 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             t("pr.too_long", limit=TEXT_LIMIT, left=TEXT_LIMIT - len(so_far)),
             _done_buttons(t),
         )
-        raise ApplicationHandlerStop
+        return
     if attachment is not None and len(files) >= ATTACHMENT_LIMIT:
         await reply(update, context, t("pr.too_many", n=ATTACHMENT_LIMIT), _done_buttons(t))
-        raise ApplicationHandlerStop
+        return
+    parts.append([message.message_id, text])
     draft.data["text"] = joined
     if attachment is not None:
         files.append([attachment.kind, attachment.file_id, attachment.file_name])
-        draft.data["files"] = files
-    await services.drafts.save(draft)
-    await reply(update, context, _status_line(t, draft), _done_buttons(t))
-    raise ApplicationHandlerStop
+    await conversations(context).save(update, context, draft)
+    if draft.step == "capture":  # more written after the offer: offer all of it
+        await _ask(update, context, draft)
+    else:
+        await reply(update, context, _status_line(t, draft), _done_buttons(t))
+
+
+async def on_edit(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+    """An edited part replaces that part; False when the edit is not of a part."""
+    message = update.effective_message
+    parts = draft.data.get("parts", [])
+    index = next(
+        (i for i, (mid, _) in enumerate(parts) if message and mid == message.message_id), None
+    )
+    if message is None or index is None:
+        return False
+    t = context.who.t
+    text = (message.text or message.caption or "").strip()
+    changed = [list(p) for p in parts]
+    changed[index][1] = text
+    if len(_joined(changed)) > TEXT_LIMIT:
+        await reply(update, context, t("pr.edit_too_long", limit=TEXT_LIMIT), _done_buttons(t))
+        return True
+    draft.data["parts"], draft.data["text"] = changed, _joined(changed)
+    await conversations(context).save(update, context, draft)
+    await reply(update, context, t("pr.part_updated") + "\n" + _status_line(t, draft))
+    return True
 
 
 async def offer_capture(update: Update, context: MultaqaContext) -> bool:
@@ -174,12 +215,9 @@ async def offer_capture(update: Update, context: MultaqaContext) -> bool:
     if len(text) > TEXT_LIMIT:
         text = text[:TEXT_LIMIT]
     files = [[attachment.kind, attachment.file_id, attachment.file_name]] if attachment else []
-    await context.services.drafts.save(
-        Draft(who.user.id, FLOW, "capture", {"text": text, "files": files})
-    )
-    rows = await _theme_buttons(context.services, who.t, "keep")
-    rows[-1] = [(who.t("pr.no_thanks"), _b("cancel"))]
-    await reply(update, context, who.t("pr.capture"), inline(rows))
+    data = {"text": text, "files": files, "parts": [[message.message_id, text]] if message else []}
+    draft = await conversations(context).start(update, context, FLOW, "capture", data)
+    await _ask(update, context, draft)
     return True
 
 
@@ -189,7 +227,7 @@ async def _create(update: Update, context: MultaqaContext, draft: Draft, theme: 
     files = [Attachment(kind, file_id, name) for kind, file_id, name in draft.data.get("files", [])]
     text = draft.data.get("text", "")
     proposal_id = await services.proposals.create(draft.user_id, theme, text, files)
-    await services.drafts.delete(draft.user_id, FLOW)
+    await conversations(context).end(context, draft)
     preview = text if len(text) <= PREVIEW else text[:PREVIEW].rstrip() + "…"
     await reply(
         update,
@@ -206,7 +244,6 @@ async def _create(update: Update, context: MultaqaContext, draft: Draft, theme: 
 async def on_button(update: Update, context: MultaqaContext) -> None:
     """pr:theme:N, pr:keep:N, pr:done, pr:cancel, pr:wd:ID, pr:wdyes:ID."""
     who = context.who
-    services = context.services
     query = update.callback_query
     press = callbacks.decode(query.data if query else None, PREFIX)
     if press is None or who.participant is None:
@@ -217,23 +254,31 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     if press.action in ("wd", "wdyes"):
         await _withdraw(update, context, press.action, press.arg())
         return
-    draft = await services.drafts.get(who.user.id, FLOW)
+    draft = who.drafts.get(FLOW)
     await toast(update)
-    await drop_buttons(update)
     if draft is None:
+        await drop_buttons(update)
         await reply(update, context, t("common.stale_button"))
         return
+    await _on_draft_button(update, context, draft, press)
+    await drop_buttons(update, context)
+
+
+async def _on_draft_button(
+    update: Update, context: MultaqaContext, draft: Draft, press: callbacks.Callback
+) -> None:
+    services, t = context.services, context.who.t
     if press.action == "cancel":
-        await services.drafts.delete(who.user.id, FLOW)
-        await reply(update, context, t("pr.cancelled"))
+        await conversations(context).end(context, draft)
+        await show(update, context, t("pr.cancelled"))
         return
     options = [code for code, _ in await themes(services, t)]
     index = press.arg()
     theme = options[int(index)] if index and index.isdigit() and int(index) < len(options) else None
     if press.action == "theme" and draft.step == "theme" and theme is not None:
-        draft.step, draft.data = "collect", {"theme": theme, "text": "", "files": []}
-        await services.drafts.save(draft)
-        await reply(
+        draft.step, draft.data = "collect", {"theme": theme, "text": "", "files": [], "parts": []}
+        await conversations(context).save(update, context, draft)
+        await show(
             update,
             context,
             t(
@@ -349,11 +394,22 @@ async def notify_author(services: Services, proposal: Proposal) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (4: after the organizers' flows)."""
+    """Handlers of this flow with their groups (its messages come through the router)."""
     private = filters.ChatType.PRIVATE
     return [
         (0, CommandHandler("propose", propose_command, filters=private)),
         (0, CommandHandler("mine", mine_command, filters=private)),
         (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (4, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
     ]
+
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=_ask,
+    title_key="conv.flow_proposal",
+    cancelled_key="pr.cancelled",
+    short_steps=frozenset({"capture"}),
+    file_steps=frozenset({"collect", "capture"}),
+    on_edit=on_edit,
+)

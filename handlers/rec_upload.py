@@ -20,6 +20,7 @@ from bot.context import MultaqaContext
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
+from handlers.conversation import Flow, conversations, wants_file
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,13 @@ async def _show_rows(update: Update, context: MultaqaContext, plan: ImportPlan) 
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .csv/.xlsx from an organizer: preview the import."""
-    if not context.has_who or not await is_organizer(context):
-        return
+    if not context.has_who or not await is_organizer(context) or wants_file(context):
+        return  # someone else's file, or content of the active flow: the router has it
+    await _take_table(update, context)
+    raise ApplicationHandlerStop  # the file was ours: the router does not see it
+
+
+async def _take_table(update: Update, context: MultaqaContext) -> None:
     message = update.effective_message
     document = message.document if message else None
     if document is None:
@@ -90,17 +96,17 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
     t = context.who.t
     if (document.file_size or 0) > MAX_BYTES:
         await reply(update, context, t("ri.too_big"))
-        raise ApplicationHandlerStop
+        return
     name = document.file_name or "table.csv"
     plan = await _plan(context, document.file_id, name)
     if plan.file_problem:
         await reply(update, context, t("ri.file_problem", problem=plan.file_problem))
-        raise ApplicationHandlerStop
+        return
     problems = await _show_rows(update, context, plan)
     if plan.identical:
         problems += "\n" + t("ri.identical", n=len(plan.identical))
-    await context.services.drafts.save(
-        Draft(context.who.user.id, FLOW, "confirm", {"file_id": document.file_id, "name": name})
+    await conversations(context).start(
+        update, context, FLOW, "confirm", {"file_id": document.file_id, "name": name}
     )
     rows = [[(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))]]
     if plan.planned:
@@ -116,7 +122,6 @@ async def on_document(update: Update, context: MultaqaContext) -> None:
         ),
         inline(rows),
     )
-    raise ApplicationHandlerStop
 
 
 async def on_button(update: Update, context: MultaqaContext) -> None:
@@ -131,11 +136,11 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     await toast(update)
     await drop_buttons(update)
     services = context.services
-    draft = await services.drafts.get(who.user.id, FLOW)
+    draft = who.drafts.get(FLOW)
     if draft is None:
         await reply(update, context, who.t("common.stale_button"))
         return
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     if press.action == "cancel":
         await reply(update, context, who.t("ri.cancelled"))
         return
@@ -151,9 +156,34 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (3, beside the event file)."""
+    """Handlers of this flow with their groups: an upload starts the flow like a command."""
     table = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
     return [
         (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (3, MessageHandler(filters.ChatType.PRIVATE & table, on_document)),
+        (
+            0,
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & table, on_document
+            ),
+        ),
     ]
+
+
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+    """Nothing is typed while the preview waits for its buttons: the message is answered as
+    if no flow were open (the preview stays, its buttons still work)."""
+    return False
+
+
+async def _ask_again(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    await reply(update, context, context.who.t("conv.use_buttons_above"))
+
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=_ask_again,
+    title_key="conv.flow_rec_import",
+    cancelled_key="ri.cancelled",
+    role="organizer",
+)

@@ -11,6 +11,7 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
+from handlers.conversation import conversations
 from handlers.proposals import theme_label
 from storage.drafts import Draft
 from storage.proposals import Recommendation
@@ -88,13 +89,8 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
             )
             return True
         step = {"text": "rec_text", "owner": "rec_owner", "due": "rec_due"}[a[1]]
-        await services.drafts.save(Draft(who.user.id, FLOW, step, {"rid": rec.id}))
-        ask = {
-            "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
-            "rec_owner": t("rv.ask_owner"),
-            "rec_due": t("rv.ask_due", **await services.event.date_examples()),
-        }[step]
-        await reply(update, context, ask)
+        draft = await conversations(context).start(update, context, FLOW, step, {"rid": rec.id})
+        await conversations(context).flows[FLOW].ask(update, context, draft)
         return True
     if press.action in ("drop", "dropyes"):
         rec = await services.recommendations.get(int(a[0]))
@@ -134,7 +130,7 @@ async def edit(
     """Change one field of an existing recommendation."""
     services, who, t = context.services, context.who, context.who.t
     rec_id = draft.data["rid"]
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     await services.recommendations.update(rec_id, text=text, owner_id=owner, due=due)
     field = "text" if text is not None else "owner" if owner is not None else "due"
     await services.audit.record(who.user.id, f"recommendation.edit.{field}", f"R-{rec_id}")

@@ -1,9 +1,11 @@
 """Registration and profile editing: language → consent → name → function → region → unit →
 phone → summary → confirm.
 
-State lives in the `drafts` table, written on every answer before the bot replies, so a
-restart (even SIGKILL) resumes at the last answered step. Until consent, the draft holds only
-the chosen language and the /start payload; declining deletes it.
+State lives in the `drafts` table through the conversation manager (handlers.conversation),
+written on every answer before the bot replies, so a restart (even SIGKILL) resumes at the
+last answered step. Until consent, the draft holds only the chosen language and the /start
+payload; declining deletes it. A typed answer at a button step is matched to the buttons'
+labels (handlers.common.match_label); a refusal repeats only the short prompt.
 """
 
 from __future__ import annotations
@@ -13,23 +15,21 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import (
+    InlineKeyboardMarkup,
     Message,
     ReplyKeyboardRemove,
     Update,
 )
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
 from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
 from bot.context import MultaqaContext, Who
-from bot.event.service import EventService
 from bot.i18n import Html, Translator
 from bot.profile import (
     FUNCTION_OTHER_MAX,
@@ -42,7 +42,17 @@ from bot.profile import (
 )
 from handlers import checkin
 from handlers.agenda import send_agenda
-from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from handlers.common import (
+    buttons_of,
+    chat_id_of,
+    drop_buttons,
+    inline,
+    match_label,
+    reply,
+    show,
+    toast,
+)
+from handlers.conversation import Flow, conversations
 from handlers.event_dates import registration_open
 from handlers.registration_questions import (
     BACK,
@@ -53,6 +63,7 @@ from handlers.registration_questions import (
     data_from,
     edit_rows,
     profile_text,
+    question,
 )
 from storage.drafts import Draft
 from storage.participants import ProfileFields
@@ -66,15 +77,8 @@ _TEXT_STEPS = ("name", "function_other", "unit", "phone")
 
 
 async def save_draft(update: Update, context: MultaqaContext, draft: Draft) -> None:
-    """Write the draft, remembering which update moved it (see `_replayed`)."""
-    draft.data["update_id"] = update.update_id
-    await context.services.drafts.save(draft)
-
-
-def _replayed(update: Update, draft: Draft) -> bool:
-    """Whether this update already moved the draft: after a crash, Telegram delivers again
-    the updates whose receipt was not yet confirmed."""
-    return update.update_id <= draft.data.get("update_id", -1)
+    """Write the draft (the active flow from now on), remembering which update moved it."""
+    await conversations(context).save(update, context, draft)
 
 
 async def _advance(update: Update, context: MultaqaContext, draft: Draft, step: str) -> None:
@@ -95,7 +99,7 @@ async def begin(
     if draft is not None:
         if payload:
             draft.data["payload"] = payload
-            await save_draft(update, context, draft)
+        await save_draft(update, context, draft)  # active again if it was put aside
         await reply(update, context, who.t("reg.resume"))
         await ask(update, context, draft)
         return
@@ -106,7 +110,6 @@ async def begin(
         data["locale"] = locale
     draft = Draft(who.user.id, FLOW, "consent" if locale else "language", data)
     await save_draft(update, context, draft)
-    who.registration = draft
     await ask(update, context, draft)
 
 
@@ -117,10 +120,10 @@ async def start_command(update: Update, context: MultaqaContext) -> None:
     if who.is_organizer:  # an organizer who had never opened the bot had no menu yet
         await set_chat_commands(context.bot, chat_id_of(update), who.t, who.roles)
     participant = who.participant
+    if participant is not None and payload and checkin.is_checkin(context.services, payload):
+        await checkin.check_in(update, context)  # a profile edit in progress simply goes on
+        return
     if participant is not None and who.registration is None:
-        if payload and checkin.is_checkin(context.services, payload):
-            await checkin.check_in(update, context)
-            return
         await show_profile(update, context)
         return
     await begin(update, context, payload)
@@ -152,7 +155,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         log.warning("malformed registration button from user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return
-    if draft is not None and _replayed(update, draft):
+    if draft is not None and conversations(context).replayed(update, draft):
         await toast(update)
         await ask(update, context, draft)
         return
@@ -163,15 +166,20 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await toast(update, who.t("common.stale_button"))
         await drop_buttons(update)
         return
-    t = context.services.texts[draft.data.get("locale", who.locale)]
-    handler = _BUTTONS[press.action]
-    handled = await handler(update, context, draft, t, press.arg())
-    if handled is False:
+    if await _press(update, context, draft, press) is False:
         log.warning("registration button with bad argument from user %s", who.user.id)
         await toast(update, who.t("common.invalid_button"))
         return
     await toast(update)
-    await drop_buttons(update)
+    await drop_buttons(update, context)
+
+
+async def _press(
+    update: Update, context: MultaqaContext, draft: Draft, press: callbacks.Callback
+) -> bool:
+    """Apply a press (or a typed label) that fits the draft's step."""
+    t = context.services.texts[draft.data.get("locale", context.who.locale)]
+    return await _BUTTONS[press.action](update, context, draft, t, press.arg())
 
 
 def _fits(press: callbacks.Callback, step: str) -> bool:
@@ -204,8 +212,8 @@ async def _on_consent(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, answer: str | None
 ) -> bool:
     if answer == "no":
-        await context.services.drafts.delete(draft.user_id, FLOW)
-        await reply(update, context, t("reg.declined"))
+        await conversations(context).end(context, draft)
+        await show(update, context, t("reg.declined"))
         return True
     if answer != "yes":
         return False
@@ -291,8 +299,8 @@ async def _on_confirm(
     participant = await context.services.participants.save_profile(
         user.id, chat_id_of(update), fields
     )
-    await context.services.drafts.delete(user.id, FLOW)
-    context.who.participant, context.who.registration = participant, None
+    await conversations(context).end(context, draft)
+    context.who.participant = participant
     key = "reg.profile_updated" if data.get("from_profile") else "reg.done"
     await reply(update, context, t(key, commands=Html(commands_help(t, context.who))))
     await set_chat_commands(context.bot, participant.chat_id, t, context.who.roles)
@@ -309,8 +317,7 @@ async def _on_confirm(
 async def _on_keep(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, _arg: str | None
 ) -> bool:
-    await context.services.drafts.delete(draft.user_id, FLOW)
-    context.who.registration = None
+    await conversations(context).end(context, draft)
     await reply(update, context, t("reg.profile_kept"))
     return True
 
@@ -362,40 +369,63 @@ async def _edit(update: Update, context: MultaqaContext, field: str | None) -> N
     draft.data["editing"] = True
     draft.step = field
     await save_draft(update, context, draft)
-    who.registration = draft
     await toast(update)
-    await drop_buttons(update)
     await ask(update, context, draft)
+    await drop_buttons(update, context)
 
 
 # ---------------------------------------------------------------- typed answers
 
 
-async def on_message(update: Update, context: MultaqaContext) -> None:
-    """A message while registering: the answer to the current question."""
-    if not context.has_who or context.who.registration is None:
-        return  # not ours: later groups decide
-    draft = context.who.registration
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """A message while registering (from the conversation router): the current answer."""
     message = update.effective_message
     assert message is not None
     t = context.services.texts[draft.data.get("locale", context.who.locale)]
     step = draft.step
-    if _replayed(update, draft):
-        await ask(update, context, draft)
-    elif step == "phone":
+    if step == "phone":
         await _phone_answer(update, context, draft, t, message)
+    elif step in _TEXT_STEPS and message.text and _typed_back(message.text, t):
+        await _on_back(update, context, draft, t, step)
     elif step in _TEXT_STEPS:
         if not message.text:
-            await reply(update, context, t("reg.need_text"))
-            await ask(update, context, draft)
+            await reply(update, context, t("reg.need_text"), await _keyboard(context, draft))
         else:
             await _text_answer(update, context, draft, t, message.text)
-    else:
-        # A button step: typed text may still match a button label exactly.
-        if not (message.text and await _label_answer(update, context, draft, t, message.text)):
-            await reply(update, context, t("reg.use_buttons"))
-            await ask(update, context, draft)
-    raise ApplicationHandlerStop
+    elif not (message.text and await _label_answer(update, context, draft, message.text)):
+        # A refusal repeats the short prompt with the buttons, not the whole question.
+        await reply(update, context, t("reg.use_buttons"), await _keyboard(context, draft))
+
+
+def _typed_back(text: str, t: Translator) -> bool:
+    return match_label(text, [(t("common.back"), "back")]) == "back"
+
+
+async def _keyboard(context: MultaqaContext, draft: Draft):  # type: ignore[no-untyped-def]
+    return (await question(context, draft))[1]
+
+
+# What a person may type for Yes/No at the consent step, besides the buttons' labels.
+_CONSENT_WORDS = {"yes": "reg.consent_yes_words", "no": "reg.consent_no_words"}
+
+
+async def _label_answer(update: Update, context: MultaqaContext, draft: Draft, text: str) -> bool:
+    """A typed answer at a button step: the button whose label it names, pressed."""
+    t = context.services.texts[draft.data.get("locale", context.who.locale)]
+    _, markup = await question(context, draft)
+    buttons = buttons_of(markup if isinstance(markup, InlineKeyboardMarkup) else None)
+    if draft.step == "consent":
+        for answer, key in _CONSENT_WORDS.items():
+            data = callbacks.encode(PREFIX, "consent", answer)
+            buttons += [(word, data) for word in t(key).split(",")]
+    data = match_label(text, buttons)
+    press = callbacks.decode(data, PREFIX) if data else None
+    if press is None or not _fits(press, draft.step):
+        return False
+    if press.action == "edit":
+        await _edit(update, context, press.arg())
+        return True
+    return await _press(update, context, draft, press) is not False
 
 
 async def _text_answer(
@@ -429,25 +459,6 @@ async def _text_answer(
         await _advance(update, context, draft, "phone")
 
 
-async def _label_answer(
-    update: Update, context: MultaqaContext, draft: Draft, t: Translator, text: str
-) -> bool:
-    wanted = " ".join(text.split()).casefold()
-    if draft.step not in ("function", "region"):
-        return False
-    kind = draft.step
-    for choice in await context.services.event.choices(kind):
-        if EventService.label(t, kind, choice).casefold() == wanted:
-            if kind == "function":
-                draft.data["function_code"], draft.data["function_other"] = choice.code, None
-                await _advance(update, context, draft, "region")
-            else:
-                draft.data["region_code"] = choice.code
-                await _advance(update, context, draft, "unit")
-            return True
-    return False
-
-
 async def _phone_answer(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, message: Message
 ) -> None:
@@ -462,11 +473,11 @@ async def _phone_answer(
             return
     elif message.text:
         text = message.text.strip()
-        if text == t("common.back"):
+        if _typed_back(text, t):
             await reply(update, context, t("reg.phone_left"), ReplyKeyboardRemove())
             await _on_back(update, context, draft, t, "phone")
             return
-        if text == t("reg.skip_phone"):
+        if match_label(text, [(t("reg.skip_phone"), "skip")]) == "skip":
             phone = None
         else:
             phone = clean_phone(text)
@@ -482,20 +493,7 @@ async def _phone_answer(
     await _advance(update, context, draft, "summary")
 
 
-# ---------------------------------------------------------------- cancel and help
-
-
-async def cancel_command(update: Update, context: MultaqaContext) -> None:
-    """/cancel: leave registration or a profile edit."""
-    who = context.who
-    draft = who.registration
-    if draft is None:
-        await reply(update, context, who.t("common.nothing_to_cancel"), ReplyKeyboardRemove())
-        return
-    await context.services.drafts.delete(draft.user_id, FLOW)
-    who.registration = None
-    key = "reg.edit_cancelled" if draft.data.get("from_profile") else "reg.cancelled"
-    await reply(update, context, who.t(key), ReplyKeyboardRemove())
+# ---------------------------------------------------------------- help and wiring
 
 
 def commands_help(t: Translator, who: Who) -> str:
@@ -509,7 +507,16 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     return [
         (0, CommandHandler("start", start_command, filters=private)),
         (0, CommandHandler("profile", show_profile, filters=private)),
-        (0, CommandHandler("cancel", cancel_command, filters=private)),
         (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (1, MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message)),
     ]
+
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=ask,
+    title_key=lambda d: (
+        "conv.flow_profile" if d.data.get("from_profile") else "conv.flow_registration"
+    ),
+    cancelled_key=lambda d: "reg.edit_cancelled" if d.data.get("from_profile") else "reg.cancelled",
+)

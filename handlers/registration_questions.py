@@ -3,14 +3,14 @@ summary/profile texts. Pure presentation: no state changes here."""
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services, Who
 from bot.event.service import EventService
 from bot.i18n import Html, Translator
 from bot.profile import clean_name
-from handlers.common import chat_id_of, in_rows, inline, say
+from handlers.common import in_rows, inline, show
 from storage.drafts import Draft
 from storage.participants import Participant
 
@@ -70,23 +70,20 @@ def edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
     return in_rows(buttons, 2)
 
 
-async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
-    """Send the question for the draft's current step."""
+async def question(
+    context: MultaqaContext, draft: Draft
+) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]:
+    """The question for the draft's current step, with its buttons."""
     t = context.services.texts[draft.data.get("locale", context.who.locale)]
     services = context.services
-    chat_id = chat_id_of(update)
     step = draft.step
     if step == "language":
-        return await say(
-            context,
-            chat_id,
+        return (
             t("reg.choose_language"),
             inline(_language_buttons(context, context.who)),
         )
     if step == "consent":
-        return await say(
-            context,
-            chat_id,
+        return (
             t("reg.consent"),
             inline(
                 [
@@ -109,31 +106,27 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
                 ]
             )
         rows.append([_back(t, step)])
-        return await say(context, chat_id, t("reg.ask_name"), inline(rows))
+        return (t("reg.ask_name"), inline(rows))
     if step == "function":
         buttons = [
             (EventService.label(t, "function", choice), callbacks.encode(PREFIX, "fn", i))
             for i, choice in enumerate(await services.event.choices("function"))
         ]
         buttons.append((t("reg.function_other"), callbacks.encode(PREFIX, "fn", "other")))
-        return await say(
-            context,
-            chat_id,
+        return (
             t("reg.ask_function"),
             inline([*in_rows(buttons, 1), [_back(t, step)]]),
         )
     if step == "function_other":
-        return await say(context, chat_id, t("reg.ask_function_other"), inline([[_back(t, step)]]))
+        return (t("reg.ask_function_other"), inline([[_back(t, step)]]))
     if step == "region":
         buttons = [
             (EventService.label(t, "region", choice), callbacks.encode(PREFIX, "rg", i))
             for i, choice in enumerate(await services.event.choices("region"))
         ]
-        return await say(
-            context, chat_id, t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]])
-        )
+        return (t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]]))
     if step == "unit":
-        return await say(context, chat_id, t("reg.ask_unit"), inline([[_back(t, step)]]))
+        return (t("reg.ask_unit"), inline([[_back(t, step)]]))
     if step == "phone":
         keyboard = ReplyKeyboardMarkup(
             [
@@ -143,7 +136,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
             resize_keyboard=True,
             one_time_keyboard=True,
         )
-        return await say(context, chat_id, t("reg.ask_phone"), keyboard)
+        return (t("reg.ask_phone"), keyboard)
     # summary
     heading = "reg.summary_profile" if draft.data.get("from_profile") else "reg.summary"
     rows = edit_rows(t)
@@ -152,9 +145,15 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> Message:
         rows.append([(t("reg.keep_profile"), callbacks.encode(PREFIX, "keep"))])
     else:
         rows.append([_back(t, step)])
-    return await say(
-        context, chat_id, await _summary_text(services, t, draft.data, heading), inline(rows)
-    )
+    return (await _summary_text(services, t, draft.data, heading), inline(rows))
+
+
+async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """Show the question for the draft's current step: in the pressed message after a
+    press, else as a new message. The summary is never overwritten by what follows
+    Confirm: the receipt comes as a new message below it."""
+    text, markup = await question(context, draft)
+    await show(update, context, text, markup)
 
 
 def data_from(participant: Participant) -> dict:

@@ -1,6 +1,11 @@
 """Organizers review proposals (one at a time, per workshop, newest or oldest first) and turn
 them into recommendations with an owner and a due date. The role is checked on every button
-and message; every decision is audited; authors are told in their language."""
+and message; every decision is audited; authors are told in their language.
+
+Typed answers (a note, a tag, a recommendation's text, owner and due date) are steps of the
+"review" flow of the conversation manager (handlers.conversation). "Send the note" and "send
+the tag" are one-shot prompts: they expire after PROMPT_EXPIRY_MINUTES, so an organizer who
+walked away is not caught by them later, and a tag must look like one (one short line)."""
 
 from __future__ import annotations
 
@@ -8,13 +13,7 @@ import logging
 from datetime import date, datetime
 
 from telegram import Update
-from telegram.ext import (
-    ApplicationHandlerStop,
-    BaseHandler,
-    CallbackQueryHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
@@ -22,6 +21,7 @@ from bot.documents.rec_import import guess_language
 from bot.i18n import Html, Translator
 from handlers import recommendations
 from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, reply, toast
+from handlers.conversation import Flow, conversations
 from handlers.proposals import notify_author, status_text, theme_label, themes
 from handlers.recommendations import FLOW, REC_TEXT_LIMIT
 from storage.drafts import Draft
@@ -207,12 +207,12 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         if await _decide(update, context, proposal, "accepted"):
             await reply(update, context, t("rv.accepted", ref=Html(proposal.reference)))
         await _show(update, context, a[1], a[2], int(a[3]))
-    elif press.action == "rej":
-        await services.drafts.save(Draft(who.user.id, FLOW, "note", {"pid": proposal.id}))
-        await reply(update, context, t("rv.ask_note"), inline([[(t("rv.no_note"), _b("nonote"))]]))
-    elif press.action == "tag":
-        await services.drafts.save(Draft(who.user.id, FLOW, "tag", {"pid": proposal.id}))
-        await reply(update, context, t("rv.ask_tag"))
+    elif press.action in ("rej", "tag"):
+        step = "note" if press.action == "rej" else "tag"
+        draft = await conversations(context).start(
+            update, context, FLOW, step, {"pid": proposal.id}
+        )
+        await ask(update, context, draft)
     elif press.action == "merge":
         recs = await services.recommendations.all(
             None if proposal.theme == "general" else proposal.theme
@@ -241,10 +241,10 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
             t("rv.merged", ref=Html(merged_into.reference), rec=Html(rec.reference)),
         )
     elif press.action == "newrec":
-        await services.drafts.save(
-            Draft(who.user.id, FLOW, "rec_text", {"pid": proposal.id, "theme": proposal.theme})
+        draft = await conversations(context).start(
+            update, context, FLOW, "rec_text", {"pid": proposal.id, "theme": proposal.theme}
         )
-        await reply(update, context, t("rv.ask_rec_text", limit=REC_TEXT_LIMIT))
+        await ask(update, context, draft)
     else:
         raise ValueError("unknown action")
 
@@ -252,48 +252,63 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
 # ---------------------------------------------------------------- typed answers
 
 
-async def on_message(update: Update, context: MultaqaContext) -> None:
-    """A note, a tag, a recommendation's text, its owner search or due date (group 5)."""
-    if not context.has_who:
-        return
+async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """The question of the current step (also for /resume)."""
+    t = context.who.t
+    skip = {"note": "nonote", "rec_owner": "noowner", "rec_due": "nodue"}.get(draft.step)
+    if "rid" in draft.data:
+        skip = None  # editing a recommendation: nothing to skip
+    text = {
+        "note": t("rv.ask_note"),
+        "tag": t("rv.ask_tag"),
+        "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
+        "rec_owner": t("rv.ask_owner"),
+        "rec_due": t("rv.ask_due", **await context.services.event.date_examples()),
+    }[draft.step]
+    label = t("rv.no_note") if draft.step == "note" else t("rv.skip")
+    await reply(update, context, text, inline([[(label, _b(skip))]]) if skip else None)
+
+
+TAG_LIMIT = 30
+
+
+async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> None:
+    """A note, a tag, a recommendation's text, its owner search or due date (from the
+    conversation router, which checked the role)."""
     services, who = context.services, context.who
-    draft = await services.drafts.get(who.user.id, FLOW)
-    if draft is None:
-        return
-    if not await is_organizer(context):
-        await services.drafts.delete(who.user.id, FLOW)
-        return
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
     t = who.t
     if not text:
         await reply(update, context, t("reg.need_text"))
-        raise ApplicationHandlerStop
+        return
     if draft.step == "note":
         proposal = await services.proposals.get(draft.data["pid"])
-        await services.drafts.delete(who.user.id, FLOW)
-        rejected = proposal is not None and await _decide(
+        await conversations(context).end(context, draft)
+        if proposal is not None and await _decide(
             update, context, proposal, "rejected", note=text[:500]
-        )
-        if proposal is not None and rejected:
+        ):
             await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
     elif draft.step == "tag":
-        tags = await services.proposals.tag(draft.data["pid"], text[:30])
-        await services.drafts.delete(who.user.id, FLOW)
+        if len(text) > TAG_LIMIT or "\n" in text:  # not a tag: maybe not meant as one
+            await reply(update, context, t("rv.bad_tag", limit=TAG_LIMIT))
+            return
+        tags = await services.proposals.tag(draft.data["pid"], text)
+        await conversations(context).end(context, draft)
         await services.audit.record(
-            who.user.id, "proposal.tag", f"P-{draft.data['pid']:04d}", {"tag": text[:30]}
+            who.user.id, "proposal.tag", f"P-{draft.data['pid']:04d}", {"tag": text}
         )
         await reply(update, context, t("rv.tagged", tags=", ".join(tags)))
     elif draft.step == "rec_text":
         if len(text) > REC_TEXT_LIMIT:
             await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
-            raise ApplicationHandlerStop
+            return
         if "rid" in draft.data:
             await recommendations.edit(update, context, draft, text=text)
-            raise ApplicationHandlerStop
+            return
         draft.data["text"], draft.step = text, "rec_owner"
-        await services.drafts.save(draft)
-        await reply(update, context, t("rv.ask_owner"), inline([[(t("rv.skip"), _b("noowner"))]]))
+        await conversations(context).save(update, context, draft)
+        await ask(update, context, draft)
     elif draft.step == "rec_owner":
         found = await services.participants.find(text, limit=8)
         if not found:
@@ -317,12 +332,11 @@ async def on_message(update: Update, context: MultaqaContext) -> None:
             await recommendations.edit(update, context, draft, due=due)
         else:
             await _create_recommendation(update, context, draft, due)
-    raise ApplicationHandlerStop
 
 
 async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> None:
     services, t = context.services, context.who.t
-    draft = await services.drafts.get(context.who.user.id, FLOW)
+    draft = context.who.drafts.get(FLOW)
     if (
         draft is None
         or draft.step != "rec_owner"
@@ -336,35 +350,25 @@ async def _take_owner(update: Update, context: MultaqaContext, user_id: int) -> 
         await recommendations.edit(update, context, draft, owner=user_id)
         return
     draft.data["owner"], draft.step = user_id, "rec_due"
-    await services.drafts.save(draft)
-    await reply(
-        update,
-        context,
-        t("rv.ask_due", **await services.event.date_examples()),
-        inline([[(t("rv.skip"), _b("nodue"))]]),
-    )
+    await conversations(context).save(update, context, draft)
+    await ask(update, context, draft)
 
 
 async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
     services, t = context.services, context.who.t
-    draft = await services.drafts.get(context.who.user.id, FLOW)
+    draft = context.who.drafts.get(FLOW)
     if draft is None:
         await reply(update, context, t("common.stale_button"))
         return
     if action == "nonote" and draft.step == "note":
         proposal = await services.proposals.get(draft.data["pid"])
-        await services.drafts.delete(draft.user_id, FLOW)
+        await conversations(context).end(context, draft)
         if proposal is not None and await _decide(update, context, proposal, "rejected"):
             await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
     elif action == "noowner" and draft.step == "rec_owner":
         draft.data["owner"], draft.step = None, "rec_due"
-        await services.drafts.save(draft)
-        await reply(
-            update,
-            context,
-            t("rv.ask_due", **await services.event.date_examples()),
-            inline([[(t("rv.skip"), _b("nodue"))]]),
-        )
+        await conversations(context).save(update, context, draft)
+        await ask(update, context, draft)
     elif action == "nodue" and draft.step == "rec_due":
         await _create_recommendation(update, context, draft, None)
     else:
@@ -387,10 +391,10 @@ async def _create_recommendation(
             sources=[draft.data["pid"]],
         )
     except ProposalWithdrawn:  # nothing was created
-        await services.drafts.delete(who.user.id, FLOW)
+        await conversations(context).end(context, draft)
         await reply(update, context, t("rv.withdrawn", ref=Html(f"P-{draft.data['pid']:04d}")))
         return
-    await services.drafts.delete(who.user.id, FLOW)
+    await conversations(context).end(context, draft)
     await services.audit.record(
         who.user.id,
         "recommendation.create",
@@ -410,9 +414,16 @@ async def _create_recommendation(
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
-    """Handlers of this flow with their groups (5: an organizer's typed review answers)."""
-    private = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    return [
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (5, MessageHandler(private, on_message)),
-    ]
+    """Handlers of this flow with their groups (typed answers come through the router)."""
+    return [(0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))]
+
+
+CONVERSATION = Flow(
+    name=FLOW,
+    on_message=on_message,
+    ask=ask,
+    title_key="conv.flow_review",
+    cancelled_key="conv.cancelled",
+    role="organizer",
+    short_steps=frozenset({"note", "tag"}),
+)

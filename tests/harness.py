@@ -93,3 +93,22 @@ def plain(text: str) -> str:
 async def said_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109
     """Visible text of the next new message, isolates removed (tests read it as a person)."""
     return plain((await said(user, timeout)).text)
+
+
+async def shown(user: SimUser, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+    """What the bot shows next: a new message, or an older message edited into new text
+    (the next question shown in the pressed message). Edits that only change buttons are
+    skipped."""
+    while True:
+        message = await user.next_message(timeout)
+        if message.kind != "edit":
+            return message
+        states = [m for m in user.inbox if m.message_id == message.message_id]
+        index = next(i for i, m in enumerate(states) if m is message)
+        if index == 0 or states[index - 1].text != message.text:
+            return message
+
+
+async def shown_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109
+    """Visible text of what the bot shows next (see `shown`), isolates removed."""
+    return plain((await shown(user, timeout)).text)

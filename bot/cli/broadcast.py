@@ -109,7 +109,8 @@ async def run_broadcast(
 ) -> int:
     """Create (or resume) the campaign and send it; returns the exit status."""
     from telegram.ext import ExtBot
-    from telegram.request import HTTPXRequest
+
+    from bot.transport import make_request
 
     clock = SystemClock()
     db = await Database(settings.database_path).open()
@@ -118,7 +119,7 @@ async def run_broadcast(
         settings.bot_token.get_secret_value(),
         base_url=settings.bot_api_base_url,
         base_file_url=settings.bot_api_file_url,
-        request=HTTPXRequest(connection_pool_size=policy.concurrency + 4),
+        request=make_request(settings.transport, policy.concurrency + 4),
     )
     repo = CampaignRepository(db, clock, settings.default_locale)
     bar = _Bar()

@@ -1,36 +1,58 @@
-"""The clock: a repeating job asks storage for due rows and hands them to the sender. It
-stores nothing; after a restart the due rows are still in the database and go at the next
-tick. Late rows follow one rule each: a session reminder after the session started, a
-day-before reminder after the event started, and a morning agenda after the event ended
-are dropped; notices go late rather than never."""
+"""The clock: it sleeps until the next due row, then asks storage for the due rows and hands
+them to the sender. It stores nothing; after a restart the due rows are still in the
+database and go at once. Late rows follow one rule each: a session reminder after the
+session started, a day-before reminder after the event started, and a morning agenda after
+the event ended are dropped; notices go late rather than never.
+
+How it wakes (no polling of the tables):
+- at the due time of the earliest pending row (`storage.due.next_due`), to the millisecond;
+- when this process writes a nearer row: `services.kick_clock()` (handlers call it);
+- when the injected clock is moved (FakeClock in tests, OffsetClock in the sandbox: their
+  `on_move` listeners);
+- when another process (the CLI) wrote to the database: while asleep the clock reads
+  SQLite's `PRAGMA data_version` once a second (no table read, no write lock) and looks for
+  the next due row again when it changed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.context import Services, services_of
-from bot.i18n import Translator
+from bot.context import Services
 from bot.outbound.sender import Outcome, html_sender
+from bot.outbound.start import start_campaign
+from bot.views.reminders import prompt_text
+from storage.due import next_due
 from storage.event import Prompt
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 5.0
+PIPELINE = 200  # prompts claimed and waiting for their turn at most
+WATCH_SECONDS = 1.0  # how often a sleeping clock checks whether another process wrote
 
 
-async def tick(services: Services) -> int:
-    """One turn of the clock: start due broadcasts, send due prompts; returns how many."""
-    async with services.clock_lock:  # a kick and the periodic job never run at once
+async def _due_now(services: Services) -> int:
+    """Start due broadcasts, send due prompts; returns how many rows were handled."""
+    async with services.clock_lock:  # never two passes at once
         return await _start_due_campaigns(services) + await deliver_due_prompts(services)
 
 
-async def _start_due_campaigns(services: Services) -> int:
-    from handlers.campaign import start_campaign
+async def tick(services: Services) -> int:
+    """Bring the clock up to now and return how many rows it handled since the last call
+    (handled by this call or by the running clock, woken by a move of the clock)."""
+    clockwork = _running.get(id(services))
+    if clockwork is None or not clockwork.running:
+        return await _due_now(services)
+    return await clockwork.catch_up()
 
+
+async def _start_due_campaigns(services: Services) -> int:
     started = 0
     for campaign_id in await services.campaigns.due():
         campaign = await services.campaigns.get(campaign_id)
@@ -43,70 +65,31 @@ async def _start_due_campaigns(services: Services) -> int:
     return started
 
 
-async def _prompt_text(
-    services: Services, prompt: Prompt, t: Translator, now: datetime
-) -> str | None:
-    """What to send for a due prompt, or None to drop it (too late, or nothing to say)."""
-    from bot.event.service import localized_text as localized
-    from handlers.agenda import agenda_text
-
-    if prompt.kind == "notice":
-        return str(prompt.payload.get("text") or "") or None
-    event = await services.event.current()
-    if event is None:
-        return None
-    info = event.event
-    mine = await services.event.my_workshops(prompt.user_id)
-    if prompt.kind == "morning_agenda":
-        return agenda_text(t, event, now, mine) if now < info.end else None
-    if prompt.kind == "day_before":
-        if now >= info.start:
-            return None
-        confirmed = [w for w, seat in mine if seat.state == "confirmed"]
-        workshop = (
-            t(
-                "remind.your_workshop",
-                title=localized(dict(confirmed[0].title), t),
-                room=confirmed[0].room,
-            )
-            if confirmed
-            else ""
-        )
-        return (
-            t(
-                "remind.day_before",
-                title=localized(dict(info.title), t),
-                date=t.date(info.start, event.zone),
-                time=t.time(info.start, event.zone),
-                venue=localized(dict(info.venue.name), t),
-            )
-            + workshop
-        )
-    # a session: an agenda item or a workshop
-    item = event.item(prompt.subject or "")
-    workshop = event.workshop(prompt.subject or "")
-    if workshop is not None:
-        slot = event.slot_of(workshop)
-        start, title, room = slot.start, localized(dict(workshop.title), t), workshop.room
-    elif item is not None:
-        start, title, room = item.start, localized(dict(item.title), t), item.room or ""
-    else:
-        return None
-    if now >= start:
-        return None
-    minutes = max(1, round((start - now).total_seconds() / 60))
-    return t(
-        "remind.session", title=title, room=room, time=t.time(start, event.zone), minutes=minutes
-    )
-
-
 async def deliver_due_prompts(services: Services) -> int:
-    """Send every due prompt through the bulk sender; returns how many were handled."""
+    """Send every due prompt through the bulk sender; returns how many were handled.
+
+    A pipeline rather than batch after batch: more rows are claimed as soon as half of those
+    in flight are done, so one send waiting out retries never holds up the ones behind it,
+    and the sender always has rows waiting for their turn."""
     handled = 0
-    while batch := await services.prompts.claim_due():
-        await asyncio.gather(*(_deliver(services, prompt) for prompt in batch))
-        handled += len(batch)
-    return handled
+    in_flight: set[asyncio.Task[None]] = set()
+    more = True
+    try:
+        while True:
+            if more and len(in_flight) <= PIPELINE // 2:
+                batch = await services.prompts.claim_due(PIPELINE - len(in_flight))
+                more = bool(batch)
+                handled += len(batch)
+                in_flight.update(asyncio.create_task(_deliver(services, p)) for p in batch)
+            if not in_flight:
+                return handled
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a failed delivery fails the pass (see release_in_flight)
+    finally:  # stopped or failed: nothing keeps sending behind the clock's back
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
 
 
 async def _deliver(services: Services, prompt: Prompt) -> None:
@@ -117,7 +100,7 @@ async def _deliver(services: Services, prompt: Prompt) -> None:
         )
         return
     t = services.texts[participant.locale]
-    text = await _prompt_text(services, prompt, t, services.clock.now())
+    text = await prompt_text(services, prompt, t, services.clock.now())
     if text is None:
         await services.prompts.settle(prompt.id, "dropped")
         return
@@ -127,18 +110,121 @@ async def _deliver(services: Services, prompt: Prompt) -> None:
     await services.prompts.settle(prompt.id, result.outcome.value)
 
 
-async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(services_of(context.application))
+class Clockwork:
+    """The running clock of one bot: one task that sleeps until something is due."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._wake = asyncio.Event()
+        self._passes = 0  # finished passes
+        self._passed = asyncio.Condition()
+        self._handled = 0  # rows handled since the last `catch_up`
+        self._task: asyncio.Task[None] | None = None
+        self._unlisten: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        """Run the clock (and listen to the injected clock's moves, if it can move)."""
+        on_move = getattr(self.services.clock, "on_move", None)
+        if on_move is not None:
+            self._unlisten = on_move(lambda _now: self.wake())
+        self._task = asyncio.create_task(self._run(), name="clock")
+
+    async def stop(self) -> None:
+        """Stop the clock; a pass under way is cancelled (its claimed rows go back to pending
+        at the next start, see PromptRepository.release_in_flight)."""
+        if self._unlisten is not None:
+            self._unlisten()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @property
+    def running(self) -> bool:
+        """Whether the clock's task is alive."""
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        """Look for due rows now (a row was written, or the clock moved)."""
+        self._wake.set()
+
+    async def catch_up(self) -> int:
+        """Wait for a pass that starts after this call; rows handled since the last call."""
+        # A pass under way may have looked for due rows before this call: wait for the next.
+        wanted = self._passes + (2 if self.services.clock_lock.locked() else 1)
+        self.wake()
+        async with self._passed:
+            await self._passed.wait_for(lambda: self._passes >= wanted)
+        handled, self._handled = self._handled, 0
+        return handled
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                self._wake.clear()
+                began = self.services.clock.now()
+                handled = await _due_now(self.services)
+                self._passes += 1  # no await since the lock was released: `catch_up` is exact
+                self._handled += handled
+                async with self._passed:
+                    self._passed.notify_all()
+                await self._sleep(began if handled == 0 else None)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad row or a closed database must not stop the clock
+                log.exception("the clock failed a pass; trying again shortly")
+                await asyncio.sleep(WATCH_SECONDS)
+
+    async def _data_version(self) -> int:
+        row = await self.services.db.fetchone("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
+    async def _sleep(self, idle_since: datetime | None) -> None:
+        """Until the next row is due, a wake-up, or a write by another process.
+
+        `idle_since`: when the last pass began, if it found nothing to do."""
+        services = self.services
+        due = await next_due(services.db)
+        version = await self._data_version()
+        while True:
+            now = services.clock.now()
+            if due is not None and due.at <= now:
+                if idle_since is None or due.at > idle_since:
+                    return
+                # Due already at the last pass, which could not take it: try again in a
+                # second (a plain poll for as long as that row waits, never a spin).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=WATCH_SECONDS)
+                return
+            seconds = WATCH_SECONDS
+            if due is not None:
+                seconds = min(seconds, (due.at - now).total_seconds())
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+                return
+            except TimeoutError:
+                pass
+            if (current := await self._data_version()) != version:
+                version = current
+                due = await next_due(services.db)
+
+
+_running: dict[int, Clockwork] = {}  # by id(services): how `tick` finds the running clock
 
 
 def start_clock(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Run `tick` every few seconds (named, and replaced if already there); `kick` runs it
-    at once."""
-    queue = application.job_queue
-    if queue is None:
-        log.warning("no job queue: scheduled broadcasts and reminders will not be sent")
-        return
-    for job in queue.get_jobs_by_name("clock"):
-        job.schedule_removal()
-    queue.run_repeating(_tick_job, interval=TICK_SECONDS, first=1.0, name="clock")
-    services.kick = lambda: application.create_task(tick(services), name="clock kick")
+    """Start the clock of this bot (at start-up, after the database is open)."""
+    previous = _running.pop(id(services), None)
+    if previous is not None:
+        application.create_task(previous.stop())
+    clockwork = _running[id(services)] = Clockwork(services)
+    clockwork.start()
+    services.kick = clockwork.wake
+
+
+async def stop_clock(services: Services) -> None:
+    """Stop the clock of this bot (at shut-down, before the database closes)."""
+    clockwork = _running.pop(id(services), None)
+    if clockwork is not None:
+        services.kick = None
+        await clockwork.stop()

@@ -2,8 +2,9 @@
 
 What PTB's own AIORateLimiter does not give us, and this does:
 - a per-private-chat limit (1 message per second per chat; 20 per minute per group);
-- one pause for the whole sender on 429 that no concurrent success can end early
+- one pause for the whole bot on 429 that no concurrent success can end early
   (python-telegram-bot #5338): the pause is a deadline, only ever moved later;
+- one budget shared with the interactive replies, which go first (bot.outbound.limiter);
 - its own connection pool, so interactive replies of the Application never queue behind it.
 """
 
@@ -11,16 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+
+from bot.outbound.limiter import BULK, SendBudget
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,9 @@ log = logging.getLogger(__name__)
 class SendPolicy:
     """Limits and retry rules of the bulk sender."""
 
-    # Telegram allows ~30/s per bot, counted over any rolling second. With the bucket below
-    # (capacity 1.2), no second holds more than 1.2 + 28.8 = 30 sends even when sends arrive
-    # up to ~35 ms closer together than they left.
+    # Telegram allows ~30/s per bot, counted over any rolling second. With the budget's
+    # bucket (bot.outbound.limiter, capacity 1.2), no second holds more than 1.2 + 28.8 = 30
+    # sends.
     per_second: float = 28.8
     # Private chats: 1 message per second; groups: 20 per minute. The extra 50 ms keeps two
     # sends that left a second apart from arriving less than a second apart.
@@ -61,72 +61,44 @@ class Result:
 
 
 Send = Callable[[Bot, int], Awaitable[Message]]
-BUCKET = 1.2
 
 
 class BulkSender:
-    """Sends one message per call, waiting for its turn under every limit."""
+    """Sends one message per call, waiting for its turn under every limit.
 
-    def __init__(self, bot: Bot, policy: SendPolicy | None = None) -> None:
+    Its turns come from a `SendBudget` (bot.outbound.limiter) shared with the interactive
+    replies of the Application, which go first; without one (the CLI) it has its own."""
+
+    def __init__(
+        self, bot: Bot, policy: SendPolicy | None = None, budget: SendBudget | None = None
+    ) -> None:
         self.bot = bot
         self.policy = policy or SendPolicy()
-        # A leaky bucket of capacity 1.2: sends are spaced evenly (no burst for Telegram's
-        # window to reject), and the 0.2 spare lets a task woken a few ms late catch up. With
-        # capacity exactly 1 every wake-up delay is lost for good: 29/s came out as 28.4/s.
-        self._bot_limiter = AsyncLimiter(BUCKET, BUCKET / self.policy.per_second)
-        self._chat_limiters: dict[int, AsyncLimiter] = {}
-        self._paused_until = 0.0
-        self.retry_after_received = 0
+        self.budget = budget or SendBudget(
+            self.policy.per_second, self.policy.per_chat_seconds, self.policy.per_group_seconds
+        )
+
+    @property
+    def retry_after_received(self) -> int:
+        """429 answers met by any sender of this budget."""
+        return self.budget.retry_after_received
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (a 429 applies to the whole bot)."""
-        loop = asyncio.get_running_loop()
-        self._paused_until = max(self._paused_until, loop.time() + seconds)
-
-    async def _wait_pause(self) -> None:
-        loop = asyncio.get_running_loop()
-        # A deadline, not an event: another 429 during the sleep may move it later.
-        while (left := self._paused_until - loop.time()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(left)
-
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._chat_limiters.get(chat_id)
-        if limiter is None:
-            if len(self._chat_limiters) > 50_000:  # forget chats whose turn is long free
-                self._chat_limiters = {
-                    k: v for k, v in self._chat_limiters.items() if not v.has_capacity()
-                }
-            seconds = self.policy.per_chat_seconds if chat_id > 0 else self.policy.per_group_seconds
-            limiter = self._chat_limiters[chat_id] = AsyncLimiter(1, seconds)
-        return limiter
-
-    async def _turn(self, chat_id: int) -> None:
-        await self._wait_pause()
-        await self._chat_limiter(chat_id).acquire()
-        while True:
-            await self._bot_limiter.acquire()
-            if asyncio.get_running_loop().time() >= self._paused_until:
-                return
-            await self._wait_pause()  # a 429 arrived while we queued: wait it out, queue again
+        self.budget.pause(seconds)
 
     async def deliver(self, chat_id: int, send: Send, attempts_before: int = 0) -> Result:
         """Send with retries: 429 waits and retries, 403 is final, 5xx/network back off."""
         attempts = attempts_before
         backoff = self.policy.backoff_seconds
         while True:
-            await self._turn(chat_id)
+            await self.budget.acquire(chat_id, BULK)
             attempts += 1
             try:
                 message = await send(self.bot, chat_id)
             except RetryAfter as exc:
-                self.retry_after_received += 1
                 attempts -= 1  # Telegram refused before trying: not an attempt
-                with warnings.catch_warnings():  # int or timedelta, by PTB_TIMEDELTA
-                    warnings.simplefilter("ignore", PTBDeprecationWarning)
-                    seconds = exc.retry_after
-                self.pause(
-                    seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
-                )
+                self.budget.retry_after(exc)  # every send waits it out in `acquire`
                 continue
             except Forbidden as exc:
                 return Result(Outcome.UNREACHABLE, error=exc.message, attempts=attempts)

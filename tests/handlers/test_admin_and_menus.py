@@ -5,7 +5,7 @@ from __future__ import annotations
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_registration import walk_to_summary
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown
 
 
 async def test_menus_are_set_per_language_and_for_organizers(
@@ -45,7 +45,7 @@ async def test_organizer_sees_figures_in_plural_aware_arabic(
         person = emulator.user(first_name=first, language_code="en")
         await walk_to_summary(person, "en", name=f"{first} Test")
         await person.press("✅ Confirm")
-        await said(person)
+        await shown(person)
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="ar")
     await organizer.send("/admin")
     figures = await said_text(organizer)

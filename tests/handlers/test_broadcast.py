@@ -5,7 +5,7 @@ from __future__ import annotations
 from sandbox import BotApiEmulator, SimUser
 from storage.participants import ProfileFields
 from tests.conftest import ORGANIZER_ID
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown, shown_text
 
 
 async def enrol(bot: RunningBot, user: SimUser, locale: str, region: str) -> None:
@@ -40,31 +40,31 @@ async def test_organizer_sends_a_bilingual_announcement_to_one_region(
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📣 Broadcast a message")
-    assert "Send the message in English" in await said_text(organizer)
+    assert "Send the message in English" in await shown_text(organizer)
     await organizer.send("The bus leaves at 8:15 from the hotel.")
     assert "Versions ready: English" in await said_text(organizer)
     await organizer.press("➕ Add a version in Français")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("Le bus part à 8h15 de l'hôtel.")
     await said(organizer)
     await organizer.press("➕ Add a version in العربية")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("تنطلق الحافلة على الساعة 8:15 من الفندق.")
     await said(organizer)
     await organizer.press("➡️ Continue")
-    audience = await said(organizer)
+    audience = await shown(organizer)
     assert "Everyone (4)" in audience.labels
     await organizer.press("By region…")
-    regions = await said(organizer)
+    regions = await shown(organizer)
     assert "Souss-Massa (3)" in regions.labels
     await organizer.press("Souss-Massa (3)")
-    previews = [await said_text(organizer) for _ in range(6)]
+    previews = [await shown_text(organizer) for _ in range(6)]
     assert "The bus leaves at 8:15 from the hotel." in previews
     assert "Le bus part à 8h15 de l'hôtel." in previews
     confirm = await said_text(organizer)
     assert "Send this to the region Souss-Massa: 3 people?" in confirm
     await organizer.press("✅ Send now")
-    progress = await said(organizer)
+    progress = await shown(organizer)
     assert "Broadcast #1" in progress.text
 
     assert await said_text(ar_user) == "تنطلق الحافلة على الساعة 8:15 من الفندق."
@@ -200,17 +200,17 @@ async def test_stop_resume_and_export_those_not_reached(emulator: BotApiEmulator
         await organizer.send("/admin")
         await said(organizer)
         await organizer.press("📣 Broadcast a message")
-        await said(organizer)
+        await shown(organizer)
         await organizer.send("Workshop 3 moves to Room D.")
         await said(organizer)
         await organizer.press("➡️ Continue")
-        await said(organizer)
+        await shown(organizer)
         await organizer.press("Everyone (60)")
-        await said(organizer)  # preview heading
+        await shown(organizer)  # preview heading
         await said(organizer)  # preview
         assert "60 people" in await said_text(organizer)
         await organizer.press("✅ Send now")
-        await said(organizer)
+        await shown(organizer)
         await said(people[10], timeout=5)
         await organizer.press("⏸ Stop")
         campaign_id = 1
@@ -266,16 +266,16 @@ async def test_scheduled_broadcast_starts_when_the_clock_says_so(
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📣 Diffuser un message")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("Rappel : atelier à 14h30.")
     await said(organizer)
     await organizer.press("➡️ Continuer")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("Tout le monde (1)")
     for _ in range(3):
-        await said(organizer)
+        await shown(organizer)
     await organizer.press("🕒 Programmer")
-    assert "Quand" in await said_text(organizer)
+    assert "Quand" in await shown_text(organizer)
     await organizer.send("demain")
     assert "Je n'ai pas compris" in await said_text(organizer)
     local = bot.clock.now().astimezone(bot.settings.zone) + timedelta(hours=2)
@@ -298,22 +298,22 @@ async def test_a_photo_with_caption_reaches_people_as_a_photo(
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📣 Broadcast a message")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send_sticker()
     assert "send text, a photo or a document" in await said_text(organizer)
     await organizer.send_photo(caption="Room plan for the workshops")
     await said(organizer)
     await organizer.press("➕ Add a version in Français")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send_photo(caption="Another photo")
     assert "first version" in await said_text(organizer)
     await organizer.send("Plan des salles des ateliers")
     await said(organizer)
     await organizer.press("➡️ Continue")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("Everyone (1)")
     for _ in range(5):
-        await said(organizer)  # two headings, two previews, the question
+        await shown(organizer)  # two headings, two previews, the question
     await organizer.press("✅ Send now")
-    received = await said(person)
+    received = await shown(person)
     assert (received.kind, received.text) == ("photo", "Room plan for the workshops")

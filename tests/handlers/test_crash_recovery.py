@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from sandbox import BotApiEmulator
-from tests.harness import said, said_text
+from tests.harness import said, said_text, shown, shown_text
 
 
 async def _spawn(emulator: BotApiEmulator, db_path: Path) -> asyncio.subprocess.Process:
@@ -47,30 +47,30 @@ async def test_sigkill_after_each_answer_loses_nothing(
         await user.send("/start")
         await said(user, timeout=30)  # the first answer also waits for the process to start
         await user.press("Français")
-        await said(user)
+        await shown(user)
         await _kill(process)
         process = await _spawn(emulator, db_path)
         await user.press("✅ J'accepte")
-        assert "nom complet" in await said_text(user, timeout=30)
+        assert "nom complet" in await shown_text(user, timeout=30)
         await user.send("Imane Bouzid")
         assert "fonction" in await said_text(user)
         await _kill(process)
         process = await _spawn(emulator, db_path)
         await user.press("Directeur·rice de centre")
-        assert "région" in await said_text(user, timeout=30)
+        assert "région" in await shown_text(user, timeout=30)
         await user.press("Rabat-Salé-Kénitra")
-        await said(user)
+        await shown(user)
         await _kill(process)
         process = await _spawn(emulator, db_path)
         await user.send("Centre de Salé")
         await said(user, timeout=30)
         await user.press("Passer")
-        await said(user)
+        await shown(user)
         summary = await said_text(user)
         assert "Imane Bouzid" in summary and "Rabat-Salé-Kénitra" in summary
         assert "Centre de Salé" in summary
         await user.press("✅ Confirmer")
-        assert "Vous êtes inscrit·e" in await said_text(user)
+        assert "Vous êtes inscrit·e" in await shown_text(user)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

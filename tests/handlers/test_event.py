@@ -18,7 +18,7 @@ from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_registration import walk_to_summary
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown, shown_text
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
 # Monday before the study day (Wednesday 30 January 2019), 10:00 in Casablanca (UTC+1).
@@ -42,7 +42,7 @@ async def test_agenda_comes_after_registration_and_on_request(
     user = emulator.user(first_name="Ahmed", language_code="fr")
     await walk_to_summary(user, "fr", name="Ahmed Alami", function="Inspecteur / Inspectrice")
     await user.press("✅ Confirmer")
-    assert "Vous êtes inscrit·e" in await said_text(user)
+    assert "Vous êtes inscrit·e" in await shown_text(user)
     agenda = await said_text(user)
     assert "09:00–09:30" in agenda and "Amphithéâtre" in agenda
     assert "mercredi 30 janvier 2019" in agenda
@@ -62,15 +62,15 @@ async def test_sign_up_switch_and_leave(emulator: BotApiEmulator, event_bot: Run
     listing = await said(user)
     assert "30 seats left" in listing.text and "25 seats left" in listing.text
     await user.press("➕ Sign up for workshop 1")
-    assert "You have a seat in" in await said_text(user)
+    assert "You have a seat in" in await shown_text(user)
     await user.send("/workshops")
     listing = await said(user)
     assert "29 seats left" in listing.text and "✖️ Leave workshop 1" in listing.labels
     await user.press("➕ Sign up for workshop 2")
-    offer = await said(user)
+    offer = await shown(user)
     assert "at the same time" in offer.text
     await user.press("🔁 Yes, switch to workshop 2")
-    assert "Framing partnerships" in await said_text(user)
+    assert "Framing partnerships" in await shown_text(user)
     seats = await event_bot.services.signups.seats_of(user.id)
     assert [(s.workshop_id, s.state) for s in seats] == [("partnerships", "confirmed")]
     await user.send("/agenda")
@@ -78,7 +78,7 @@ async def test_sign_up_switch_and_leave(emulator: BotApiEmulator, event_bot: Run
     await user.send("/workshops")
     await said(user)
     await user.press("✖️ Leave workshop 2")
-    assert "You left" in await said_text(user)
+    assert "You left" in await shown_text(user)
     assert await event_bot.services.signups.seats_of(user.id) == []
 
 
@@ -129,7 +129,7 @@ async def test_200_people_race_for_30_seats_through_the_bot(
     presses = await asyncio.gather(
         *(person.press("➕ Sign up for workshop 1") for person in people)
     )
-    answers = await asyncio.gather(*(said_text(person, timeout=20) for person in people))
+    answers = await asyncio.gather(*(shown_text(person, timeout=20) for person in people))
     assert sum("You have a seat" in a for a in answers) == 30
     assert sum("waiting list, position" in a for a in answers) == 170
     assert await event_bot.services.signups.counts() == {"management": (30, 170)}
@@ -146,7 +146,7 @@ async def test_200_people_race_for_30_seats_through_the_bot(
     await leaver.send("/workshops")
     await said(leaver)
     await leaver.press("✖️ Leave workshop 1")
-    await said(leaver)
+    await shown(leaver)
     assert "A seat freed up" in await said_text(first_waiting, timeout=10)
     assert await event_bot.services.signups.counts() == {"management": (30, 169)}
 
@@ -287,21 +287,21 @@ async def test_checkin_counts_once_and_newcomers_register_first(
     await newcomer.send("/start checkin-venue")
     await said(newcomer)
     await newcomer.press("English")
-    await said(newcomer)
+    await shown(newcomer)
     await newcomer.press("✅ I agree")
-    await said(newcomer)
+    await shown(newcomer)
     await newcomer.send("Nabil Chaoui")
     for label in ("Inspector", "Souss-Massa"):
-        await said(newcomer)
+        await shown(newcomer)
         await newcomer.press(label)
-    await said(newcomer)
+    await shown(newcomer)
     await newcomer.send("Délégation d'Agadir")
     await said(newcomer)
     await newcomer.press("Skip")
-    await said(newcomer)
+    await shown(newcomer)
     await said(newcomer)
     await newcomer.press("✅ Confirm")
-    assert "You are registered" in await said_text(newcomer)
+    assert "You are registered" in await shown_text(newcomer)
     assert "presence is recorded" in await said_text(newcomer)
     assert await bot.services.checkins.count() == 2
 
@@ -327,7 +327,7 @@ async def test_an_organizer_sends_the_event_file_to_the_bot(
         preview = await said(organizer)
         assert "11 éléments au programme, 4 ateliers" in preview.text
         await organizer.press("✅ Charger")
-        assert "Événement chargé (version 1)" in await said_text(organizer)
+        assert "Événement chargé (version 1)" in await shown_text(organizer)
         assert (await bot.services.event.current()) is not None
 
         stranger = emulator.user(first_name="X", language_code="fr")
@@ -503,14 +503,14 @@ async def test_broadcast_to_a_waiting_list_and_to_those_not_checked_in(
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📣 Broadcast a message")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("A second room opens for workshop 3: come to Room 5.")
     await said(organizer)
     await organizer.press("➡️ Continue")
-    menu = await said(organizer)
+    menu = await shown(organizer)
     assert "Checked in (1)" in menu.labels and "Not checked in (2)" in menu.labels
     await organizer.press("A waiting list…")
-    lists = await said(organizer)
+    lists = await shown(organizer)
     assert any(
         label.startswith("Supporting and developing") and label.endswith("(1)")
         for label in lists.labels
@@ -518,12 +518,12 @@ async def test_broadcast_to_a_waiting_list_and_to_those_not_checked_in(
     await organizer.press(
         next(label for label in lists.labels if label.startswith("Supporting and developing"))
     )
-    await said(organizer)
+    await shown(organizer)
     await said(organizer)
     confirm = await said_text(organizer)
     assert "the waiting list of the workshop “Supporting and developing" in confirm
     await organizer.press("✅ Send now")
-    await said(organizer)
+    await shown(organizer)
     assert "Room 5" in await said_text(waiting)
     await seated.expect_silence(0.2)
 

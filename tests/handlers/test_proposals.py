@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sandbox import BotApiEmulator
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown, shown_text
 
 
 async def test_propose_with_text_voice_photo_and_document(
@@ -17,7 +17,7 @@ async def test_propose_with_text_voice_photo_and_document(
     themes = await said(user)
     assert "💡 Général (hors atelier)" in themes.labels
     await user.press("💡 Général (hors atelier)")
-    assert "Thème : 💡 Général" in await said_text(user)
+    assert "Thème : 💡 Général" in await shown_text(user)
     await user.send("Créer une cellule d'écoute dans chaque centre.")
     assert "46/3\u202f000 caractères, 0/5 fichiers" in await said_text(user)  # fr_MA digits
     await user.send_voice()
@@ -29,7 +29,7 @@ async def test_propose_with_text_voice_photo_and_document(
     await user.send_sticker()
     assert "Autocollants" in await said_text(user)
     await user.press("✅ Terminé")
-    received = await said_text(user)
+    received = await shown_text(user)
     assert "Proposition reçue : P-0001" in received and "cellule d'écoute" in received
     proposal = await bot.services.proposals.get(1)
     assert proposal is not None
@@ -45,9 +45,9 @@ async def test_limits_and_flood_guard(emulator: BotApiEmulator, make_bot) -> Non
         await user.send("/propose")
         await said(user)
         await user.press("💡 General (not tied to a workshop)")
-        await said(user)
+        await shown(user)
         await user.press("✅ Done")
-        assert "Nothing to send yet" in await said_text(user)
+        assert "Nothing to send yet" in await shown_text(user)
         await user.send("x" * 2990)
         await said(user)
         await user.send("y" * 20)
@@ -58,11 +58,11 @@ async def test_limits_and_flood_guard(emulator: BotApiEmulator, make_bot) -> Non
         await user.send_photo()
         assert "at most 5 files" in await said_text(user)
         await user.press("✅ Done")
-        assert "P-0001" in await said_text(user)
+        assert "P-0001" in await shown_text(user)
         await user.send("A second idea")  # outside a flow: offered as a proposal
         await said(user)
         await user.press("💡 General (not tied to a workshop)")
-        assert "P-0002" in await said_text(user)
+        assert "P-0002" in await shown_text(user)
         await user.send("/propose")
         assert "up to 2 per hour" in await said_text(user)
     finally:
@@ -78,18 +78,18 @@ async def test_capture_outside_a_flow_and_mine_with_withdraw(
     offer = await said(user)
     assert "هل تريدون حفظ هذه الرسالة كمقترح" in offer.text
     await user.press("💡 عام (غير مرتبط بورشة)")
-    assert "P-0001" in await said_text(user)
+    assert "P-0001" in await shown_text(user)
     await user.send_voice()
     await said(user)
     await user.press("لا، شكرا")
-    assert "لم يُحفظ" in await said_text(user)
+    assert "لم يُحفظ" in await shown_text(user)
     await user.send("/mine")
     mine = await said(user)
     assert "P-0001" in mine.text and "تم الاستلام" in mine.text
     await user.press("↩️ سحب P-0001")
-    assert "لا يمكن التراجع" in await said_text(user)
+    assert "لا يمكن التراجع" in await shown_text(user)
     await user.press("نعم، اسحبه")
-    assert "تم سحب P-0001" in await said_text(user)
+    assert "تم سحب P-0001" in await shown_text(user)
     await user.send("/mine")
     assert "لم ترسلوا أي مقترح بعد" in await said_text(user)
 
@@ -104,7 +104,7 @@ async def test_forged_withdraw_of_someone_elses_proposal_does_nothing(
     await owner.send("Open the centres on Saturdays")
     await said(owner)
     await owner.press("💡 General (not tied to a workshop)")
-    await said(owner)
+    await shown(owner)
     await thief.send("/help")
     message = await said(thief)
     for forged in ("pr:wdyes:1", "pr:wd:1", "pr:keep:0", "pr:theme:99"):

@@ -12,7 +12,7 @@ from pathlib import Path
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, plain, said, said_text
+from tests.harness import RunningBot, plain, said, said_text, shown_text
 
 TABLE = (
     "workshop,text,owner,due\n"
@@ -35,7 +35,7 @@ async def test_an_organizer_imports_a_table_with_a_preview(
     assert "À créer : 1" in preview.text and "Lignes inutilisables : 2" in preview.text
     assert "ligne 3 :" in preview.text and "ligne 4 :" in preview.text
     await organizer.press("✅ Créer 1")
-    assert "1 recommandation(s) créée(s)" in await said_text(organizer)
+    assert "1 recommandation(s) créée(s)" in await shown_text(organizer)
     (rec,) = await bot.services.recommendations.all()
     assert (rec.owner_id, rec.language, rec.due_date.isoformat()) == (owner.id, "fr", "2026-06-30")
     participant = emulator.user(first_name="P", language_code="fr")

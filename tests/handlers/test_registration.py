@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import BotApiEmulator, SimUser
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, shown, shown_text
 
 # What a person taps and reads, per language.
 UI = {
@@ -67,24 +67,24 @@ async def walk_to_summary(
     button labels (an event file may name the functions and regions its own way)."""
     ui = {**UI[lang], **labels}
     await user.send("/start")
-    assert "Multaqa" in await said_text(user) or "ملتقى" in user.inbox[-1].text
+    assert "Multaqa" in await shown_text(user) or "ملتقى" in user.inbox[-1].text
     await user.press(ui["lang"])
-    assert ui["consent"] in await said_text(user)
+    assert ui["consent"] in await shown_text(user)
     await user.press(ui["accept"])
-    assert ui["ask_name"] in await said_text(user)
+    assert ui["ask_name"] in await shown_text(user)
     await user.send(name)
-    await said(user)  # function question
+    await shown(user)  # function question
     await user.press(ui["function"])
-    assert ui["ask_region"] in await said_text(user)
+    assert ui["ask_region"] in await shown_text(user)
     await user.press(ui["region"])
-    assert ui["ask_unit"] in await said_text(user)
+    assert ui["ask_unit"] in await shown_text(user)
     await user.send("Délégation provinciale de Khouribga")
-    phone_question = await said(user)
+    phone_question = await shown(user)
     assert phone_question.reply_keyboard is not None
     await user.press(ui["skip"])
-    ack = await said(user)
+    ack = await shown(user)
     assert ack.remove_keyboard
-    summary = await said_text(user)
+    summary = await shown_text(user)
     assert ui["summary"] in summary
     return summary
 
@@ -97,7 +97,7 @@ async def test_whole_registration_in_each_language(
     summary = await walk_to_summary(user, lang)
     assert "Fatima Zahra El Idrissi" in summary and "Khouribga" in summary
     confirm = await user.press(UI[lang]["confirm"])
-    done = await said_text(user)
+    done = await shown_text(user)
     await user.wait_callback_answer(confirm)
     assert UI[lang]["done"] in done and "/profile" in done
     participant = await bot.services.participants.get(user.id)
@@ -139,11 +139,11 @@ async def test_language_buttons_put_telegrams_language_first(
 ) -> None:
     user = emulator.user(first_name="Jeanne", language_code="fr-FR")
     await user.send("/start")
-    question = await said(user)
+    question = await shown(user)
     assert question.labels == ["Français", "العربية", "English"]
     other = emulator.user(first_name="Kim", language_code="ko")
     await other.send("/start")
-    assert (await said(other)).labels == ["العربية", "Français", "English"]
+    assert (await shown(other)).labels == ["العربية", "Français", "English"]
 
 
 async def test_every_validation_error_gets_a_clear_retry(
@@ -151,36 +151,36 @@ async def test_every_validation_error_gets_a_clear_retry(
 ) -> None:
     user = emulator.user(first_name="Ali", language_code="en")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("English")
-    await said(user)
+    await shown(user)
     await user.press("✅ I agree")
-    await said(user)
+    await shown(user)
     for bad in ("Al", "Agent 007", "x" * 101, "Ali 🙂"):
         await user.send(bad)
-        assert "full name: 3 to 100 letters" in await said_text(user)
+        assert "full name: 3 to 100 letters" in await shown_text(user)
     await user.send("Ali Ben Salah")
-    await said(user)
+    await shown(user)
     await user.press("✏️ Other (type it)")
-    assert "Type your function" in await said_text(user)
+    assert "Type your function" in await shown_text(user)
     await user.send("x")
-    assert "2 to 80 characters" in await said_text(user)
+    assert "2 to 80 characters" in await shown_text(user)
     await user.send("Assistante sociale")
-    assert "region" in await said_text(user)
+    assert "region" in await shown_text(user)
     await user.press("Oriental")
-    await said(user)
+    await shown(user)
     await user.send("A")
-    assert "2 to 120 characters" in await said_text(user)
+    assert "2 to 120 characters" in await shown_text(user)
     await user.send("Centre d'Oujda")
-    await said(user)
+    await shown(user)
     await user.send("12345")
-    assert "not a valid phone number" in await said_text(user)
+    assert "not a valid phone number" in await shown_text(user)
     await user.send("06 12 34 56 78")
-    assert "+212612345678" in await said_text(user)
-    summary = await said_text(user)
+    assert "+212612345678" in await shown_text(user)
+    summary = await shown_text(user)
     assert "Assistante sociale" in summary and "Oriental" in summary
     await user.press("✅ Confirm")
-    await said(user)
+    await shown(user)
     participant = await bot.services.participants.get(user.id)
     assert participant is not None
     assert (participant.function_code, participant.function_other, participant.phone) == (
@@ -195,24 +195,24 @@ async def test_shared_contact_is_used_and_someone_elses_is_refused(
 ) -> None:
     user = emulator.user(first_name="Samira", language_code="fr", phone="+212661234567")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("Français")
-    await said(user)
+    await shown(user)
     await user.press("✅ J'accepte")
-    await said(user)
+    await shown(user)
     await user.send("Samira Alaoui")
-    await said(user)
+    await shown(user)
     await user.press("Chef de service")
-    await said(user)
+    await shown(user)
     await user.press("Casablanca-Settat")
-    await said(user)
+    await shown(user)
     await user.send("Centre Hay Mohammadi")
-    await said(user)
+    await shown(user)
     await user.send_contact("+212600000000", own=False)
-    assert "votre propre numéro" in await said_text(user)
+    assert "votre propre numéro" in await shown_text(user)
     await user.press("📱 Partager mon numéro")
-    assert "+212661234567" in await said_text(user)
-    assert "+212661234567" in await said_text(user)  # summary
+    assert "+212661234567" in await shown_text(user)
+    assert "+212661234567" in await shown_text(user)  # summary
 
 
 async def test_edit_from_summary_returns_to_summary(
@@ -221,16 +221,16 @@ async def test_edit_from_summary_returns_to_summary(
     user = emulator.user(first_name="Omar", language_code="en")
     await walk_to_summary(user, "en", name="Omar Tazi")
     await user.press("✏️ Region")
-    assert "region" in await said_text(user)
+    assert "region" in await shown_text(user)
     await user.press("Marrakesh-Safi")
-    summary = await said_text(user)
+    summary = await shown_text(user)
     assert "Marrakesh-Safi" in summary and "Souss-Massa" not in summary
     await user.press("✏️ Name")
-    await said(user)
+    await shown(user)
     await user.send("Omar El Tazi")
-    assert "Omar El Tazi" in await said_text(user)
+    assert "Omar El Tazi" in await shown_text(user)
     await user.press("✅ Confirm")
-    await said(user)
+    await shown(user)
     participant = await bot.services.participants.get(user.id)
     assert participant is not None
     assert (participant.full_name, participant.region_code) == ("Omar El Tazi", "marrakech_safi")
@@ -241,27 +241,27 @@ async def test_back_goes_to_the_previous_question(
 ) -> None:
     user = emulator.user(first_name="Nadia", language_code="en")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("English")
-    await said(user)
+    await shown(user)
     await user.press("✅ I agree")
-    await said(user)
+    await shown(user)
     await user.send("Nadia Berrada")
-    await said(user)
+    await shown(user)
     await user.press("⬅️ Back")
-    assert "full name" in await said_text(user)
+    assert "full name" in await shown_text(user)
     await user.press("⬅️ Back")
-    assert "Before we start" in await said_text(user)
+    assert "Before we start" in await shown_text(user)
 
 
 async def test_declining_consent_stores_nothing(emulator: BotApiEmulator, bot: RunningBot) -> None:
     user = emulator.user(first_name="Youssef", language_code="en")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("English")
-    await said(user)
+    await shown(user)
     await user.press("❌ I decline")
-    assert "nothing about you has been stored" in await said_text(user)
+    assert "nothing about you has been stored" in await shown_text(user)
     assert await bot.services.drafts.get(user.id, "registration") is None
     assert await bot.services.participants.get(user.id) is None
     db = bot.services.db
@@ -272,17 +272,17 @@ async def test_declining_consent_stores_nothing(emulator: BotApiEmulator, bot: R
 async def test_cancel_leaves_the_flow_cleanly(emulator: BotApiEmulator, bot: RunningBot) -> None:
     user = emulator.user(first_name="Hind", language_code="fr")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("Français")
-    await said(user)
+    await shown(user)
     await user.press("✅ J'accepte")
-    await said(user)
+    await shown(user)
     await user.send("/cancel")
-    message = await said(user)
+    message = await shown(user)
     assert "Inscription annulée" in message.text and message.remove_keyboard
     assert await bot.services.drafts.get(user.id, "registration") is None
     await user.send("/cancel")
-    assert "rien à annuler" in await said_text(user)
+    assert "rien à annuler" in await shown_text(user)
 
 
 async def test_restart_mid_flow_continues_where_the_person_was(
@@ -290,27 +290,27 @@ async def test_restart_mid_flow_continues_where_the_person_was(
 ) -> None:
     user = emulator.user(first_name="Karim", language_code="ar")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("العربية")
-    await said(user)
+    await shown(user)
     await user.press("✅ أوافق")
-    await said(user)
+    await shown(user)
     await user.send("كريم الإدريسي")
-    await said(user)
+    await shown(user)
     await bot.restart()
     await user.press("مدير(ة) مركز")  # the function question sent by the previous process
-    assert "جهة" in await said_text(user)
+    assert "جهة" in await shown_text(user)
     await user.press("فاس-مكناس")
-    await said(user)
+    await shown(user)
     await bot.restart()
     await user.send("مركز التربية والتكوين بفاس")
-    await said(user)
+    await shown(user)
     await user.press("تجاوز")
-    await said(user)
-    summary = await said_text(user)
+    await shown(user)
+    summary = await shown_text(user)
     assert "كريم الإدريسي" in summary and "فاس-مكناس" in summary
     await user.press("✅ تأكيد")
-    await said(user)
+    await shown(user)
     participant = await bot.services.participants.get(user.id)
     assert participant is not None and participant.unit == "مركز التربية والتكوين بفاس"
 
@@ -320,24 +320,25 @@ async def test_unexpected_media_mid_flow_gets_an_answer_and_the_question_again(
 ) -> None:
     user = emulator.user(first_name="Laila", language_code="en")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("English")
-    await said(user)
+    await shown(user)
     await user.send_sticker()
-    assert "choose with the buttons" in await said_text(user)
-    assert "Before we start" in await said_text(user)
+    # Only the short prompt with the buttons again, not the long privacy text.
+    prompt = await shown(user)
+    assert "choose with the buttons" in prompt.text and "Before we start" not in prompt.text
+    assert "✅ I agree" in prompt.labels
     await user.press("✅ I agree")
-    await said(user)
+    await shown(user)
     await user.send_voice()
-    assert "text message" in await said_text(user)
-    assert "full name" in await said_text(user)
+    assert "text message" in await shown_text(user)
     await user.send_photo()
-    assert "text message" in await said_text(user)
-    await said(user)
+    assert "text message" in await shown_text(user)
+    await user.expect_silence(0.2)
     await user.send("Laila Fassi")
-    assert "function" in await said_text(user)
+    assert "function" in await shown_text(user)
     await user.send("Inspector")  # typing a button's label works too
-    assert "region" in await said_text(user)
+    assert "region" in await shown_text(user)
 
 
 async def test_registered_person_sees_and_edits_profile(
@@ -346,27 +347,27 @@ async def test_registered_person_sees_and_edits_profile(
     user = emulator.user(first_name="Salma", language_code="en")
     await walk_to_summary(user, "en", name="Salma Bennani")
     await user.press("✅ Confirm")
-    await said(user)
+    await shown(user)
     await user.send("/start")
-    profile = await said(user)
+    profile = await shown(user)
     assert "Your profile" in profile.text and "Salma Bennani" in profile.text
     await user.press("✏️ Unit")
-    await said(user)
+    await shown(user)
     await user.send("Coordination régionale de Rabat")
-    summary = await said(user)
+    summary = await shown(user)
     assert "Your profile after this change" in summary.text
     await user.press("↩️ Keep my profile as it was")
-    assert "unchanged" in await said_text(user)
+    assert "unchanged" in await shown_text(user)
     participant = await bot.services.participants.get(user.id)
     assert participant is not None and participant.unit == "Délégation provinciale de Khouribga"
     await user.send("/profile")
-    await said(user)
+    await shown(user)
     await user.press("✏️ Unit")
-    await said(user)
+    await shown(user)
     await user.send("Coordination régionale de Rabat")
-    await said(user)
+    await shown(user)
     await user.press("✅ Confirm")
-    assert "profile is updated" in await said_text(user)
+    assert "profile is updated" in await shown_text(user)
     participant = await bot.services.participants.get(user.id)
     assert participant is not None and participant.unit == "Coordination régionale de Rabat"
 
@@ -376,16 +377,16 @@ async def test_language_switch_mid_flow_and_after(
 ) -> None:
     user = emulator.user(first_name="Amina", language_code="en")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("English")
-    await said(user)
+    await shown(user)
     await user.send("/language")
-    await said(user)
+    await shown(user)
     await user.press("Français")
-    assert "en français" in await said_text(user)
-    assert "Avant de commencer" in await said_text(user)  # same step, new language
+    assert "en français" in await shown_text(user)
+    assert "Avant de commencer" in await shown_text(user)  # same step, new language
     await user.press("✅ J'accepte")
-    assert "nom complet" in await said_text(user)
+    assert "nom complet" in await shown_text(user)
     draft = await bot.services.drafts.get(user.id, "registration")
     assert draft is not None and draft.data["locale"] == "fr"
 
@@ -393,17 +394,17 @@ async def test_language_switch_mid_flow_and_after(
 async def test_unknown_command_and_stray_message(emulator: BotApiEmulator, bot: RunningBot) -> None:
     user = emulator.user(first_name="Driss", language_code="fr")
     await user.send("/frobnicate")
-    assert "Je ne connais pas cette commande" in await said_text(user)
+    assert "Je ne connais pas cette commande" in await shown_text(user)
     await user.send("bonjour")
-    assert "/start" in await said_text(user)
+    assert "/start" in await shown_text(user)
     await user.send("/admin")  # not an organizer: same as an unknown command
-    assert "Je ne connais pas cette commande" in await said_text(user)
+    assert "Je ne connais pas cette commande" in await shown_text(user)
 
 
 async def test_forged_buttons_change_nothing(emulator: BotApiEmulator, bot: RunningBot) -> None:
     user = emulator.user(first_name="Rachid", language_code="en")
     await user.send("/start")
-    question = await said(user)
+    question = await shown(user)
     for forged in (
         "reg:fn:999",
         "reg:lang:xx",
@@ -428,11 +429,11 @@ async def test_blocking_marks_unreachable_and_unblocking_reachable(
     user = emulator.user(first_name="Zineb", language_code="en")
     await walk_to_summary(user, "en", name="Zineb Chraibi")
     await user.press("✅ Confirm")
-    await said(user)
+    await shown(user)
     await user.block()
     await user.unblock()
     await user.send("/help")  # one chat's updates run in order: both changes are done after it
-    await said(user)
+    await shown(user)
     changes = [r.getMessage() for r in caplog.records if "is now" in r.getMessage()]
     assert changes == [f"user {user.id} is now unreachable", f"user {user.id} is now reachable"]
     participant = await bot.services.participants.get(user.id)
@@ -440,21 +441,34 @@ async def test_blocking_marks_unreachable_and_unblocking_reachable(
     assert "Zineb" not in caplog.text  # no personal data in logs
 
 
+async def test_a_reply_that_meets_a_server_error_once_is_sent_again(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    user = emulator.user(first_name="Ines", language_code="fr")
+    await user.send("/start")
+    await shown(user)
+    await user.press("Français")
+    await shown(user)
+    emulator.faults.fail(user.id, 502, times=1)
+    await user.press("✅ J'accepte")
+    assert "nom complet" in await shown_text(user)
+
+
 async def test_a_failure_while_answering_is_explained_and_loses_nothing(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
     user = emulator.user(first_name="Ines", language_code="fr")
     await user.send("/start")
-    await said(user)
+    await shown(user)
     await user.press("Français")
-    await said(user)
+    await shown(user)
     await user.press("✅ J'accepte")
-    await said(user)
-    assert (await user.next_message()).kind == "edit"  # the pressed buttons are removed
-    # Telegram fails the bot's next reply once: the answer is saved, the person is told.
-    emulator.faults.fail(user.id, 500, times=1, description="Internal Server Error")
+    await shown(user)
+    # Telegram fails every try of the bot's next reply (the reply is retried 4 times): the
+    # answer is saved, the person is told.
+    emulator.faults.fail(user.id, 500, times=4, description="Internal Server Error")
     await user.send("Ines Berrada")
-    assert "Vos réponses sont enregistrées" in await said_text(user)
+    assert "Vos réponses sont enregistrées" in await shown_text(user, timeout=10)
     draft = await bot.services.drafts.get(user.id, "registration")
     assert draft is not None
     assert (draft.step, draft.data["full_name"]) == ("function", "Ines Berrada")

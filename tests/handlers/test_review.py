@@ -9,21 +9,21 @@ from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator, SimUser
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown, shown_text
 
 
 async def _proposal(user: SimUser, text: str, theme: str) -> None:
     await user.send(text)
     await said(user)
     await user.press(theme)
-    await said(user)
+    await shown(user)
 
 
 async def _open_queue(organizer: SimUser) -> None:
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("🗂 Proposals")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("All themes")
 
 
@@ -41,7 +41,7 @@ async def test_accept_reject_with_note_and_authors_are_told(
     await fr_author.send_voice()  # a second proposal with a voice note
     await said(fr_author)
     await fr_author.press("💡 Général (hors atelier)")
-    await said(fr_author)
+    await shown(fr_author)
 
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
     await _open_queue(organizer)
@@ -50,10 +50,10 @@ async def test_accept_reject_with_note_and_authors_are_told(
     card = await said_text(organizer)
     assert "P-0003 (1/3)" in card and "Person Nadia" in card
     await organizer.press("▶️")
-    card = await said_text(organizer)
+    card = await shown_text(organizer)
     assert "P-0002 (2/3)" in card and "فتح المراكز" in card
     await organizer.press("➖ Not retained")
-    assert "Write a note for the author" in await said_text(organizer)
+    assert "Write a note for the author" in await shown_text(organizer)
     await organizer.send("Already planned for 2027.")
     assert "P-0002 marked as not retained" in await said_text(organizer)
     await tick(bot.services)
@@ -61,10 +61,10 @@ async def test_accept_reject_with_note_and_authors_are_told(
     assert "P-0002" in told and "لم يُعتمد" in told and "Already planned for 2027." in told
 
     await organizer.press("▶️")  # on the older card: the third proposal
-    card = await said_text(organizer)
+    card = await shown_text(organizer)
     assert "P-0001 (3/3)" in card
     await organizer.press("✅ Accept")
-    assert "P-0001 accepted" in await said_text(organizer)
+    assert "P-0001 accepted" in await shown_text(organizer)
     await tick(bot.services)
     assert "P-0001 : ✅ acceptée" in await said_text(fr_author)
     entries = [e["action"] for e in await bot.services.audit.entries()]
@@ -87,9 +87,9 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
     await _open_queue(organizer)
     await said(organizer)
     await organizer.press("🔗 Into a recommendation")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("➕ A new recommendation")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("إحداث دليل موحد للعرض التكويني على المستوى الوطني")
     assert "Who will own it" in await said_text(organizer)
     await organizer.send("Nobody Here")
@@ -97,7 +97,7 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
     await organizer.send("Zahra")
     await said(organizer)
     await organizer.press("Person Zahra · Centre")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("31/12/2020")  # the fake clock says 2026: in the past
     assert "already past" in await said_text(organizer)
     await organizer.send("30/06/2026")
@@ -122,37 +122,37 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
         author, "Publish the catalogue online too.", "💡 General (not tied to a workshop)"
     )
     await organizer.press("⬅️ Themes")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("All themes")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("🔗 Into a recommendation")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press(
         next(label for label in organizer.inbox[-1].labels if label.startswith("R-1"))
     )
-    assert "P-0002 merged into R-1" in await said_text(organizer)
+    assert "P-0002 merged into R-1" in await shown_text(organizer)
     assert (await bot.services.recommendations.get(1)).sources == [1, 2]
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📌 Recommendations")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("✏️ R-1")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("⏳ Due date")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("2026-09-30")
     assert "Updated" in await said_text(organizer)
     assert (await bot.services.recommendations.get(1)).due_date.isoformat() == "2026-09-30"
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📌 Recommendations")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("✏️ R-1")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("🗑 Drop R-1")
-    assert "no longer be asked" in await said_text(organizer)
+    assert "no longer be asked" in await shown_text(organizer)
     await organizer.press("Yes, drop it")
-    assert "R-1 dropped" in await said_text(organizer)
+    assert "R-1 dropped" in await shown_text(organizer)
     assert (await bot.services.recommendations.get(1)).status == "dropped"
 
 

@@ -15,7 +15,7 @@ from storage.database import (
     Migration,
     bundled_migrations,
 )
-from storage.drafts import Draft, DraftRepository
+from storage.drafts import DraftRepository
 from storage.participants import ParticipantRepository, ProfileFields
 from storage.roles import AuditLog, RoleRepository
 
@@ -48,6 +48,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "audit_log_at",
             "campaigns_state",
             "deliveries_state",
+            "drafts_expiry",
+            "drafts_one_active",
             "participants_function",
             "participants_region",
             "participants_username",
@@ -82,7 +84,10 @@ async def test_upgrade_keeps_existing_rows(tmp_path: Path) -> None:
     shipped = bundled_migrations()
     clock = FakeClock()
     old = await Database(path, migrations=shipped[:1]).open()  # an older Multaqa made this file
-    await DraftRepository(old, clock).save(Draft(7, "registration", "name", {"locale": "fr"}))
+    await old.execute(  # as that Multaqa wrote its drafts
+        "INSERT INTO drafts (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, ?)",
+        (7, "registration", "name", '{"locale": "fr"}', clock.now().isoformat()),
+    )
     await old.close()
     extra = Migration(len(shipped) + 1, "add_note", "ALTER TABLE drafts ADD COLUMN note TEXT;")
     db = await Database(path, migrations=[*shipped, extra]).open()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown
 
 
 async def _compose_fr_and_ar(emulator: BotApiEmulator) -> str:
@@ -17,18 +17,18 @@ async def _compose_fr_and_ar(emulator: BotApiEmulator) -> str:
     await organizer.send("/admin")
     await said(organizer)
     await organizer.press("📣 Diffuser un message")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("Le bus part à 8h15.")
     await said(organizer)
     await organizer.press("➕ Ajouter une version en العربية")
-    await said(organizer)
+    await shown(organizer)
     await organizer.send("تنطلق الحافلة على الساعة 8:15.")
     await said(organizer)
     await organizer.press("➡️ Continuer")
-    await said(organizer)
+    await shown(organizer)
     await organizer.press("Tout le monde (3)")
     for _ in range(4):  # two headings, two previews
-        await said(organizer)
+        await shown(organizer)
     confirm = await said_text(organizer)
     await organizer.press("✅ Envoyer maintenant")
     return confirm

@@ -17,7 +17,7 @@ from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_review import _open_queue, _proposal
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
 
@@ -52,16 +52,16 @@ async def test_broadcast_times_are_read_in_the_events_zone_not_the_setting(
         await organizer.send("/admin")
         await said(organizer)
         await organizer.press("📣 Broadcast a message")
-        await said(organizer)
+        await shown(organizer)
         await organizer.send("The bus leaves at 08:15.")
         await said(organizer)
         await organizer.press("➡️ Continue")
-        await said(organizer)
+        await shown(organizer)
         await organizer.press("Everyone (1)")
         for _ in range(3):
-            await said(organizer)
+            await shown(organizer)
         await organizer.press("🕒 Schedule")
-        await said(organizer)
+        await shown(organizer)
         await organizer.send("2019-01-29 08:15")
         assert "Scheduled for" in await said_text(organizer)
         (campaign_id,) = [

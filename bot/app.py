@@ -11,7 +11,7 @@ Handler order (PTB runs the first matching handler of each group, groups in asce
       handler order
    9  anything else a person sends (no flow active): a proposal offer or a short answer
 (A flow not declared to the manager may still read its drafts in a group between 1 and 9;
-declare it as a `handlers.conversation.Flow` instead, so one-flow-at-a-time holds for it.)
+declare it as a `bot.conversation.Flow` instead, so one-flow-at-a-time holds for it.)
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
+from bot.conversation import Conversations
 from bot.event.service import EventService
 from bot.event.startup import load_at_start
 from bot.i18n import Translations
@@ -136,7 +137,7 @@ def build_services(
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
         await campaign_view.report_progress(services, campaign, progress, finished)
 
-    services.conversations = conversation.Conversations(
+    services.conversations = Conversations(
         services.drafts,
         [flow for module in FLOWS if (flow := getattr(module, "CONVERSATION", None))],
         timedelta(hours=settings.draft_expiry_hours),

@@ -20,9 +20,9 @@ from storage.participants import Participant, ParticipantRepository
 from storage.roles import AuditLog, RoleRepository
 
 if TYPE_CHECKING:
+    from bot.conversation import Conversations
     from bot.event.service import EventService
     from bot.outbound.campaigns import CampaignRunner
-    from handlers.conversation import Conversations
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
     from storage.proposals import ProposalRepository, RecommendationRepository
 

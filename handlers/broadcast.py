@@ -3,7 +3,7 @@ choose the audience with its size, preview, then send now or schedule; a live pr
 message with Stop/Resume, and a final report with the list of people not reached.
 
 The role is checked on every command, button and message; the draft is a flow of the
-conversation manager (handlers.conversation). After a press, the next step is shown in the
+conversation manager (bot.conversation). After a press, the next step is shown in the
 pressed message; the preview and the receipts are new messages.
 """
 
@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.conversation import Flow, conversations
 from bot.event.service import EventService
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
@@ -38,7 +39,6 @@ from handlers.common import (
     show,
     toast,
 )
-from handlers.conversation import Flow, conversations
 from storage.campaigns import Audience
 from storage.drafts import Draft
 

@@ -17,13 +17,13 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.conversation import Flow, conversations, wants_file
 from bot.documents.isolated import parse_event_upload
 from bot.event.diff import diff_events
 from bot.event.file import EventDefinition, EventFileError
 from bot.event.service import change_line
 from bot.i18n import Html
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
-from handlers.conversation import Flow, conversations, wants_file
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)

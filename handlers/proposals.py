@@ -2,7 +2,7 @@
 documents, then Done), any message outside a flow offered as a proposal, and /mine (status,
 withdraw while new). A flood guard limits proposals per hour.
 
-The draft is a flow of the conversation manager (handlers.conversation). Each message kept
+The draft is a flow of the conversation manager (bot.conversation). Each message kept
 while writing is one part, remembered with its message id: an edited part replaces that part
 (never appended again). The "keep it as a proposal?" offer is a one-shot prompt: it expires
 quickly, so a later message is offered on its own."""
@@ -22,10 +22,10 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.conversation import Flow, conversations
 from bot.event.service import localized_text as localized
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, show, toast
-from handlers.conversation import Flow, conversations
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
 from storage.proposals import Attachment, Proposal

@@ -17,10 +17,10 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.context import MultaqaContext
+from bot.conversation import Flow, conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
-from handlers.conversation import Flow, conversations, wants_file
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)

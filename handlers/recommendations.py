@@ -9,9 +9,9 @@ from telegram import Update
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.conversation import conversations
 from bot.i18n import Html, Translator
 from handlers.common import drop_buttons, inline, reply, toast
-from handlers.conversation import conversations
 from handlers.proposals import theme_label
 from storage.drafts import Draft
 from storage.proposals import Recommendation

@@ -1,7 +1,7 @@
 """Registration and profile editing: language → consent → name → function → region → unit →
 phone → summary → confirm.
 
-State lives in the `drafts` table through the conversation manager (handlers.conversation),
+State lives in the `drafts` table through the conversation manager (bot.conversation),
 written on every answer before the bot replies, so a restart (even SIGKILL) resumes at the
 last answered step. Until consent, the draft holds only the chosen language and the /start
 payload; declining deletes it. A typed answer at a button step is matched to the buttons'
@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
 from bot.context import MultaqaContext, Who
+from bot.conversation import Flow, conversations
 from bot.i18n import Html, Translator
 from bot.profile import (
     FUNCTION_OTHER_MAX,
@@ -52,7 +53,6 @@ from handlers.common import (
     show,
     toast,
 )
-from handlers.conversation import Flow, conversations
 from handlers.event_dates import registration_open
 from handlers.registration_questions import (
     BACK,

@@ -3,7 +3,7 @@ them into recommendations with an owner and a due date. The role is checked on e
 and message; every decision is audited; authors are told in their language.
 
 Typed answers (a note, a tag, a recommendation's text, owner and due date) are steps of the
-"review" flow of the conversation manager (handlers.conversation). "Send the note" and "send
+"review" flow of the conversation manager (bot.conversation). "Send the note" and "send
 the tag" are one-shot prompts: they expire after PROMPT_EXPIRY_MINUTES, so an organizer who
 walked away is not caught by them later, and a tag must look like one (one short line)."""
 
@@ -17,11 +17,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
+from bot.conversation import Flow, conversations
 from bot.documents.rec_import import guess_language
 from bot.i18n import Html, Translator
 from handlers import recommendations
 from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, reply, toast
-from handlers.conversation import Flow, conversations
 from handlers.proposals import notify_author, status_text, theme_label, themes
 from handlers.recommendations import FLOW, REC_TEXT_LIMIT
 from storage.drafts import Draft

@@ -155,6 +155,7 @@ class Conversations:
         chat = update.effective_chat
         if chat is None:
             return
+        context.sent_message = True  # the next question comes after this line, not above it
         await context.bot.send_message(
             chat.id,
             t("conv.put_aside", flow=Html(title)),

@@ -16,11 +16,13 @@ declare it as a `bot.conversation.Flow` instead, so one-flow-at-a-time holds for
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
 from telegram import Bot, Update
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -35,6 +37,8 @@ from bot.conversation import Conversations
 from bot.event.service import EventService
 from bot.event.startup import load_at_start
 from bot.i18n import Translations
+from bot.intake import REPLAY_SAFE_KEY
+from bot.logs import protect as protect_logs
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.limiter import InteractiveLimiter, SendBudget
 from bot.outbound.schedule import start_clock, stop_clock
@@ -59,7 +63,7 @@ from handlers import (
 from handlers import campaign as campaign_view
 from storage.campaigns import CampaignRepository
 from storage.clock import Clock, SystemClock
-from storage.database import Database
+from storage.database import AlreadyApplied, Database, DatabaseFullError, update_scope
 from storage.drafts import DraftRepository
 from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository
 from storage.participants import ParticipantRepository
@@ -67,6 +71,8 @@ from storage.proposals import ProposalRepository, RecommendationRepository
 from storage.roles import AuditLog, RoleRepository
 
 log = logging.getLogger(__name__)
+
+DISK_FULL_REMINDER = 3600.0  # seconds before organizers are alerted again of a full disk
 
 FLOWS = (
     conversation,  # first: edited messages, /cancel, /resume and the router
@@ -174,43 +180,100 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     )
 
 
+def _user_of(update: object) -> tuple[int | None, str | None]:
+    user = update.effective_user if isinstance(update, Update) else None
+    return (user.id, user.language_code) if user is not None else (None, None)
+
+
+async def _translator_for(services: Services, update: object):  # type: ignore[no-untyped-def]
+    """PTB gives error handlers a fresh context (no `who`): find the language again."""
+    user_id, language_code = _user_of(update)
+    participant = await services.participants.get(user_id) if user_id is not None else None
+    return services.texts[
+        services.texts.pick(participant.locale if participant else None, language_code)
+    ]
+
+
+async def _alert_disk_full(context: MultaqaContext) -> None:
+    """Tell the organizers that nothing can be saved: once, not once per failure (again only
+    if the disk is still full an hour later)."""
+    services = context.services
+    now = asyncio.get_running_loop().time()
+    last = context.bot_data.get("multaqa.disk_full_alerted")
+    if last is not None and now - last < DISK_FULL_REMINDER:
+        return
+    context.bot_data["multaqa.disk_full_alerted"] = now
+    log.critical("the database cannot be written: the disk is full")
+    for organizer_id in services.settings.organizer_ids:
+        try:
+            participant = await services.participants.get(organizer_id)
+            t = services.texts[participant.locale if participant else services.texts.default_locale]
+            await context.bot.send_message(organizer_id, t("admin.disk_full"))
+        except Exception:
+            log.info("could not alert organizer %s about the full disk", organizer_id)
+
+
+async def _settle_replayed(update: object, context: MultaqaContext) -> None:
+    """An update replayed after a crash whose effects were already saved: not handled again.
+    A button press gets its answer (a toast saying it was taken into account), since the
+    crash may have come before it; a message stays unanswered (its reply went out before
+    the crash, or the effect shows in the person's next step)."""
+    query = update.callback_query if isinstance(update, Update) else None
+    log.info("update %s replayed: its effects were already saved", getattr(update, "update_id", 0))
+    if query is None:
+        return
+    try:
+        t = await _translator_for(context.services, update)
+        await query.answer(t("common.already_done"))
+    except TelegramError:
+        pass  # answered before the crash
+
+
 async def on_error(update: object, context: MultaqaContext) -> None:
-    """Log without personal data; mark blocked users; tell the person their answers are safe."""
+    """Log without personal data; mark blocked users; tell the person what became of their
+    input: already taken into account (a replay), NOT saved (full disk), or an error."""
     error = context.error
-    user_id = (
-        update.effective_user.id if isinstance(update, Update) and update.effective_user else None
-    )
+    user_id, _ = _user_of(update)
     if isinstance(error, Forbidden) and user_id is not None:
-        await context.services.participants.set_reachable(user_id, False)
+        with contextlib.suppress(AlreadyApplied):
+            await context.services.participants.set_reachable(user_id, False)
         log.info("user %s blocked the bot", user_id)
         return
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error(
-        "error handling update %s (user %s): %s",
-        update_id,
-        user_id,
-        type(error).__name__,
-        exc_info=error,
-    )
+    if isinstance(error, AlreadyApplied):
+        await _settle_replayed(update, context)
+        return
+    if isinstance(error, DatabaseFullError):
+        key = "common.not_saved"
+        log.error("update %s (user %s) not saved: the disk is full", update_id, user_id)
+        await _alert_disk_full(context)
+    else:
+        # "Your answers are saved" only when a write of this update did commit.
+        scope = update_scope.get()
+        key = "common.error" if scope is None or scope.wrote else "common.error_not_taken"
+        log.error(
+            "error handling update %s (user %s): %s",
+            update_id,
+            user_id,
+            type(error).__name__,
+            exc_info=error,
+        )
     if not isinstance(update, Update) or update.effective_chat is None or user_id is None:
         return
-    # PTB gives error handlers a fresh context (no `who`): find the language again.
     try:
-        services = context.services
-        participant = await services.participants.get(user_id)
-        t = services.texts[
-            services.texts.pick(
-                participant.locale if participant else None,
-                update.effective_user.language_code if update.effective_user else None,
-            )
-        ]
-        await context.bot.send_message(update.effective_chat.id, t("common.error"))
+        t = await _translator_for(context.services, update)
+        if update.callback_query is not None:
+            # The spinner stops whatever happened (unless answered already, or too old).
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, str(t(key)), parse_mode="HTML")
     except Exception:  # the error may be that we cannot send (or read) at all
         log.info("could not tell user %s about the error", user_id)
 
 
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
-    """The Application, ready for `run_polling` or for tests to initialize and start."""
+    """The Application, started by `bot.intake.start_bot` (`multaqa run` and the tests)."""
+    protect_logs([settings.bot_token.get_secret_value()])  # tests and `multaqa run` alike
     policy = SendPolicy(per_second=settings.broadcast_rate)
     # One budget for everything the bot sends: replies (first) and bulk sends share it.
     budget = SendBudget(policy.per_second, policy.per_chat_seconds, policy.per_group_seconds)
@@ -226,7 +289,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     )
 
     async def post_init(application: Application) -> None:
-        await services.db.open()
+        if not services.db.is_open:  # start_bot opens it first, before asking Telegram
+            await services.db.open()
         await bulk_bot.initialize()
         added = await services.roles.bootstrap_organizers(settings.organizer_ids)
         if added:
@@ -267,6 +331,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         .rate_limiter(InteractiveLimiter(budget))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .updater(None)  # updates come in through bot/intake.py (the durable inbox)
         .build()
     )
     services = build_services(
@@ -278,4 +343,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         for group, handler in flow.handlers():
             application.add_handler(handler, group=group)
     application.add_error_handler(on_error)
+    # Replayed after a crash with their effects saved, these buttons are handled again: they
+    # are idempotent by themselves (a second join answers "you already have a seat") and so
+    # give the person their real answer. Every other update is not run twice (bot/intake.py).
+    application.bot_data[REPLAY_SAFE_KEY] = (f"{workshops.PREFIX}:",)
     return application

@@ -36,7 +36,7 @@ def commands_for(roles: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def _menu(t: Translator, roles: Iterable[str]) -> list[BotCommand]:
-    return [BotCommand(name, t(key)) for name, key in commands_for(roles)]
+    return [BotCommand(name, t.plain(key)) for name, key in commands_for(roles)]
 
 
 async def set_default_commands(bot: Bot, texts: Translations) -> None:

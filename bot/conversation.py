@@ -57,7 +57,6 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 
 from bot.context import MultaqaContext
-from bot.i18n import Html
 from storage.drafts import Draft, DraftRepository
 
 log = logging.getLogger(__name__)
@@ -158,7 +157,7 @@ class Conversations:
         context.sent_message = True  # the next question comes after this line, not above it
         await context.bot.send_message(
             chat.id,
-            t("conv.put_aside", flow=Html(title)),
+            t("conv.put_aside", flow=title),
             parse_mode=ParseMode.HTML,
             reply_markup=ReplyKeyboardRemove(),
         )

@@ -4,16 +4,22 @@ PTB runs each update in its own task. Tasks start in arrival order; each first t
 chat's lock (asyncio locks are FIFO), and only then a slot of the concurrency budget, so a
 chat's updates run one after the other while different chats run side by side, and a chat
 waiting for its own previous update never holds a slot someone else could use.
+
+With the durable inbox (bot/intake.py) as `tracker`, each handler runs inside its update's
+idempotency scope (storage.database.update_scope) and the update is reported finished once
+its handler returned (PTB has already run the error handler if it raised).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from storage.database import UpdateScope, update_scope
 
 # PTB's own semaphore is set this high so it never makes a task wait before it has queued
 # on its chat's lock: waiting there first could let a later update of a chat overtake.
@@ -31,6 +37,40 @@ def ordering_key(update: object) -> int | None:
     return None
 
 
+class Tracker(Protocol):
+    """Who wants to know when an update starts and finishes (the inbox)."""
+
+    def begin(self, update: object) -> UpdateScope | None:
+        """The scope to run the update's handler in."""
+
+    def finished(self, update_id: int) -> None:
+        """The handler of this update has finished."""
+
+    async def settle_applied(self, update: object, scope: UpdateScope) -> None:
+        """A replayed update whose effects were saved: answer it without handling it again."""
+
+
+async def _run(tracker: Tracker | None, update: object, coroutine: Awaitable[Any]) -> None:
+    scope = tracker.begin(update) if tracker is not None else None
+    if scope is None:
+        await coroutine
+        return
+    token = update_scope.set(scope)
+    try:
+        if scope.applied_before:
+            # Replayed after a crash, and its writes had committed: its handler must not run
+            # again (two seats, a part appended twice). The error handler tells the person.
+            coroutine.close()  # type: ignore[attr-defined]
+            assert tracker is not None
+            await tracker.settle_applied(update, scope)
+        else:
+            await coroutine
+    finally:
+        update_scope.reset(token)
+    assert tracker is not None
+    tracker.finished(scope.update_id)
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """At most `max_concurrent` updates at once; one at a time per chat, in arrival order."""
 
@@ -40,19 +80,20 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.limit = max_concurrent
+        self.tracker: Tracker | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update after the previous one of its chat, within the budget."""
         key = ordering_key(update)
         if key is None:
             async with self._budget:
-                await coroutine
+                await _run(self.tracker, update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock, self._budget:
-                await coroutine
+                await _run(self.tracker, update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued on this chat: forget its lock

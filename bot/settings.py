@@ -149,6 +149,13 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
+def _message(key: str, **values: str) -> str:
+    """A problem in the organizer's language (bot.i18n imports this module: import it late)."""
+    from bot.i18n import Message
+
+    return Message(key, **values)
+
+
 class SettingsError(Exception):
     """Settings are missing or invalid; `problems` lists every one of them."""
 
@@ -164,10 +171,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "missing":
-                message = "is required but not set"
+            field = (".".join(str(part) for part in error["loc"]) or "settings").upper()
             # Never echo the offending value: it may be the token.
-            problems.append(f"{field.upper()}: {message}")
+            if error["type"] == "missing":
+                problems.append(_message("cli.setting_missing", field=field))
+            else:
+                detail = error["msg"].removeprefix("Value error, ")
+                problems.append(_message("cli.setting_invalid", field=field, detail=detail))
         raise SettingsError(problems) from None

@@ -10,7 +10,8 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
+from bot.labels import region_label
 from handlers.basics import unknown_command
 from handlers.common import inline, is_organizer, reply
 
@@ -26,8 +27,9 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
         return
     t = who.t
     figures = await context.services.participants.figures()
+    services = context.services
     lines = [
-        t("admin.region_line", region=Html(t(f"region.{code}")), n=count)
+        t("admin.region_line", region=await region_label(services, t, code), n=count)
         for code, count in figures.by_region.items()
     ]
     await reply(
@@ -35,9 +37,9 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
         context,
         t(
             "admin.figures",
-            registered=Html(t.plural("admin.registered", figures.registered)),
-            unreachable=Html(t.plural("admin.unreachable", figures.unreachable)),
-            regions=Html("\n".join(lines) or t("admin.no_regions")),
+            registered=t.plural("admin.registered", figures.registered),
+            unreachable=t.plural("admin.unreachable", figures.unreachable),
+            regions=Markup("\n").join(lines) or t("admin.no_regions"),
         )
         + await _event_figures(context, t),
         inline(
@@ -52,12 +54,12 @@ async def admin_command(update: Update, context: MultaqaContext) -> None:
     )
 
 
-async def _event_figures(context: MultaqaContext, t: Translator) -> str:
+async def _event_figures(context: MultaqaContext, t: Translator) -> Markup:
     """Check-ins, and seats taken / waiting per workshop (empty before an event is loaded)."""
     services = context.services
     event = await services.event.current()
     if event is None:
-        return ""
+        return Markup()
     counts = await services.signups.counts()
     lines = [t("admin.checkins", n=await services.checkins.count())]
     for workshop in event.workshops:
@@ -66,12 +68,11 @@ async def _event_figures(context: MultaqaContext, t: Translator) -> str:
             t(
                 "admin.workshop_line",
                 title=localized(dict(workshop.title), t),
-                confirmed=confirmed,
-                capacity=workshop.capacity,
-                waiting=waiting,
+                seats=t.plural("admin.seats_taken", workshop.capacity, taken=confirmed),
+                waiting=t.plural("admin.waiting", waiting),
             )
         )
-    return "\n\n" + "\n".join(lines)
+    return "\n\n" + Markup("\n").join(lines)
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

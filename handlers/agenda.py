@@ -23,7 +23,7 @@ async def send_agenda(
     mine = await services.event.my_workshops(user_id)
     await context.bot.send_message(
         chat_id,
-        agenda_text(t, event, services.clock.now(), mine),
+        str(agenda_text(t, event, services.clock.now(), mine)),
         parse_mode="HTML",
         disable_web_page_preview=True,
     )

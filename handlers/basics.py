@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot.context import MultaqaContext
-from bot.i18n import Html
+from bot.i18n import Markup
 from handlers.common import reply, toast
 from handlers.proposals import offer_capture
 from handlers.registration import commands_help
@@ -31,8 +31,8 @@ async def help_command(update: Update, context: MultaqaContext) -> None:
     await reply(update, context, who.t(key, commands=_commands(context)))
 
 
-def _commands(context: MultaqaContext) -> Html:
-    return Html(commands_help(context.who.t, context.who))
+def _commands(context: MultaqaContext) -> Markup:
+    return commands_help(context.who.t, context.who)
 
 
 async def unknown_command(update: Update, context: MultaqaContext) -> None:

@@ -9,7 +9,6 @@ pressed message; the preview and the receipts are new messages.
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import datetime, timedelta, tzinfo
 
@@ -22,7 +21,7 @@ from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.event.service import EventService
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import RTL_LOCALES, Markup, Translator, directed
 from bot.outbound.sender import html_sender
 from bot.outbound.versions import audience_per_version
 from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
@@ -72,20 +71,20 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         await show(
             update,
             context,
-            t("bc.ask_text", language=Html(names[draft.data["lang"]])),
+            t("bc.ask_text", language=names[draft.data["lang"]]),
             inline([[cancel]]),
         )
     elif draft.step == "languages":
         have = draft.data["texts"]
         rows = [
-            [(t("bc.add_language", language=Html(names[code])), _b("lang", code))]
+            [(t("bc.add_language", language=names[code]), _b("lang", code))]
             for code in context.services.texts.locales
             if code not in have
         ]
         rows.append([(t("bc.continue"), _b("audience"))])
         rows.append([cancel])
-        listed = ", ".join(names[code] for code in have)
-        await show(update, context, t("bc.languages", languages=Html(listed)), inline(rows))
+        listed = t.plain("common.list_separator").join(names[code] for code in have)
+        await show(update, context, t("bc.languages", languages=listed), inline(rows))
     elif draft.step == "audience":
         await _ask_audience(update, context)
     elif draft.step in CODED:
@@ -159,11 +158,11 @@ def _audience_of(draft: Draft) -> Audience:
     return Audience(draft.data["audience"], draft.data.get("code"))
 
 
-async def _audience_label(services: Services, t: Translator, audience: Audience) -> str:
+async def _audience_label(services: Services, t: Translator, audience: Audience) -> Markup:
     if audience.kind in CODED:
         names = dict(await _options(services, t, audience.kind))
         name = names.get(audience.code or "", audience.code or "")
-        return t(f"bc.audience_{audience.kind}_named", name=Html(html.escape(name)))
+        return t(f"bc.audience_{audience.kind}_named", name=name)
     return t(f"bc.audience_name_{audience.kind}")
 
 
@@ -173,7 +172,7 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
     chat_id = chat_id_of(update)
     names = context.services.texts.language_names()
     for code, text in draft.data["texts"].items():
-        await say(context, chat_id, t("bc.preview_of", language=Html(names[code])))
+        await say(context, chat_id, t("bc.preview_of", language=names[code]))
         send = html_sender(text, draft.data.get("media_kind"), draft.data.get("media_file_id"))
         await send(context.bot, chat_id)
     audience = _audience_of(draft)
@@ -189,28 +188,30 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
         context,
         t(
             "bc.confirm",
-            audience=Html(await _audience_label(context.services, t, audience)),
-            people=Html(t.plural("bc.people", count)),
+            audience=await _audience_label(context.services, t, audience),
+            people=t.plural("bc.people", count),
         )
         + versions,
         inline(rows),
     )
 
 
-async def _versions_line(context: MultaqaContext, texts: dict[str, str], audience: Audience) -> str:
+async def _versions_line(
+    context: MultaqaContext, texts: dict[str, str], audience: Audience
+) -> Markup:
     """Who gets which language version (by the fallback order), when there is a choice to
     make: several versions, or people whose language has none."""
     services, t = context.services, context.who.t
     per_locale = await services.campaigns.count_audience_by_locale(audience)
     if set(per_locale) <= set(texts) and len(texts) == 1:
-        return ""
+        return Markup()
     counts = audience_per_version(texts, per_locale, services.settings.broadcast_fallback)
     names = services.texts.language_names()
     parts = [
-        t("bc.version_count", language=Html(names[code]), people=Html(t.plural("bc.people", n)))
+        t("bc.version_count", language=names[code], people=t.plural("bc.people", n))
         for code, n in counts.items()
     ]
-    return "\n" + t("bc.versions", counts=Html(" · ".join(parts)))
+    return "\n" + t("bc.versions", counts=Markup(" · ").join(parts))
 
 
 _BACK = {
@@ -257,10 +258,14 @@ async def _take_text(
     html = message.text_html if message.text else (message.caption_html or "")
     limit = CAPTION_LIMIT if (media_kind or draft.data.get("media_kind")) else TEXT_LIMIT
     if len(message.text or message.caption or "") > limit:
-        await reply(update, context, t("bc.too_long", limit=limit))
+        await reply(update, context, t("bc.too_long", limit=t.plural("count.characters", limit)))
         return
     if media_kind:
         draft.data["media_kind"], draft.data["media_file_id"] = media_kind, file_id
+    if draft.data["lang"] in RTL_LOCALES:  # the Arabic version's lines read right to left too
+        marked = directed(html, rtl=True)
+        if len(message.text or message.caption or "") + len(marked) - len(html) <= limit:
+            html = marked
     draft.data["texts"][draft.data["lang"]] = html
     draft.data.setdefault("sources", {})[draft.data["lang"]] = message.message_id
     draft.step = "languages"
@@ -281,12 +286,12 @@ async def on_edit(update: Update, context: MultaqaContext, draft: Draft) -> bool
     t = context.who.t
     limit = CAPTION_LIMIT if draft.data.get("media_kind") else TEXT_LIMIT
     if not (message.text or message.caption) or len(message.text or message.caption or "") > limit:
-        await reply(update, context, t("bc.too_long", limit=limit))
+        await reply(update, context, t("bc.too_long", limit=t.plural("count.characters", limit)))
         return True
     draft.data["texts"][lang] = message.text_html if message.text else (message.caption_html or "")
     await conversations(context).save(update, context, draft)
     names = context.services.texts.language_names()
-    await reply(update, context, t("bc.version_updated", language=Html(names[lang])))
+    await reply(update, context, t("bc.version_updated", language=names[lang]))
     if draft.step in ("languages", "confirm"):  # what is shown must be what will be sent
         await _ask(update, context, draft)
     return True

@@ -10,7 +10,12 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import MultaqaContext, Services
-from bot.outbound.start import start_campaign  # noqa: F401  (the broadcast flow's import)
+from bot.i18n import unmarked
+from bot.labels import region_label
+from bot.outbound.start import (
+    post_progress,
+    start_campaign,  # noqa: F401  (the broadcast flow's import)
+)
 from bot.views.campaign import PREFIX, button, progress_view  # noqa: F401  (likewise)
 from handlers.common import chat_id_of, drop_buttons, reply, toast
 from storage.campaigns import Campaign, Progress
@@ -21,8 +26,12 @@ _b = button
 async def report_progress(
     services: Services, campaign: Campaign, progress: Progress, finished: bool
 ) -> None:
-    """Edit the campaign's progress message in place (the runner throttles the calls)."""
-    if campaign.progress_chat_id is None or campaign.progress_message_id is None:
+    """Edit the campaign's progress message in place (the runner throttles the calls); post it
+    if it could not be posted when the campaign started."""
+    if campaign.progress_chat_id is None:
+        return
+    if campaign.progress_message_id is None:
+        await post_progress(services, campaign, progress, finished)
         return
     t = services.texts[campaign.author_locale]
     text, markup = progress_view(t, campaign, progress, services.sender_rate, finished)
@@ -92,15 +101,15 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     rows = await services.campaigns.not_reached(campaign_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([t(f"bc.col_{c}") for c in ("user", "name", "region", "state", "reason")])
+    writer.writerow([t.plain(f"bc.col_{c}") for c in ("user", "name", "region", "state", "reason")])
     for row in rows:
-        region = await services.event.label_of(t, "region", row.region_code or "")
+        region = await region_label(services, t, row.region_code or "")
         writer.writerow(
             [
                 row.user_id,
                 row.full_name or "",
                 region,
-                t(f"bc.outcome_{row.state}"),
+                t.plain(f"bc.outcome_{row.state}"),
                 row.last_error or "",
             ]
         )
@@ -110,8 +119,8 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     await context.bot.send_document(
         chat_id_of(update),
         buffer.getvalue().encode("utf-8-sig"),
-        filename=f"campaign-{campaign_id}-not-reached.csv",
-        caption=t.plural("bc.export_caption", len(rows)),
+        filename=unmarked(t.plain("bc.export_filename", id=str(campaign_id))),
+        caption=t.plain_plural("bc.export_caption", len(rows)),
     )
 
 

@@ -7,7 +7,7 @@ from telegram import Update
 
 from bot.context import MultaqaContext, Services
 from bot.event.service import localized_text as localized
-from bot.i18n import Html
+from bot.labels import room_label
 from handlers.common import reply
 from handlers.event_dates import checkin_open
 
@@ -31,11 +31,9 @@ async def check_in(update: Update, context: MultaqaContext) -> None:
         who.t(
             "checkin.workshop",
             title=localized(dict(confirmed[0].title), who.t),
-            room=confirmed[0].room,
+            room=room_label(who.t, confirmed[0].room),
         )
         if confirmed
         else who.t("checkin.no_workshop")
     )
-    await reply(
-        update, context, who.t("checkin.done" if first else "checkin.again", where=Html(where))
-    )
+    await reply(update, context, who.t("checkin.done" if first else "checkin.again", where=where))

@@ -20,10 +20,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import MultaqaContext
+from bot.i18n import Markup, as_plain, escape
 
 log = logging.getLogger(__name__)
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
 async def is_organizer(context: MultaqaContext) -> bool:
@@ -39,10 +40,19 @@ def chat_id_of(update: Update) -> int:
     return chat.id
 
 
+def label(text: str) -> str:
+    """A button label, toast or file name: plain text (a translated Markup loses its tags and
+    entities, so `Formation & emploi` reads as written)."""
+    return as_plain(text)
+
+
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows of (label, callback data)."""
+    """An inline keyboard from rows of (label, callback data); labels are shown as plain text."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [
+            [InlineKeyboardButton(label(text), callback_data=data) for text, data in row]
+            for row in rows
+        ]
     )
 
 
@@ -51,11 +61,12 @@ def in_rows(items: Sequence[tuple[str, str]], per_row: int) -> list[list[tuple[s
     return [list(items[i : i + per_row]) for i in range(0, len(items), per_row)]
 
 
-async def say(context: MultaqaContext, chat_id: int, text: str, markup: Markup = None) -> Message:
-    """Send an HTML message to a chat."""
+async def say(context: MultaqaContext, chat_id: int, text: str, markup: Keyboard = None) -> Message:
+    """Send a message to a chat: a Markup (from the catalogue) as HTML; a plain str as it is."""
     context.sent_message = True
+    html = text if isinstance(text, Markup) else escape(text)
     return await context.bot.send_message(
-        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        chat_id, str(html), parse_mode=ParseMode.HTML, reply_markup=markup
     )
 
 
@@ -86,8 +97,9 @@ async def show(
         and not context.pressed_message_edited
     ):
         try:
+            html = text if isinstance(text, Markup) else escape(text)
             edited = await query.edit_message_text(
-                text, parse_mode=ParseMode.HTML, reply_markup=markup
+                str(html), parse_mode=ParseMode.HTML, reply_markup=markup
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():  # it already shows this question
@@ -101,7 +113,7 @@ async def show(
 
 
 async def reply(
-    update: Update, context: MultaqaContext, text: str, markup: Markup = None
+    update: Update, context: MultaqaContext, text: str, markup: Keyboard = None
 ) -> Message:
     """Answer in the chat the update came from."""
     return await say(context, chat_id_of(update), text, markup)
@@ -113,7 +125,7 @@ async def toast(update: Update, text: str | None = None) -> None:
     if query is None:
         return
     try:
-        await query.answer(text)
+        await query.answer(label(text) if text is not None else None)
     except BadRequest as exc:  # pressed long ago: Telegram no longer accepts the answer
         log.info("callback answer refused: %s", exc.message)
 

@@ -3,7 +3,6 @@ and only Load (and, to remove workshops people signed up for, Remove anyway) app
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Update
@@ -20,9 +19,9 @@ from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations, wants_file
 from bot.documents.isolated import parse_event_upload
 from bot.event.diff import diff_events
-from bot.event.file import EventDefinition, EventFileError
+from bot.event.file import EventDefinition, EventFileError, decode_event_bytes
 from bot.event.service import change_line
-from bot.i18n import Html
+from bot.i18n import Markup, shown
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
@@ -52,14 +51,19 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, t("evf.too_big"))
         return
     data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
+    source = document.file_name or "event.yaml"
     try:
-        text = bytes(data).decode("utf-8-sig")
-        new = await parse_event_upload(text, document.file_name or "event.yaml")
-    except (UnicodeDecodeError, EventFileError) as exc:
-        problems = exc.problems if isinstance(exc, EventFileError) else [str(exc)]
-        shown = "\n".join(f"• {html.escape(p)}" for p in problems[:MAX_LINES])
-        more = t("evf.more", n=len(problems) - MAX_LINES) if len(problems) > MAX_LINES else ""
-        await reply(update, context, t("evf.invalid", n=len(problems), problems=Html(shown + more)))
+        text = decode_event_bytes(bytes(data), source)
+        new = await parse_event_upload(text, source)
+    except EventFileError as exc:
+        problems = exc.problems
+        listed = Markup("\n").join(
+            t("evf.problem_line", problem=shown(t, p)) for p in problems[:MAX_LINES]
+        )
+        if len(problems) > MAX_LINES:
+            listed += t.plural("evf.more", len(problems) - MAX_LINES)
+        count = t.plural("count.problems", len(problems))
+        await reply(update, context, t("evf.invalid", n=count, problems=listed))
         return
     services = context.services
     old = await services.event.current()
@@ -69,11 +73,16 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
     await conversations(context).start(
         update, context, FLOW, "confirm", {"definition": new.to_json()}
     )
-    shown = "\n".join(html.escape(line) for line in lines[:MAX_LINES]) or t("evf.no_changes")
+    listed = Markup("\n").join(lines[:MAX_LINES]) or t("evf.no_changes")
     await reply(
         update,
         context,
-        t("evf.preview", workshops=len(new.workshops), items=len(new.agenda), changes=Html(shown)),
+        t(
+            "evf.preview",
+            workshops=t.plural("count.workshops", len(new.workshops)),
+            items=t.plural("count.agenda_items", len(new.agenda)),
+            changes=listed,
+        ),
         inline(
             [
                 [(t("evf.load"), callbacks.encode(PREFIX, "load"))],
@@ -113,7 +122,11 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         new = await parse_event_upload(draft.data["yaml"], "event.yaml")
     report = await services.event.load(new, who.user.id, force=press.action == "force")
     if report.version is None:
-        names = ", ".join(f"{wid} ({n})" for wid, n in report.blocked)
+        t = who.t
+        names = t.plain("common.list_separator").join(
+            t.plain("evf.blocked_one", workshop=wid, people=t.plural("count.participants", n))
+            for wid, n in report.blocked
+        )
         await reply(
             update,
             context,
@@ -134,7 +147,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         {"changes": len(report.changes), "forced": press.action == "force"},
     )
     services.kick_clock()
-    await reply(update, context, who.t("evf.loaded", version=report.version, people=report.notices))
+    await reply(update, context, who.t.plural("evf.loaded", report.notices, version=report.version))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

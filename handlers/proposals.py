@@ -9,7 +9,6 @@ quickly, so a later message is offered on its own."""
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Message, Update
@@ -24,7 +23,7 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
 from handlers.common import drop_buttons, inline, reply, show, toast
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
@@ -83,7 +82,11 @@ async def _flooded(update: Update, context: MultaqaContext) -> bool:
     services = context.services
     limit = services.settings.proposals_per_hour
     if await services.proposals.count_since(context.who.user.id, 1) >= limit:
-        await reply(update, context, context.who.t("pr.flood", n=limit))
+        await reply(
+            update,
+            context,
+            context.who.t("pr.flood", n=context.who.t.plural("count.proposals", limit)),
+        )
         return True
     return False
 
@@ -123,13 +126,13 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         await show(update, context, _status_line(t, draft), _done_buttons(t))
 
 
-def _status_line(t: Translator, draft: Draft) -> str:
+def _status_line(t: Translator, draft: Draft) -> Markup:
     return t(
         "pr.collected",
         chars=len(draft.data.get("text", "")),
-        limit=TEXT_LIMIT,
+        limit=t.plural("count.characters", TEXT_LIMIT),
         files=len(draft.data.get("files", [])),
-        max_files=ATTACHMENT_LIMIT,
+        max_files=t.plural("count.files", ATTACHMENT_LIMIT),
     )
 
 
@@ -163,12 +166,21 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
         await reply(
             update,
             context,
-            t("pr.too_long", limit=TEXT_LIMIT, left=TEXT_LIMIT - len(so_far)),
+            t(
+                "pr.too_long",
+                limit=t.plural("count.characters", TEXT_LIMIT),
+                left=TEXT_LIMIT - len(so_far),
+            ),
             _done_buttons(t),
         )
         return
     if attachment is not None and len(files) >= ATTACHMENT_LIMIT:
-        await reply(update, context, t("pr.too_many", n=ATTACHMENT_LIMIT), _done_buttons(t))
+        await reply(
+            update,
+            context,
+            t("pr.too_many", n=t.plural("count.files", ATTACHMENT_LIMIT)),
+            _done_buttons(t),
+        )
         return
     parts.append([message.message_id, text])
     draft.data["text"] = joined
@@ -195,7 +207,12 @@ async def on_edit(update: Update, context: MultaqaContext, draft: Draft) -> bool
     changed = [list(p) for p in parts]
     changed[index][1] = text
     if len(_joined(changed)) > TEXT_LIMIT:
-        await reply(update, context, t("pr.edit_too_long", limit=TEXT_LIMIT), _done_buttons(t))
+        await reply(
+            update,
+            context,
+            t("pr.edit_too_long", limit=t.plural("count.characters", TEXT_LIMIT)),
+            _done_buttons(t),
+        )
         return True
     draft.data["parts"], draft.data["text"] = changed, _joined(changed)
     await conversations(context).save(update, context, draft)
@@ -234,7 +251,7 @@ async def _create(update: Update, context: MultaqaContext, draft: Draft, theme: 
         context,
         t(
             "pr.received",
-            ref=Html(f"P-{proposal_id:04d}"),
+            ref=f"P-{proposal_id:04d}",
             theme=await theme_label(services, t, theme),
             preview=preview or t.plural("pr.files", len(files)),
         ),
@@ -284,8 +301,8 @@ async def _on_draft_button(
             t(
                 "pr.ask_content",
                 theme=await theme_label(services, t, theme),
-                limit=TEXT_LIMIT,
-                max_files=ATTACHMENT_LIMIT,
+                limit=t.plural("count.characters", TEXT_LIMIT),
+                max_files=t.plural("count.files", ATTACHMENT_LIMIT),
             ),
             _done_buttons(t),
         )
@@ -301,14 +318,26 @@ async def _on_draft_button(
         await reply(update, context, t("common.stale_button"))
 
 
-def status_text(t: Translator, proposal: Proposal) -> str:
-    """How a proposal stands, for its author."""
+def status_text(t: Translator, proposal: Proposal, rec_text: str | None = None) -> Markup:
+    """How a proposal stands, for its author (a merge says what the recommendation says)."""
     if proposal.status == "merged" and proposal.recommendation_id:
-        return t("pr.status_merged", rec=Html(f"R-{proposal.recommendation_id}"))
+        ref = f"R-{proposal.recommendation_id}"
+        if rec_text:
+            excerpt = rec_text if len(rec_text) <= PREVIEW else rec_text[:PREVIEW].rstrip() + "…"
+            return t("pr.status_merged_text", rec=ref, text=excerpt)
+        return t("pr.status_merged", rec=ref)
     if proposal.status == "rejected":
-        note = t("pr.note", note=proposal.note) if proposal.note else ""
+        note = t("pr.note", note=proposal.note) if proposal.note else Markup()
         return t("pr.status_rejected") + note
     return t(f"pr.status_{proposal.status}")
+
+
+async def _rec_text(services: Services, proposal: Proposal) -> str | None:
+    """The text of the recommendation a proposal was merged into, if any."""
+    if proposal.status != "merged" or not proposal.recommendation_id:
+        return None
+    rec = await services.recommendations.get(proposal.recommendation_id)
+    return rec.text if rec else None
 
 
 async def mine_command(update: Update, context: MultaqaContext) -> None:
@@ -326,15 +355,15 @@ async def mine_command(update: Update, context: MultaqaContext) -> None:
         lines.append(
             t(
                 "pr.mine_line",
-                ref=Html(p.reference),
+                ref=p.reference,
                 theme=await theme_label(services, t, p.theme),
                 text=text or "📎",
-                status=Html(html.escape(status_text(t, p), quote=False)),
+                status=status_text(t, p, await _rec_text(services, p)),
             )
         )
         if p.status == "new":
-            rows.append([(t("pr.withdraw", ref=Html(p.reference)), _b("wd", p.id))])
-    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
+            rows.append([(t("pr.withdraw", ref=p.reference), _b("wd", p.id))])
+    await reply(update, context, Markup("\n\n").join(lines), inline(rows) if rows else None)
 
 
 async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: str | None) -> None:
@@ -350,7 +379,7 @@ async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: s
         await reply(
             update,
             context,
-            t("pr.withdraw_confirm", ref=Html(proposal.reference)),
+            t("pr.withdraw_confirm", ref=proposal.reference),
             inline(
                 [
                     [(t("pr.withdraw_yes"), _b("wdyes", proposal.id))],
@@ -364,7 +393,7 @@ async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: s
     await reply(
         update,
         context,
-        t("pr.withdrawn" if done else "pr.not_withdrawable", ref=Html(proposal.reference)),
+        t("pr.withdrawn" if done else "pr.not_withdrawable", ref=proposal.reference),
     )
 
 
@@ -376,8 +405,8 @@ async def notify_author(services: Services, proposal: Proposal) -> None:
     t = services.texts[author.locale]
     text = t(
         "pr.reviewed",
-        ref=Html(proposal.reference),
-        status=Html(html.escape(status_text(t, proposal), quote=False)),
+        ref=proposal.reference,
+        status=status_text(t, proposal, await _rec_text(services, proposal)),
     )
     now = services.clock.now()
     await services.prompts.add(

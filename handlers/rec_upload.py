@@ -3,7 +3,6 @@ shows what it will create and every row it cannot use, and creates them on Confi
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Update
@@ -19,7 +18,7 @@ from bot import callbacks
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator, shown
 from handlers.common import drop_buttons, inline, is_organizer, reply, toast
 from storage.drafts import Draft
 
@@ -45,34 +44,34 @@ async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> Import
     )
 
 
-def _row_lines(t: Translator, plan: ImportPlan) -> list[str]:
+def _row_lines(t: Translator, plan: ImportPlan) -> list[Markup]:
     """Every row not used (row number and reason), then every row left out as identical."""
-    lines = [f"• {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.problems]
-    lines += [f"⚠️ {t('ri.row', row=p.row)} {html.escape(p.reason)}" for p in plan.identical]
+    lines = [t("ri.row", row=p.row, reason=shown(t, p.reason)) for p in plan.problems]
+    lines += [t("ri.row_warning", row=p.row, reason=shown(t, p.reason)) for p in plan.identical]
     return lines
 
 
-def _parts(lines: list[str], size: int) -> list[str]:
+def _parts(lines: list[Markup], size: int) -> list[Markup]:
     """Lines grouped into texts of at most `size` characters (a line is never cut)."""
-    parts: list[str] = []
-    current: list[str] = []
+    parts: list[Markup] = []
+    current: list[Markup] = []
     for line in lines:
         if current and len("\n".join([*current, line])) > size:
-            parts.append("\n".join(current))
+            parts.append(Markup("\n").join(current))
             current = []
         current.append(line)
     if current:
-        parts.append("\n".join(current))
+        parts.append(Markup("\n").join(current))
     return parts
 
 
-async def _show_rows(update: Update, context: MultaqaContext, plan: ImportPlan) -> str:
+async def _show_rows(update: Update, context: MultaqaContext, plan: ImportPlan) -> Markup:
     """The refused and identical rows: inside the preview when they fit, else listed in as
     many messages as needed before it (each well under Telegram's 4,096 characters)."""
     t = context.who.t
     lines = _row_lines(t, plan)
     if len("\n".join(lines)) <= IN_PREVIEW:
-        return "\n".join(lines) or "—"
+        return Markup("\n").join(lines) or Markup("—")
     parts = _parts(lines, PART_SIZE)
     for number, part in enumerate(parts, start=1):
         header = t("ri.rows_part", part=number, parts=len(parts))
@@ -100,11 +99,11 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
     name = document.file_name or "table.csv"
     plan = await _plan(context, document.file_id, name)
     if plan.file_problem:
-        await reply(update, context, t("ri.file_problem", problem=plan.file_problem))
+        await reply(update, context, t("ri.file_problem", problem=shown(t, plan.file_problem)))
         return
     problems = await _show_rows(update, context, plan)
     if plan.identical:
-        problems += "\n" + t("ri.identical", n=len(plan.identical))
+        problems += "\n" + t.plural("ri.identical", len(plan.identical))
     await conversations(context).start(
         update, context, FLOW, "confirm", {"file_id": document.file_id, "name": name}
     )
@@ -118,7 +117,7 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
             "ri.preview",
             n=len(plan.planned),
             bad=len(plan.problems),
-            problems=Html(problems),
+            problems=problems,
         ),
         inline(rows),
     )
@@ -152,7 +151,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         draft.data["name"],
         {"created": len(created), "skipped": len(plan.problems)},
     )
-    await reply(update, context, who.t("ri.done", n=len(created)))
+    await reply(update, context, who.t.plural("ri.done", len(created)))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

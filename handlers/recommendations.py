@@ -10,7 +10,7 @@ from telegram import Update
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.conversation import conversations
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
 from handlers.common import drop_buttons, inline, reply, toast
 from handlers.proposals import theme_label
 from storage.drafts import Draft
@@ -25,12 +25,12 @@ def _b(action: str, *args: object) -> str:
     return callbacks.encode("rv", action, *args)
 
 
-async def recommendation_line(services: Services, t: Translator, rec: Recommendation) -> str:
+async def recommendation_line(services: Services, t: Translator, rec: Recommendation) -> Markup:
     owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
     zone = await services.event.zone()
     return t(
         "rv.rec_line",
-        ref=Html(rec.reference),
+        ref=rec.reference,
         theme=await theme_label(services, t, rec.workshop_id or "general"),
         text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
         owner=owner.full_name if owner else t("rv.no_owner"),
@@ -53,11 +53,9 @@ async def listing(update: Update, context: MultaqaContext) -> None:
         return
     lines = [t("rv.recs_header")] + [await recommendation_line(services, t, r) for r in recs]
     rows = [
-        [(t("rv.open", ref=Html(r.reference)), _b("rec", r.id))]
-        for r in recs
-        if r.status != "dropped"
+        [(t("rv.open", ref=r.reference), _b("rec", r.id))] for r in recs if r.status != "dropped"
     ]
-    await reply(update, context, "\n\n".join(lines), inline(rows) if rows else None)
+    await reply(update, context, Markup("\n\n").join(lines), inline(rows) if rows else None)
 
 
 async def on_action(update: Update, context: MultaqaContext, press: callbacks.Callback) -> bool:
@@ -83,7 +81,7 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
                             (t("rv.edit_owner"), _b("edit", rec.id, "owner")),
                             (t("rv.edit_due"), _b("edit", rec.id, "due")),
                         ],
-                        [(t("rv.drop", ref=Html(rec.reference)), _b("drop", rec.id))],
+                        [(t("rv.drop", ref=rec.reference), _b("drop", rec.id))],
                     ]
                 ),
             )
@@ -101,7 +99,7 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
             await reply(
                 update,
                 context,
-                t("rv.drop_confirm", ref=Html(rec.reference)),
+                t("rv.drop_confirm", ref=rec.reference),
                 inline(
                     [
                         [(t("rv.drop_yes"), _b("dropyes", rec.id))],
@@ -113,7 +111,7 @@ async def on_action(update: Update, context: MultaqaContext, press: callbacks.Ca
         await drop_buttons(update)
         await services.recommendations.update(rec.id, status="dropped")
         await services.audit.record(who.user.id, "recommendation.drop", rec.reference)
-        await reply(update, context, t("rv.dropped", ref=Html(rec.reference)))
+        await reply(update, context, t("rv.dropped", ref=rec.reference))
         return True
     return True
 

@@ -31,7 +31,7 @@ from bot import callbacks
 from bot.commands import commands_for, set_chat_commands
 from bot.context import MultaqaContext, Who
 from bot.conversation import Flow, conversations
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
 from bot.profile import (
     FUNCTION_OTHER_MAX,
     FUNCTION_OTHER_MIN,
@@ -302,7 +302,7 @@ async def _on_confirm(
     await conversations(context).end(context, draft)
     context.who.participant = participant
     key = "reg.profile_updated" if data.get("from_profile") else "reg.done"
-    await reply(update, context, t(key, commands=Html(commands_help(t, context.who))))
+    await reply(update, context, t(key, commands=commands_help(t, context.who)))
     await set_chat_commands(context.bot, participant.chat_id, t, context.who.roles)
     if not data.get("from_profile"):
         services = context.services
@@ -445,7 +445,11 @@ async def _text_answer(
             await reply(
                 update,
                 context,
-                t("reg.bad_function_other", low=FUNCTION_OTHER_MIN, high=FUNCTION_OTHER_MAX),
+                t(
+                    "reg.bad_function_other",
+                    low=FUNCTION_OTHER_MIN,
+                    high=t.plural("count.characters", FUNCTION_OTHER_MAX),
+                ),
             )
             return
         draft.data["function_code"], draft.data["function_other"] = "other", other
@@ -453,7 +457,11 @@ async def _text_answer(
     elif step == "unit":
         unit = clean_free_text(text, UNIT_MIN, UNIT_MAX)
         if unit is None:
-            await reply(update, context, t("reg.bad_unit", low=UNIT_MIN, high=UNIT_MAX))
+            await reply(
+                update,
+                context,
+                t("reg.bad_unit", low=UNIT_MIN, high=t.plural("count.characters", UNIT_MAX)),
+            )
             return
         draft.data["unit"] = unit
         await _advance(update, context, draft, "phone")
@@ -496,9 +504,12 @@ async def _phone_answer(
 # ---------------------------------------------------------------- help and wiring
 
 
-def commands_help(t: Translator, who: Who) -> str:
+def commands_help(t: Translator, who: Who) -> Markup:
     """The list of commands this person can use, one per line."""
-    return "\n".join(f"/{name} — {t(key)}" for name, key in commands_for(who.roles))
+    return Markup("\n").join(
+        t("help.command", command=f"/{name}", description=t(key))
+        for name, key in commands_for(who.roles)
+    )
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

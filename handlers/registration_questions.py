@@ -8,7 +8,8 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, 
 from bot import callbacks
 from bot.context import MultaqaContext, Services, Who
 from bot.event.service import EventService
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
+from bot.labels import function_label, region_label
 from bot.profile import clean_name
 from handlers.common import in_rows, inline, show
 from storage.drafts import Draft
@@ -42,25 +43,25 @@ def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str,
     return [[(names[code], callbacks.encode(PREFIX, "lang", code))] for code in order]
 
 
-async def _summary_text(services: Services, t: Translator, data: dict, heading: str) -> str:
+async def _summary_text(services: Services, t: Translator, data: dict, heading: str) -> Markup:
     phone = data.get("phone")
     code = data.get("function_code", "")
     function = (
         (data.get("function_other") or "")
         if code == "other"
-        else await services.event.label_of(t, "function", code)
+        else await function_label(services, t, code)
     )
     return t(
         heading,
         name=data.get("full_name", ""),
         function=function,
-        region=await services.event.label_of(t, "region", data.get("region_code", "")),
+        region=await region_label(services, t, data.get("region_code", "")),
         unit=data.get("unit", ""),
-        phone=phone if phone else Html(t("reg.phone_none")),
+        phone=phone if phone else t("reg.phone_none"),
     )
 
 
-async def profile_text(services: Services, t: Translator, participant: Participant) -> str:
+async def profile_text(services: Services, t: Translator, participant: Participant) -> Markup:
     """The stored profile, for /profile and /start."""
     return await _summary_text(services, t, data_from(participant), "reg.profile")
 
@@ -130,8 +131,8 @@ async def question(
     if step == "phone":
         keyboard = ReplyKeyboardMarkup(
             [
-                [KeyboardButton(t("reg.share_contact"), request_contact=True)],
-                [KeyboardButton(t("reg.skip_phone")), KeyboardButton(t("common.back"))],
+                [KeyboardButton(t.plain("reg.share_contact"), request_contact=True)],
+                [KeyboardButton(t.plain("reg.skip_phone")), KeyboardButton(t.plain("common.back"))],
             ],
             resize_keyboard=True,
             one_time_keyboard=True,

@@ -19,7 +19,8 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.documents.rec_import import guess_language
-from bot.i18n import Html, Translator
+from bot.i18n import Translator
+from bot.labels import region_label
 from handlers import recommendations
 from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes
@@ -115,15 +116,15 @@ async def _show(
         context,
         t(
             "rv.card",
-            ref=Html(proposal.reference),
+            ref=proposal.reference,
             position=position + 1,
             total=len(ids),
             theme=await theme_label(services, t, proposal.theme),
             author=author.full_name if author else "—",
-            region=await services.event.label_of(t, "region", author.region_code) if author else "",
+            region=await region_label(services, t, author.region_code) if author else "",
             text=proposal.text or "📎",
             status=status_text(t, proposal),
-            tags=", ".join(proposal.tags) or "—",
+            tags=t.plain("common.list_separator").join(proposal.tags) or "—",
         ),
         inline(rows),
     )
@@ -144,7 +145,7 @@ async def _decide(
     when the author withdrew the proposal meanwhile."""
     services, who = context.services, context.who
     if not await services.proposals.review(proposal.id, status, who.user.id, note, rec_id):
-        await reply(update, context, who.t("rv.withdrawn", ref=Html(proposal.reference)))
+        await reply(update, context, who.t("rv.withdrawn", ref=proposal.reference))
         return False
     await services.audit.record(
         who.user.id,
@@ -205,7 +206,7 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
     await toast(update)
     if press.action == "acc":
         if await _decide(update, context, proposal, "accepted"):
-            await reply(update, context, t("rv.accepted", ref=Html(proposal.reference)))
+            await reply(update, context, t("rv.accepted", ref=proposal.reference))
         await _show(update, context, a[1], a[2], int(a[3]))
     elif press.action in ("rej", "tag"):
         step = "note" if press.action == "rej" else "tag"
@@ -219,26 +220,29 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
         )
         rows = [[(t("rv.new_rec"), _b("newrec", proposal.id))]]
         rows += [
-            [(f"{r.reference}: {r.text[:40]}", _b("into", r.id, proposal.id))]
+            [
+                (
+                    t.plain("rv.rec_button", ref=r.reference, text=r.text[:40]),
+                    _b("into", r.id, proposal.id),
+                )
+            ]
             for r in recs
             if r.status != "dropped"
         ][:10]
-        await reply(
-            update, context, t("rv.merge_where", ref=Html(proposal.reference)), inline(rows)
-        )
+        await reply(update, context, t("rv.merge_where", ref=proposal.reference), inline(rows))
     elif press.action == "into":
         rec = await services.recommendations.get(int(a[0]))
         merged_into = await services.proposals.get(int(a[1]))
         if rec is None or merged_into is None:
             raise ValueError("stale merge")
         if not await services.recommendations.merge(rec.id, merged_into.id, who.user.id):
-            await reply(update, context, t("rv.withdrawn", ref=Html(merged_into.reference)))
+            await reply(update, context, t("rv.withdrawn", ref=merged_into.reference))
             return
         await _decide(update, context, merged_into, "merged", rec_id=rec.id)
         await reply(
             update,
             context,
-            t("rv.merged", ref=Html(merged_into.reference), rec=Html(rec.reference)),
+            t("rv.merged", ref=merged_into.reference, rec=rec.reference),
         )
     elif press.action == "newrec":
         draft = await conversations(context).start(
@@ -261,7 +265,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     text = {
         "note": t("rv.ask_note"),
         "tag": t("rv.ask_tag"),
-        "rec_text": t("rv.ask_rec_text", limit=REC_TEXT_LIMIT),
+        "rec_text": t("rv.ask_rec_text", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
         "rec_owner": t("rv.ask_owner"),
         "rec_due": t("rv.ask_due", **await context.services.event.date_examples()),
     }[draft.step]
@@ -288,20 +292,28 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
         if proposal is not None and await _decide(
             update, context, proposal, "rejected", note=text[:500]
         ):
-            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+            await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif draft.step == "tag":
         if len(text) > TAG_LIMIT or "\n" in text:  # not a tag: maybe not meant as one
-            await reply(update, context, t("rv.bad_tag", limit=TAG_LIMIT))
+            await reply(
+                update, context, t("rv.bad_tag", limit=t.plural("count.characters", TAG_LIMIT))
+            )
             return
         tags = await services.proposals.tag(draft.data["pid"], text)
         await conversations(context).end(context, draft)
         await services.audit.record(
             who.user.id, "proposal.tag", f"P-{draft.data['pid']:04d}", {"tag": text}
         )
-        await reply(update, context, t("rv.tagged", tags=", ".join(tags)))
+        await reply(
+            update, context, t("rv.tagged", tags=t.plain("common.list_separator").join(tags))
+        )
     elif draft.step == "rec_text":
         if len(text) > REC_TEXT_LIMIT:
-            await reply(update, context, t("rv.rec_too_long", limit=REC_TEXT_LIMIT))
+            await reply(
+                update,
+                context,
+                t("rv.rec_too_long", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
+            )
             return
         if "rid" in draft.data:
             await recommendations.edit(update, context, draft, text=text)
@@ -364,7 +376,7 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
         proposal = await services.proposals.get(draft.data["pid"])
         await conversations(context).end(context, draft)
         if proposal is not None and await _decide(update, context, proposal, "rejected"):
-            await reply(update, context, t("rv.rejected", ref=Html(proposal.reference)))
+            await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif action == "noowner" and draft.step == "rec_owner":
         draft.data["owner"], draft.step = None, "rec_due"
         await conversations(context).save(update, context, draft)
@@ -392,7 +404,7 @@ async def _create_recommendation(
         )
     except ProposalWithdrawn:  # nothing was created
         await conversations(context).end(context, draft)
-        await reply(update, context, t("rv.withdrawn", ref=Html(f"P-{draft.data['pid']:04d}")))
+        await reply(update, context, t("rv.withdrawn", ref=f"P-{draft.data['pid']:04d}"))
         return
     await conversations(context).end(context, draft)
     await services.audit.record(

@@ -12,7 +12,8 @@ from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.event.file import EventDefinition, Workshop
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
+from bot.labels import room_label
 from handlers.common import drop_buttons, inline, reply, toast
 from handlers.event_dates import event_over
 
@@ -29,7 +30,7 @@ def _index(event: EventDefinition, arg: str | None) -> Workshop | None:
 
 async def workshops_text(
     services: Services, t: Translator, user_id: int
-) -> tuple[str, list[list[tuple[str, str]]]] | None:
+) -> tuple[Markup, list[list[tuple[str, str]]]] | None:
     """The list with seats left and the person's buttons; None before an event is loaded."""
     event = await services.event.current()
     if event is None:
@@ -50,9 +51,9 @@ async def workshops_text(
                 n=index + 1,
                 title=title,
                 description=localized(dict(workshop.description), t),
-                time=Html(f"{t.time(slot.start, event.zone)}–{t.time(slot.end, event.zone)}"),
-                room=workshop.room,
-                seats=Html(seats),
+                time=t.span(t.time(slot.start, event.zone), t.time(slot.end, event.zone)),
+                room=room_label(t, workshop.room),
+                seats=seats,
             )
         )
         seat = mine.get(workshop.id)
@@ -66,7 +67,7 @@ async def workshops_text(
         else:
             key = "ws.join" if left else "ws.join_waiting"
             rows.append([(t(key, n=index + 1), callbacks.encode(PREFIX, "join", index))])
-    return "\n\n".join(parts), rows
+    return Markup("\n\n").join(parts), rows
 
 
 async def workshops_command(update: Update, context: MultaqaContext) -> None:
@@ -163,7 +164,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     assert seat is not None
     if seat.state == "confirmed":
         key = "ws.already_confirmed" if outcome.already else "ws.confirmed"
-        await reply(update, context, t(key, title=title, room=workshop.room))
+        await reply(update, context, t(key, title=title, room=room_label(t, workshop.room)))
     else:
         await reply(update, context, t("ws.waiting", title=title, position=seat.position))
     await services.event.plan_reminders(who.user.id)

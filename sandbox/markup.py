@@ -90,12 +90,22 @@ def inline_buttons(markup: dict[str, Any] | None) -> list[list[tuple[str, str | 
     ]
 
 
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+
+
+def seen(text: str) -> str:
+    """A label as a person reads it: without the invisible direction marks and isolates."""
+    return text.translate(_INVISIBLE)
+
+
 def find_inline_button(markup: dict[str, Any] | None, label: str) -> dict[str, Any] | None:
-    """The inline button with exactly this label, if any."""
+    """The inline button with this label as a person reads it, if any."""
     if markup and "inline_keyboard" in markup:
         for row in markup["inline_keyboard"]:
             for button in row:
-                if button["text"] == label:
+                if seen(button["text"]) == seen(label):
                     return button
     return None
 

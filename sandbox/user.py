@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .botmessage import BotMessage
-from .markup import find_inline_button, reply_buttons
+from .markup import find_inline_button, reply_buttons, seen
 from .state import CallbackAnswer, ChatState, PendingCallback, StoredMessage
 
 if TYPE_CHECKING:
@@ -229,13 +229,13 @@ class SimUser:
             raise AssertionError(f"inline button {label!r} is not a callback button: {button}")
         for row in reply_buttons(chat.reply_keyboard) or []:
             for button in row:
-                if button["text"] != label:
+                if seen(button["text"]) != seen(label):
                     continue
                 if button.get("request_contact"):
                     return await self.send_contact(self.phone, own=True)
                 if button.get("request_location"):
                     return await self.send_location(33.5731, -7.5898)
-                return await self.send(label)
+                return await self.send(button["text"])  # what the client sends: the button's text
         raise AssertionError(
             f"{self.first_name} sees no button labelled {label!r}; {self._visible_buttons()}"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -253,8 +254,9 @@ class CampaignRepository:
         )
         return [row["id"] for row in rows]
 
-    async def start(self, campaign_id: int) -> bool:
-        """Freeze the recipient list into deliveries and mark the campaign sending.
+    async def start(self, campaign_id: int, owner: str | None = None, ttl: float = 15.0) -> bool:
+        """Freeze the recipient list into deliveries and mark the campaign sending, owned by
+        `owner` from this moment (so no other process's watcher takes it before it starts).
 
         People already known to be unreachable get their row too, settled as such, so the
         report names them. False if the campaign was not in a startable state."""
@@ -265,9 +267,9 @@ class CampaignRepository:
         now = self._now()
         async with self._db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE campaigns SET state = 'sending', started_at = COALESCE(started_at, ?) "
-                "WHERE id = ? AND state IN ('draft', 'scheduled')",
-                (now, campaign_id),
+                "UPDATE campaigns SET state = 'sending', started_at = COALESCE(started_at, ?), "
+                "owner = ?, lease_until = ? WHERE id = ? AND state IN ('draft', 'scheduled')",
+                (now, owner, time.time() + ttl if owner else None, campaign_id),
             )
             if cur.rowcount == 0:
                 return False
@@ -299,8 +301,10 @@ class CampaignRepository:
         )
         return changed > 0
 
-    async def set_progress_message(self, campaign_id: int, chat_id: int, message_id: int) -> None:
-        """Remember the message edited with live progress."""
+    async def set_progress_message(
+        self, campaign_id: int, chat_id: int, message_id: int | None
+    ) -> None:
+        """Remember the message edited with live progress (None: to be posted)."""
         await self._db.execute(
             "UPDATE campaigns SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
             (chat_id, message_id, campaign_id),
@@ -349,6 +353,55 @@ class CampaignRepository:
             f"UPDATE deliveries SET state = 'pending', updated_at = ? WHERE {where}",
             (self._now(), *(() if campaign_id is None else (campaign_id,))),
         )
+
+    # --- owners: one process sends a campaign; a dead owner's campaign is taken over ------
+
+    async def take(self, campaign_id: int, owner: str, ttl: float) -> bool:
+        """Become the campaign's sender for `ttl` seconds if nobody (alive) is: no owner, the
+        same owner name (a restarted bot: the instance lock proves the old one dead), or an
+        owner whose lease ran out (it stopped heartbeating). In-flight rows of a dead owner
+        go back to pending in the same transaction (those few may repeat)."""
+        now = time.time()
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE campaigns SET owner = ?, lease_until = ? WHERE id = ? "
+                "AND state = 'sending' AND (owner IS NULL OR owner = ? OR lease_until < ?)",
+                (owner, now + ttl, campaign_id, owner, now),
+            )
+            if cur.rowcount == 0:
+                return False
+            await conn.execute(
+                "UPDATE deliveries SET state = 'pending', updated_at = ? "
+                "WHERE campaign_id = ? AND state = 'sending'",
+                (self._now(), campaign_id),
+            )
+        return True
+
+    async def renew(self, campaign_id: int, owner: str, ttl: float) -> bool:
+        """Heartbeat: extend the lease; False if the campaign is no longer ours to send (another
+        process took it over, or it was stopped from elsewhere: the bot's Stop button on a
+        campaign the command line sends)."""
+        changed = await self._db.execute(
+            "UPDATE campaigns SET lease_until = ? WHERE id = ? AND owner = ? AND state = 'sending'",
+            (time.time() + ttl, campaign_id, owner),
+        )
+        return changed > 0
+
+    async def let_go(self, campaign_id: int, owner: str) -> None:
+        """No longer sending it (done, paused, or this process stops)."""
+        await self._db.execute(
+            "UPDATE campaigns SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?",
+            (campaign_id, owner),
+        )
+
+    async def orphans(self, owner: str) -> list[int]:
+        """Campaigns `sending` that nobody alive sends (or that `owner` itself held)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM campaigns WHERE state = 'sending' "
+            "AND (owner IS NULL OR owner = ? OR lease_until < ?) ORDER BY id",
+            (owner, time.time()),
+        )
+        return [row["id"] for row in rows]
 
     async def in_state(self, state: CampaignState) -> list[int]:
         """Campaigns in a state (on start-up: those to resume)."""

@@ -1,13 +1,23 @@
-"""The SQLite database: one writer connection, one reader connection, migrations."""
+"""The SQLite database: one writer connection, one reader connection, migrations.
+
+Also the "effects of update N" guard of the durable inbox (see storage/inbox.py): while a
+handler runs for an update, `update_scope` names it; the first write transaction of that
+handling marks the update applied in the same transaction, and when a replayed update was
+already applied by a run that died, its writes are refused with `AlreadyApplied` instead of
+being made twice. Every flow gets this without doing anything.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -34,6 +44,66 @@ class DatabaseClosedError(RuntimeError):
 
 class DatabaseTooNewError(RuntimeError):
     """The file was migrated by a newer Multaqa than this one."""
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The file cannot be opened, read or written: the message says why, in one line."""
+
+
+class _MigrationFailed(Exception):
+    """A bundled migration's SQL failed (a bug of ours): re-raised as is by open()."""
+
+
+class DatabaseFullError(RuntimeError):
+    """A write failed because the disk (or the size cap) is full: nothing of it was saved."""
+
+
+class AlreadyApplied(RuntimeError):
+    """A replayed update tried to write, but a previous run already committed its effects."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"effects of update {update_id} were already applied")
+        self.update_id = update_id
+
+
+@dataclass(slots=True)
+class UpdateScope:
+    """The update whose handler is running (set by the update processor)."""
+
+    update_id: int
+    applied_before: bool = False  # a previous run committed a write of this update
+    wrote: bool = False  # this run committed a write of this update
+
+
+update_scope: ContextVar[UpdateScope | None] = ContextVar("multaqa_update", default=None)
+
+
+def _is_full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or "database or disk is full" in str(exc)
+    )
+
+
+def _why(path: Path, exc: BaseException) -> str:
+    """One line saying why the file cannot be used (no traceback for the operator)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        return f"{path} is not a Multaqa database (damaged, truncated or another kind of file)"
+    if _is_full(exc):
+        return f"{path}: the disk is full"
+    if "readonly" in text or "read-only" in text:
+        return f"{path} cannot be written (read-only file, folder or file system)"
+    if isinstance(exc, IsADirectoryError):
+        return f"{path} is a folder, not a database file"
+    if isinstance(exc, PermissionError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    ):
+        return (
+            f"{path} cannot be written (read-only or immutable file, folder or file system, "
+            f"or no permission: {exc.strerror or text})"
+        )
+    return f"{path} cannot be used: {text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,26 +148,74 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._closed = False
+        self._handled: list[int] = []  # inbox rows to mark handled with the next commit
 
     async def open(self) -> Database:
-        """Open both connections and bring the schema up to date."""
+        """Open both connections, bring the schema up to date and prove the file writable.
+
+        A file that cannot be used raises DatabaseUnavailableError with a one-line reason."""
         if self._closed:
             raise DatabaseClosedError("database was closed")
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.is_dir():
+            raise DatabaseUnavailableError(
+                f"the folder {self.path.parent} of DATABASE_PATH does not exist"
+            )
         try:
+            self._create_private()
             self._writer = await self._connect()
             await self._migrate()
+            await self._prove_writable()
             self._reader = await self._connect()
+            await self._reader.execute_fetchall("SELECT COUNT(*) FROM schema_migrations")
+        except _MigrationFailed as failed:
+            await self.close()
+            raise failed.__cause__ from None  # our bug, not the operator's file: as it is
+        except (sqlite3.Error, OSError) as exc:
+            await self.close()
+            raise DatabaseUnavailableError(_why(self.path, exc)) from exc
         except BaseException:
             await self.close()
             raise
         return self
 
+    @property
+    def is_open(self) -> bool:
+        """Whether `open()` succeeded and `close()` was not called."""
+        return self._writer is not None
+
+    def _create_private(self) -> None:
+        """The file, its -wal and -shm readable by this user only (SQLite gives the side files
+        the mode of the database file): people's names and phones are inside."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        for suffix in ("", "-wal", "-shm"):
+            side = Path(f"{self.path}{suffix}")
+            if side.exists() and side.stat().st_mode & 0o077:
+                try:
+                    side.chmod(0o600)
+                except OSError:
+                    log.warning("could not make %s private (mode 0600)", side.name)
+
+    async def _prove_writable(self) -> None:
+        """A real write at every start: a read-only or full file fails here, not mid-answer."""
+        conn = self._require(self._writer)
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.execute(f"PRAGMA user_version = {self.latest_version}")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await _configure(conn)
+        try:
+            conn.row_factory = sqlite3.Row
+            await _configure(conn)
+        except BaseException:
+            # Its thread would otherwise keep the process alive (the "hang" at start).
+            await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:
@@ -139,12 +257,22 @@ class Database:
             # executescript commits whatever is pending first, so the whole file plus its
             # bookkeeping row is wrapped in one explicit transaction.
             stamp = datetime.now(UTC).isoformat()
-            await conn.executescript(
-                "BEGIN IMMEDIATE;\n"
-                + migration.sql
-                + "\nINSERT INTO schema_migrations (version, name, applied_at) VALUES "
-                + f"({migration.version}, '{migration.name}', '{stamp}');\nCOMMIT;"
-            )
+            try:
+                await conn.executescript(
+                    "BEGIN IMMEDIATE;\n"
+                    + migration.sql
+                    + "\nINSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                    + f"({migration.version}, '{migration.name}', '{stamp}');\nCOMMIT;"
+                )
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                if _is_full(exc) or any(
+                    sign in str(exc)
+                    for sign in ("readonly", "malformed", "not a database", "I/O", "unable to open")
+                ):
+                    raise  # the file's fault: reported as such by open()
+                raise _MigrationFailed from exc
 
     @staticmethod
     def _require(conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
@@ -154,17 +282,63 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The single write path: one `BEGIN IMMEDIATE` transaction at a time."""
+        """The single write path: one `BEGIN IMMEDIATE` transaction at a time.
+
+        Within an update's handling (`update_scope`), the first transaction also marks the
+        update applied; a replay of an applied update raises AlreadyApplied instead. A full
+        disk raises DatabaseFullError (the transaction is rolled back)."""
+        scope = update_scope.get()
+        if scope is not None and scope.applied_before and not scope.wrote:
+            raise AlreadyApplied(scope.update_id)
         async with self._write_lock:
             conn = self._require(self._writer)
-            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_full(exc):
+                    raise DatabaseFullError(str(exc)) from exc
+                raise
+            marks: list[int] = []
             try:
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
+                if scope is not None and not scope.wrote:
+                    await conn.execute(
+                        "UPDATE inbox SET applied = 1 WHERE update_id = ?", (scope.update_id,)
+                    )
+                marks, self._handled = self._handled, []
+                if marks:
+                    stamp = int(datetime.now(UTC).timestamp())
+                    await conn.executemany(
+                        "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?",
+                        [(stamp, update_id) for update_id in marks],
+                    )
                 await conn.execute("COMMIT")
+            except BaseException as exc:
+                self._handled[:0] = marks  # not written: they go with the next commit
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                if _is_full(exc):
+                    raise DatabaseFullError(str(exc)) from exc
+                raise
+            if scope is not None:
+                scope.wrote = True
+
+    def mark_handled(self, update_id: int) -> None:
+        """The inbox row of this update is handled: written with the next commit, whoever
+        makes it (group commit: under a burst the marks ride on the handlers' own writes
+        instead of queueing behind them)."""
+        self._handled.append(update_id)
+
+    @property
+    def unwritten_marks(self) -> int:
+        """Handled marks waiting for a commit."""
+        return len(self._handled)
+
+    async def write_marks(self) -> None:
+        """Commit the waiting handled marks now (if no other write did)."""
+        if self._handled:
+            async with self.transaction():
+                pass
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; returns rows affected."""

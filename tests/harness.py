@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.i18n import FSI, PDI
+from bot.i18n import BIDI_MARKS
+from bot.intake import Intake, start_bot, stop_bot
 from bot.settings import Settings, load_settings
 from sandbox import BotApiEmulator, BotMessage, SimUser
 from storage.clock import Clock, FakeClock
@@ -34,34 +34,20 @@ class RunningBot:
         self.settings = settings
         self.clock = clock or FakeClock()
         self.app: Application | None = None  # type: ignore[type-arg]
+        self.intake: Intake | None = None
 
     async def start(self) -> RunningBot:
-        """Build, initialize, run post_init and start polling, as run_polling would."""
+        """Build and start it exactly as `multaqa run` does (bot.intake.start_bot)."""
         app = build_application(self.settings, self.clock)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
-        await app.start()
+        self.intake = await start_bot(app)
         self.app = app
         return self
 
     async def stop(self) -> None:
-        """Stop polling (confirming the offset) and shut down, as run_polling would."""
+        """Stop polling, finish what is under way and shut down, as `multaqa run` does."""
         app, self.app = self.app, None
-        if app is None:
-            return
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        if app is not None:
+            await stop_bot(app)
 
     async def restart(self) -> None:
         """Stop this Application and start a new one on the same database."""
@@ -86,8 +72,9 @@ async def said(user: SimUser, timeout: float = 5.0) -> BotMessage:  # noqa: ASYN
 
 
 def plain(text: str) -> str:
-    """Text without the Unicode isolates that wrap user-supplied fragments (see bot.i18n)."""
-    return text.replace(FSI, "").replace(PDI, "")
+    """Text as a person reads it: without the invisible isolates and direction marks that
+    bot.i18n puts around values and at the start of lines."""
+    return "".join(c for c in text if c not in BIDI_MARKS)
 
 
 async def said_text(user: SimUser, timeout: float = 5.0) -> str:  # noqa: ASYNC109

@@ -1,4 +1,5 @@
-"""The `multaqa` command line."""
+"""The `multaqa` command line. What it prints comes from the catalogue, in the language of
+`--lang`, else LANG, else DEFAULT_LOCALE (see bot.cli.texts)."""
 
 from __future__ import annotations
 
@@ -8,56 +9,89 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli import texts as out
 from bot.settings import SettingsError, load_settings
 
 EXIT_CONFIG = 2
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+def _configure_logging(level: str, token: str = "") -> None:
+    from bot.logs import configure
+
+    configure(level, [token])
 
 
-def _fail(title: str, problems: Sequence[str]) -> int:
-    print(title, file=sys.stderr)
-    for problem in problems:
-        print(f"  - {problem}", file=sys.stderr)
+def _fail(title: str, problems: Sequence[object]) -> int:
+    for line in out.fail_lines(title, problems):
+        print(line, file=sys.stderr)
     return EXIT_CONFIG
+
+
+def _config_failed(exc: SettingsError) -> int:
+    return _fail(out.text("cli.cannot_start_config"), exc.problems)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until SIGINT/SIGTERM."""
-    from telegram import Update
+    import asyncio
+
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application
-    from storage.database import DatabaseTooNewError
+    from bot.intake import AlreadyRunningError
+    from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
     try:
         settings = load_settings()
     except SettingsError as exc:
-        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
-    _configure_logging(settings.log_level)
+        return _config_failed(exc)
+    _configure_logging(settings.log_level, settings.bot_token.get_secret_value())
     if settings.event_file is not None:
         from bot.cli.event import check_file
 
         definition, problems = check_file(settings.event_file)
         if definition is None:
-            return _fail(f"EVENT_FILE {settings.event_file}: {len(problems)} problem(s):", problems)
+            title = out.plural(
+                "cli.event_file_problems", len(problems), file=str(settings.event_file)
+            )
+            return _fail(title, problems)
     try:
         application = build_application(settings)
     except ValueError as exc:
-        return _fail("Multaqa cannot start:", [str(exc)])
-    logging.getLogger("multaqa").info("starting; database %s", settings.database_path)
+        return _fail(out.text("cli.cannot_start"), [str(exc)])
+    logging.getLogger("multaqa").info("starting")
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except DatabaseTooNewError as exc:
-        return _fail("Multaqa cannot start:", [str(exc)])
+        asyncio.run(_serve(application))
+    except AlreadyRunningError as exc:
+        return _fail(out.text("cli.cannot_start"), [str(exc), out.text("cli.already_running")])
+    except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
+        return _fail(out.text("cli.cannot_start"), [str(exc)])
+    except InvalidToken:
+        return _fail(out.text("cli.cannot_start"), [out.text("cli.bad_token")])
+    except NetworkError as exc:
+        return _fail(
+            out.text("cli.cannot_start"),
+            [out.text("cli.telegram_unreachable", kind=type(exc).__name__)],
+        )
     return 0
+
+
+async def _serve(application) -> None:  # type: ignore[no-untyped-def]
+    """Run until SIGINT/SIGTERM, through the same start and stop as the tests."""
+    import asyncio
+    import signal
+
+    from bot.intake import start_bot, stop_bot
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await start_bot(application)
+    try:
+        await stop.wait()
+    finally:
+        await stop_bot(application)
 
 
 def cmd_broadcast(args: argparse.Namespace) -> int:
@@ -69,15 +103,15 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+        return _config_failed(exc)
     problems = problems_with(args, settings)
     if problems:
-        return _fail("multaqa broadcast: nothing sent:", problems)
-    _configure_logging("WARNING")
+        return _fail(out.text("cli.broadcast_nothing_sent"), problems)
+    _configure_logging("WARNING", settings.bot_token.get_secret_value())
     try:
         return asyncio.run(run_broadcast(args, settings))
     except KeyboardInterrupt:
-        print("Stopped; go on later with --resume, or let the bot resume it.", file=sys.stderr)
+        out.echo("cli.broadcast_stopped", file=sys.stderr)
         return 130
 
 
@@ -89,17 +123,17 @@ def cmd_event(args: argparse.Namespace) -> int:
 
     definition, problems = check_file(args.file)
     if definition is None:
-        return _fail(f"{args.file}: {len(problems)} problem(s):", problems)
-    print(f"{args.file}: valid — {summary(definition)}")
+        return _fail(out.plural("cli.file_problems", len(problems), file=str(args.file)), problems)
+    out.echo("cli.file_valid", file_name=str(args.file), summary=summary(definition))
     if args.event_command == "check":
         return 0
     try:
         settings = load_settings()
     except SettingsError as exc:
-        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+        return _config_failed(exc)
     report = asyncio.run(load_file(args.file, settings, args.force, definition))
     for line in describe(report):
-        print(line)
+        print(line)  # already in the organizer's language (bot.cli.event)
     return 0 if report.version is not None else EXIT_CONFIG
 
 
@@ -112,11 +146,11 @@ def cmd_recommendations(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+        return _config_failed(exc)
     try:
         data = args.file.read_bytes()
     except OSError as exc:
-        return _fail(f"cannot read {args.file}:", [exc.strerror or str(exc)])
+        return _fail(out.text("cli.cannot_read", file=str(args.file)), [exc.strerror or str(exc)])
     return asyncio.run(run_import(args.file, data, settings, args.yes))
 
 
@@ -129,15 +163,29 @@ def cmd_qr(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        return _fail("Multaqa cannot start: the configuration has problems:", exc.problems)
+        return _config_failed(exc)
     try:
-        out = asyncio.run(make_poster(settings, args.register, args.out, args.bot_username))
+        written = asyncio.run(make_poster(settings, args.register, args.out, args.bot_username))
     except TelegramUnreachable as exc:
-        print(exc, file=sys.stderr)  # one line, no traceback
+        print(exc, file=sys.stderr)  # one line, no traceback (already in a language)
         return EXIT_CONFIG
     except (RuntimeError, ValueError, OSError) as exc:
-        return _fail("multaqa qr: no poster written:", [str(exc)])
-    print(f"poster written to {out}")
+        return _fail(out.text("cli.qr_failed"), [str(exc)])
+    out.echo("cli.qr_written", path=str(written))
+    return 0
+
+
+def cmd_i18n(args: argparse.Namespace) -> int:
+    """Check the catalogues against the code, or write the translators' template."""
+    from bot.cli import i18n
+
+    if args.i18n_command == "pot":
+        out.echo("cli.i18n_pot_written", path=str(i18n.write_pot()))
+        return 0
+    problems = i18n.check()
+    if problems:
+        return _fail(out.plural("cli.i18n_problems", len(problems)), problems)
+    out.echo("cli.i18n_ok", locales=out.t().plain("common.list_separator").join(i18n.locales_of()))
     return 0
 
 
@@ -151,49 +199,76 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with its subcommands."""
-    parser = argparse.ArgumentParser(prog="multaqa", description=__doc__)
+    parser = argparse.ArgumentParser(prog="multaqa", description=out.text("cli.description"))
+    parser.add_argument("--lang", help=out.text("cli.help_lang"))
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start the bot (long polling)")
+    run = sub.add_parser("run", help=out.text("cli.help_run"))
     run.set_defaults(func=cmd_run)
-    broadcast = sub.add_parser("broadcast", help="send an announcement from the command line")
+    broadcast = sub.add_parser("broadcast", help=out.text("cli.help_broadcast"))
     from bot.cli.broadcast import add_arguments
 
     add_arguments(broadcast)
     broadcast.set_defaults(func=cmd_broadcast)
-    event = sub.add_parser("event", help="check or load the event file")
+    event = sub.add_parser("event", help=out.text("cli.help_event"))
     from bot.cli.event import add_arguments as add_event_arguments
 
     add_event_arguments(event)
     event.set_defaults(func=cmd_event)
-    recs = sub.add_parser("recommendations", help="import recommendations from a table")
+    recs = sub.add_parser("recommendations", help=out.text("cli.help_recommendations"))
     recs_sub = recs.add_subparsers(dest="recommendations_command", required=True)
-    recs_import = recs_sub.add_parser("import", help="CSV (UTF-8) or XLSX; see the README")
+    recs_import = recs_sub.add_parser("import", help=out.text("cli.help_recommendations_import"))
     recs_import.add_argument("file", type=Path)
-    recs_import.add_argument("--yes", action="store_true", help="create without asking")
+    recs_import.add_argument("--yes", action="store_true", help=out.text("cli.help_create_yes"))
     recs_import.set_defaults(func=cmd_recommendations)
-    qr = sub.add_parser("qr", help="write the check-in poster (PNG with a QR code)")
-    qr.add_argument(
-        "--register", action="store_true", help="the registration poster instead, for invitations"
-    )
-    qr.add_argument("--out", type=Path, help="the PNG to write (default: in this folder)")
-    qr.add_argument("--bot-username", help="skip asking Telegram for the bot's username")
+    qr = sub.add_parser("qr", help=out.text("cli.help_qr"))
+    qr.add_argument("--register", action="store_true", help=out.text("cli.help_qr_register"))
+    qr.add_argument("--out", type=Path, help=out.text("cli.help_qr_out"))
+    qr.add_argument("--bot-username", help=out.text("cli.help_qr_bot_username"))
     qr.set_defaults(func=cmd_qr)
-    sandbox = sub.add_parser("sandbox", help="run the local Bot API emulator")
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER, help="options for the emulator")
+    texts = sub.add_parser("i18n", help=out.text("cli.help_i18n"))
+    texts_sub = texts.add_subparsers(dest="i18n_command", required=True)
+    texts_sub.add_parser("check", help=out.text("cli.help_i18n_check"))
+    texts_sub.add_parser("pot", help=out.text("cli.help_i18n_pot"))
+    texts.set_defaults(func=cmd_i18n)
+    sandbox = sub.add_parser("sandbox", help=out.text("cli.help_sandbox"))
+    sandbox.add_argument("rest", nargs=argparse.REMAINDER, help=out.text("cli.help_sandbox_rest"))
     sandbox.set_defaults(func=cmd_sandbox)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `multaqa` console script."""
+    argv, lang = _take_lang(list(sys.argv[1:] if argv is None else argv))
+    out.use_language(lang)
     parser = build_parser()
     # The emulator has its own options (`multaqa sandbox --port 8081`): pass them through.
     args, extra = parser.parse_known_args(argv)
     if args.command == "sandbox":
         args.rest = [*extra, *args.rest]
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    return int(args.func(args))
+        parser.error(out.text("cli.unrecognized", arguments=" ".join(extra)))
+    from storage.database import DatabaseTooNewError, DatabaseUnavailableError
+
+    try:
+        return int(args.func(args))
+    except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
+        return _fail(out.text("cli.database_unusable", command=args.command), [str(exc)])
+
+
+def _take_lang(argv: list[str]) -> tuple[list[str], str | None]:
+    """`--lang CODE` (or `--lang=CODE`) anywhere on the line, taken out before parsing."""
+    lang, rest, i = None, [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--lang" and i + 1 < len(argv):
+            lang, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, lang
 
 
 if __name__ == "__main__":

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.cli import texts as out
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.sender import BulkSender, SendPolicy
 from bot.settings import Settings
@@ -26,17 +29,14 @@ TEXT_LIMIT = 4096
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `multaqa broadcast`."""
-    parser.add_argument("--text", type=Path, help="file with the message (Telegram HTML)")
+    parser.add_argument("--text", type=Path, help=out.text("cli.help_bc_text"))
     for code in ("ar", "fr", "en"):
-        parser.add_argument(f"--text-{code}", type=Path, help=f"the {code} version (optional)")
-    parser.add_argument(
-        "--audience",
-        default="everyone",
-        help="everyone | organizers | delegates | checked_in | not_checked_in | region=CODE | "
-        "function=CODE | workshop=ID (confirmed seats) | waitlist=ID",
-    )
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--resume", type=int, metavar="ID", help="go on with a stopped campaign")
+        parser.add_argument(
+            f"--text-{code}", type=Path, help=out.text("cli.help_bc_text_lang", code=code)
+        )
+    parser.add_argument("--audience", default="everyone", help=out.text("cli.help_bc_audience"))
+    parser.add_argument("--yes", action="store_true", help=out.text("cli.help_bc_yes"))
+    parser.add_argument("--resume", type=int, metavar="ID", help=out.text("cli.help_bc_resume"))
 
 
 def _texts(args: argparse.Namespace, default_locale: str) -> dict[str, str]:
@@ -51,29 +51,35 @@ def _texts(args: argparse.Namespace, default_locale: str) -> dict[str, str]:
 
 
 def problems_with(args: argparse.Namespace, settings: Settings) -> list[str]:
-    """Everything wrong with the arguments, all at once."""
+    """Everything wrong with the arguments, all at once (in the organizer's language)."""
     problems = []
     if args.resume is None:
         try:
             texts = _texts(args, settings.default_locale)
         except OSError as exc:
-            return [f"cannot read a text file: {exc}"]
+            return [out.text("cli.bc_cannot_read", error=str(exc))]
+        except UnicodeDecodeError:
+            return [out.text("cli.bc_not_utf8")]
         if not texts:
-            problems.append("give the message with --text FILE (or --text-ar/--text-fr/--text-en)")
-        problems += [f"the {code} text is empty" for code, text in texts.items() if not text]
+            problems.append(out.text("cli.bc_no_text"))
         problems += [
-            f"the {code} text is longer than {TEXT_LIMIT} characters"
+            out.text("cli.bc_empty", code=code) for code, text in texts.items() if not text
+        ]
+        limit = out.t().plural("count.characters", TEXT_LIMIT)
+        problems += [
+            out.text("cli.bc_too_long", code=code, limit=limit)
             for code, text in texts.items()
             if len(text) > TEXT_LIMIT
         ]
         try:
             audience = Audience.parse(args.audience)
         except ValueError as exc:
-            problems.append(f"--audience: {exc}")
+            problems.append(out.text("cli.bc_bad_audience", problem=str(exc)))
         else:
             known = {"region": settings.regions, "function": settings.functions}
             if audience.kind in known and audience.code not in known[audience.kind]:
-                problems.append(f"--audience: unknown {audience.kind} {audience.code!r}")
+                key = f"cli.bc_unknown_{audience.kind}"
+                problems.append(out.text(key, code=audience.code or ""))
     return problems
 
 
@@ -85,7 +91,8 @@ class _Bar:
 
     async def __call__(self, campaign: Campaign, progress: Progress, finished: bool) -> None:
         if self.bar is None:
-            self.bar = tqdm(total=progress.total, unit="msg", desc=f"campaign {campaign.id}")
+            desc = out.text("cli.bc_bar", id=campaign.id)
+            self.bar = tqdm(total=progress.total, unit="msg", desc=desc)
         settled = progress.total - progress.remaining
         self.bar.update(settled - self.bar.n)
         self.bar.set_postfix(
@@ -98,7 +105,7 @@ class _Bar:
 def ask(question: str) -> bool:
     """A yes/no question on the terminal; no answer (no terminal) means no."""
     try:
-        return input(question).strip().lower() in ("y", "yes", "o", "oui")
+        return input(question).strip().lower() in out.YES
     except EOFError:
         print()
         return False
@@ -130,6 +137,7 @@ async def run_broadcast(
         bar,
         progress_every=0.5,
         fallback=settings.broadcast_fallback,
+        owner=f"cli:{os.getpid()}:{uuid.uuid4().hex[:8]}",
     )
     try:
         await bot.initialize()
@@ -137,21 +145,23 @@ async def run_broadcast(
             campaign_id = args.resume
             campaign = await repo.get(campaign_id)
             if campaign is None or campaign.state not in ("sending", "paused"):
-                print(f"campaign {campaign_id} cannot be resumed", file=sys.stderr)
+                out.echo("cli.bc_cannot_resume", file=sys.stderr, id=campaign_id)
                 return 2
             await repo.set_state(campaign_id, "sending", only_from=("paused",))
-            await repo.release_in_flight(campaign_id)
+            if not await repo.take(campaign_id, runner.owner, runner.lease_seconds):
+                out.echo("cli.bc_taken", file=sys.stderr, id=campaign_id)
+                return 2
         else:
             audience = Audience.parse(args.audience)
             count = await repo.count_audience(audience)
-            print(f"{count} recipient(s) in audience {audience.expression()}")
-            if not args.yes and not confirm("Send now? [y/N] "):
-                print("Nothing sent.")
+            out.echo_plural("cli.bc_recipients", count, audience=audience.expression())
+            if not args.yes and not confirm(out.text("cli.bc_confirm") + " "):
+                out.echo("cli.nothing_sent")
                 return 1
             campaign_id = await repo.create(
                 None, settings.default_locale, audience, _texts(args, settings.default_locale)
             )
-            await repo.start(campaign_id)
+            await repo.start(campaign_id, runner.owner, runner.lease_seconds)
         task = runner.launch(campaign_id)
         try:
             await task
@@ -159,9 +169,13 @@ async def run_broadcast(
             await runner.stop(campaign_id)
             raise
         progress = await repo.progress(campaign_id)
-        print(
-            f"campaign {campaign_id}: delivered {progress.sent} of {progress.total}, "
-            f"unreachable {progress.unreachable}, failed {progress.failed}"
+        out.echo(
+            "cli.bc_done",
+            id=campaign_id,
+            sent=progress.sent,
+            total=progress.total,
+            unreachable=progress.unreachable,
+            failed=progress.failed,
         )
         return 0
     finally:

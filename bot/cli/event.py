@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.cli import texts as out
 from bot.event.file import EventDefinition, EventFileError, load_event_file
 from bot.event.service import EventService, LoadReport
 from bot.event.startup import stamp
@@ -16,49 +17,52 @@ from storage.database import Database
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The subcommands of `multaqa event`."""
     sub = parser.add_subparsers(dest="event_command", required=True)
-    check = sub.add_parser("check", help="validate an event file and report every problem")
+    check = sub.add_parser("check", help=out.text("cli.help_event_check"))
     check.add_argument("file", type=Path)
-    load = sub.add_parser(
-        "load", help="make an event file the event; participants are told what changed"
-    )
+    load = sub.add_parser("load", help=out.text("cli.help_event_load"))
     load.add_argument("file", type=Path)
     load.add_argument(
         "--force",
         action="store_true",
-        help="remove workshops even if people signed up (they are told)",
+        help=out.text("cli.help_event_force"),
     )
 
 
-def check_file(path: Path) -> tuple[EventDefinition | None, list[str]]:
+def check_file(path: Path) -> tuple[EventDefinition | None, list[object]]:
     """The definition, or every problem found."""
     try:
         return load_event_file(path), []
     except EventFileError as exc:
-        return None, exc.problems
+        return None, list(exc.problems)
 
 
 def summary(definition: EventDefinition) -> str:
     """One line about a valid file."""
-    return (
-        f"{definition.event.slug}: {len(definition.agenda)} agenda items, "
-        f"{len(definition.workshops)} workshops, "
-        f"{sum(w.capacity for w in definition.workshops)} workshop seats"
+    t = out.t()
+    return out.text(
+        "cli.event_summary",
+        slug=definition.event.slug,
+        items=t.plural("count.agenda_items", len(definition.agenda)),
+        workshops=t.plural("count.workshops", len(definition.workshops)),
+        seats=t.plural("count.seats", sum(w.capacity for w in definition.workshops)),
     )
 
 
 def describe(report: LoadReport) -> list[str]:
     """What a load did, for the terminal."""
     if report.version is None:
-        return [
-            f"refused: workshop {wid!r} has {n} sign-up(s); use --force to remove it "
-            f"(those people are told)"
-            for wid, n in report.blocked
-        ]
-    lines = [f"loaded as version {report.version}: {len(report.changes)} change(s)"]
-    lines += [f"  {c.subject} {c.id}: {c.kind}" for c in report.changes]
+        return [out.plural("cli.load_refused", n, workshop=wid) for wid, n in report.blocked]
+    lines = [out.plural("cli.loaded", len(report.changes), version=report.version)]
+    lines += [
+        out.text("cli.change_line", subject=c.subject, id=c.id, kind=c.kind) for c in report.changes
+    ]
+    t = out.t()
     lines.append(
-        f"{report.notices} participant(s) will be told; {report.promoted} promoted "
-        "from waiting lists"
+        out.text(
+            "cli.loaded_told",
+            people=t.plural("count.participants", report.notices),
+            promoted=t.plural("count.promoted", report.promoted),
+        )
     )
     return lines
 

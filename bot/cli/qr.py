@@ -7,9 +7,10 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import NetworkError
 
+from bot.cli import texts as cli_texts
 from bot.documents.poster import deep_link, render_poster
 from bot.event.service import EventService, localized_text
-from bot.i18n import Translations
+from bot.i18n import Translations, terminal
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -25,7 +26,7 @@ async def _title(settings: Settings, texts: Translations) -> str:
     finally:
         await db.close()
     if event is None:
-        return f"{texts['ar']('qr.product')}\n{texts['fr']('qr.product')}"
+        return f"{terminal(texts['ar']('qr.product'))}\n{terminal(texts['fr']('qr.product'))}"
     title = dict(event.event.title)
     return f"{localized_text(title, texts['ar'])}\n{localized_text(title, texts['fr'])}"
 
@@ -48,12 +49,12 @@ async def make_poster(
             async with bot:
                 bot_username = bot.username
         except NetworkError as exc:  # TimedOut is one too
-            texts = Translations(settings.default_locale)
-            raise TelegramUnreachable(texts[settings.default_locale]("qr.unreachable")) from exc
+            raise TelegramUnreachable(cli_texts.text("qr.unreachable")) from exc
     payload = "register" if register else f"checkin-{settings.checkin_code}"
     texts = Translations(settings.default_locale)
     key = "qr.register" if register else "qr.checkin"
-    lines = [texts["ar"](key), texts["fr"](key)]
+    # The poster's renderer orders Arabic itself: no invisible direction marks in its lines.
+    lines = [terminal(texts["ar"](key)), terminal(texts["fr"](key))]
     target = out or Path(f"multaqa-{'register' if register else 'checkin'}.png")
     render_poster(deep_link(bot_username, payload), await _title(settings, texts), lines, target)
     return target

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.cli import texts as out
 from bot.cli.broadcast import ask
 from bot.documents.rec_import import apply_import, plan_import
 from bot.event.service import EventService
+from bot.i18n import shown
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -25,28 +27,38 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
         today = await service.today()
         recommendations = RecommendationRepository(db, clock)
         plan = await plan_import(data, path.name, event, participants, today, recommendations)
+        t = out.t()
         if plan.file_problem:
-            print(f"{path}: {plan.file_problem}")
+            out.echo(
+                "cli.ri_file_problem", file_name=str(path), problem=shown(t, plan.file_problem)
+            )
             return 2
         for item in plan.planned:
-            owner = item.owner_label or "no owner"
-            due = item.due.isoformat() if item.due else "no due date"
-            print(
-                f"  row {item.row}: [{item.workshop_id or 'general'}] {item.text[:60]} "
-                f"— {owner}, {due}"
+            out.echo(
+                "cli.ri_planned",
+                row=item.row,
+                workshop=item.workshop_id or t("cli.ri_general"),
+                text=item.text[:60],
+                owner=item.owner_label or t("cli.ri_no_owner"),
+                due=item.due.isoformat() if item.due else t("cli.ri_no_due"),
             )
         for problem in plan.problems:
-            print(f"  row {problem.row}: NOT USED — {problem.reason}")
+            out.echo("cli.ri_not_used", row=problem.row, reason=shown(t, problem.reason))
         for problem in plan.identical:
-            print(f"  row {problem.row}: ALREADY THERE — {problem.reason}")
-        print(f"{len(plan.planned)} to create, {len(plan.problems)} row problem(s)")
+            out.echo("cli.ri_already_there", row=problem.row, reason=shown(t, problem.reason))
+        out.echo(
+            "cli.ri_summary",
+            planned=t.plural("cli.ri_to_create", len(plan.planned)),
+            problems=t.plural("count.row_problems", len(plan.problems)),
+        )
         if not plan.planned:
             return 2 if plan.problems else 0
-        if not yes and not ask(f"Create {len(plan.planned)} recommendation(s)? [y/N] "):
-            print("Nothing created.")
+        if not yes and not ask(out.plural("cli.ri_confirm", len(plan.planned)) + " "):
+            out.echo("cli.ri_nothing")
             return 1
         created = await apply_import(plan, recommendations, None)
-        print(f"created {len(created)}: " + ", ".join(f"R-{i}" for i in created))
+        refs = t.plain("common.list_separator").join(f"R-{i}" for i in created)
+        out.echo_plural("cli.ri_created", len(created), refs=refs)
         return 0
     finally:
         await db.close()

@@ -24,6 +24,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import Message, Plural
+
 if TYPE_CHECKING:
     from bot.event.file import EventDefinition
 
@@ -57,7 +59,7 @@ def _read_table(data: bytes, file_name: str) -> tuple[str, Any]:
         rows = read_table(data, file_name)
         wanted = set(columns_of(*rows[0]).values())
     except FileProblem as exc:
-        return "problem", str(exc)
+        return "problem", exc.args[0]  # a Message: it crosses back whole (see bot.i18n)
     width = max(wanted) + 1
     kept = [(rows[0][0], rows[0][1])]
     kept += [
@@ -172,17 +174,18 @@ async def parse_event_upload(text: str, source: str) -> EventDefinition:
     from bot.documents.limits import yaml_problem
     from bot.event.file import MAX_TEXT_CHARS, EventDefinition, EventFileError
 
+    def at(problem: Message) -> EventFileError:
+        return EventFileError([Message("evf.at", where=source, problem=problem)])
+
     if len(text) > MAX_TEXT_CHARS:
-        raise EventFileError(
-            [f"{source}: the file is too large (over {MAX_TEXT_CHARS} characters)"]
-        )
+        raise at(Message("evf.y.too_large", limit=Plural("count.characters", MAX_TEXT_CHARS)))
     problem = yaml_problem(text)
     if problem is not None:
-        raise EventFileError([f"{source}: {problem}"])
+        raise at(problem)
     try:
         status, value = await run_isolated("event", text, source)
     except IsolatedFailure:
-        raise EventFileError([f"{source}: the file took too long to read"]) from None
+        raise at(Message("evf.too_slow")) from None
     if status != "ok":
         raise EventFileError(value)
     return EventDefinition.from_json(value)

@@ -11,6 +11,8 @@ import io
 import re
 import zipfile
 
+from bot.i18n import Message
+
 # XLSX: a 2 MB workbook of 2,000 rows of 2,000-character texts unpacks to ~10 MB.
 MAX_XLSX_UNPACKED = 24 * 1024 * 1024
 MAX_XLSX_ENTRIES = 200
@@ -19,19 +21,17 @@ MAX_XLSX_RATIO = 150  # declared uncompressed / compressed size of one entry
 MAX_YAML_DEPTH = 20
 MAX_YAML_ALIASES = 100
 
-XLSX_TOO_BIG = (
-    "the Excel file unpacks to more than {limit} MB: remove empty rows and columns, or "
-    "save it as CSV UTF-8"
-)
-XLSX_TOO_MANY_PARTS = "the Excel file has more than {limit} parts: save it again as .xlsx"
-XLSX_DAMAGED = "the Excel file cannot be read: save it again as .xlsx and send it again"
-YAML_TOO_DEEP = "nested more than {limit} levels deep (lines {first}–{last})"
-YAML_TOO_MANY_ALIASES = "more than {limit} aliases (*name): write the values out"
+# Why a file is refused: catalogue messages, in the organizer's language where they are shown.
+XLSX_TOO_BIG = Message("ri.xlsx_too_big", limit=0)
+XLSX_TOO_MANY_PARTS = Message("ri.xlsx_too_many_parts", limit=0)
+XLSX_DAMAGED = Message("ri.file_bad_xlsx")
+YAML_TOO_DEEP = Message("evf.too_deep", limit=0, first=0, last=0)
+YAML_TOO_MANY_ALIASES = Message("evf.too_many_aliases", limit=0)
 
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
 
 
-def xlsx_problem(data: bytes) -> str | None:
+def xlsx_problem(data: bytes) -> Message | None:
     """Why a workbook is refused before opening it: its zip directory's declared sizes and
     entry count (reading the directory costs nothing, whatever the file unpacks to)."""
     try:
@@ -89,7 +89,7 @@ def yaml_depth(text: str) -> tuple[int, int, int]:
     return deepest, first, last
 
 
-def yaml_problem(text: str) -> str | None:
+def yaml_problem(text: str) -> Message | None:
     """Why an event file is refused before parsing it: too deep, or too many aliases (the
     size is checked by the caller, on the bytes)."""
     depth, first, last = yaml_depth(text)

@@ -11,14 +11,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from bot.i18n import Message, Plural
 from storage.participants import Participant, ParticipantRepository
 
 CANDIDATES_SHOWN = 5
 _SCANNED = 1000  # participants whose name contains the longest word, read to check words
 
-ROW_OWNER_CANDIDATES = (
-    'owner "{value}" matches {count} people: {names} — write their phone or @username instead'
-)
+ROW_OWNER_CANDIDATES = Message("ri.row_owner_candidates", value="", count="", names="")
 
 _ARABIC_VARIANTS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
 _WORD = re.compile(r"\w+")
@@ -61,9 +60,11 @@ async def by_name(
     return found, False
 
 
-def candidates_reason(value: str, found: list[Participant]) -> str:
+def candidates_reason(value: str, found: list[Participant]) -> Message:
     """The reason a row is refused when its owner matches several people, with who."""
     shown = [f"{p.full_name} ({p.unit})" for p in found[:CANDIDATES_SHOWN]]
     if len(found) > CANDIDATES_SHOWN:
         shown.append("…")
-    return ROW_OWNER_CANDIDATES.format(value=value, count=len(found), names=", ".join(shown))
+    return ROW_OWNER_CANDIDATES.format(
+        value=value, count=Plural("bc.people", len(found)), names=", ".join(shown)
+    )

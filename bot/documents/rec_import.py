@@ -54,6 +54,7 @@ from bot.documents.isolated import IsolatedFailure, run_isolated
 from bot.documents.limits import xlsx_problem
 from bot.documents.owners import by_name, candidates_reason
 from bot.event.file import EventDefinition
+from bot.i18n import Message, Plural
 from bot.profile import clean_phone
 from bot.settings import SUPPORTED_LOCALES
 from storage.participants import Participant, ParticipantRepository
@@ -68,41 +69,35 @@ _MAX_COLUMNS = 50
 _NAME_MATCHES = 20  # how many name matches we count before saying "more than"
 _QUOTE_MAX = 40  # cell values quoted in reasons are cut to this length
 
-# Organizer-facing reasons, all here so they can move into the translation catalogues later;
-# the {placeholders} are filled with str.format.
-FILE_EMPTY = "the file is empty"
-FILE_TOO_BIG = "the file is larger than 2 MB: split it into smaller files"
-FILE_TOO_MANY_ROWS = "the table has more than {limit} rows: split it into smaller files"
-FILE_UNKNOWN_TYPE = 'unsupported file type "{suffix}": send a .csv (CSV UTF-8) or .xlsx file'
-FILE_OLD_EXCEL = 'old Excel format ".xls": save it as .xlsx or as "CSV UTF-8" and send it again'
-FILE_NOT_UTF8 = (
-    'the file is not UTF-8 text (byte 0x{byte:02X} on line {line}): in Excel, use "Save As" '
-    'with the type "CSV UTF-8" and send it again'
-)
-FILE_XLSX_AS_CSV = "this is an Excel workbook named .csv: rename it .xlsx and send it again"
-FILE_BAD_CSV = "the CSV file cannot be read (line {line}): {detail}"
-FILE_BAD_XLSX = "the Excel file cannot be read: save it again as .xlsx and send it again"
-FILE_NO_TEXT_COLUMN = (
-    'the header (row {row}) has no "text" column (accepted names: text, recommendation, '
-    "texte, recommandation, نص, توصية)"
-)
-FILE_DUPLICATE_COLUMN = 'columns "{first}" and "{second}" both mean "{column}": keep one'
-FILE_NO_ROWS = "the table has a header row but no recommendations below it"
-FILE_TOO_HEAVY = "the file took too long to read: split it into smaller files"
+# Organizer-facing reasons: catalogue messages (locales/, keys ri.*), shown in the organizer's
+# language by the bot and the CLI; as a str each reads as its English text.
+FILE_EMPTY = Message("ri.file_empty")
+FILE_TOO_BIG = Message("ri.file_too_big")
+FILE_TOO_MANY_ROWS = Message("ri.file_too_many_rows", limit="")
+FILE_UNKNOWN_TYPE = Message("ri.file_unknown_type", suffix="")
+FILE_OLD_EXCEL = Message("ri.file_old_excel")
+FILE_NOT_UTF8 = Message("ri.file_not_utf8", byte="", line=0)
+FILE_XLSX_AS_CSV = Message("ri.file_xlsx_as_csv")
+FILE_BAD_CSV = Message("ri.file_bad_csv", line=0, detail="")
+FILE_BAD_XLSX = Message("ri.file_bad_xlsx")
+FILE_NO_TEXT_COLUMN = Message("ri.file_no_text_column", row=0)
+FILE_DUPLICATE_COLUMN = Message("ri.file_duplicate_column", first="", second="", column="")
+FILE_NO_ROWS = Message("ri.file_no_rows")
+FILE_TOO_HEAVY = Message("ri.file_too_heavy")
 
-ROW_UNKNOWN_WORKSHOP = 'unknown workshop "{value}"'
-ROW_NO_EVENT = 'unknown workshop "{value}" (no event is loaded)'
-ROW_TEXT_MISSING = "text missing"
-ROW_TEXT_TOO_LONG = "text too long ({length} characters, at most {limit})"
-ROW_OWNER_AMBIGUOUS = 'owner "{value}" matches {count} people — write the phone instead'
-ROW_OWNER_TOO_MANY = 'owner "{value}" matches more than {count} people — write the phone instead'
-ROW_OWNER_NOT_FOUND = 'owner "{value}" not found among registered participants'
-ROW_BAD_PHONE = 'owner "{value}" is not a valid phone number'
-ROW_BAD_DATE = 'bad date "{value}" (write 2026-03-31 or 31/03/2026)'
-ROW_DUE_PAST = "due date {value} is in the past"
-ROW_BAD_LANGUAGE = 'bad language "{value}" (use ar, fr or en)'
-ROW_IDENTICAL = "identical to the existing recommendation {ref}: not created again"
-ROW_REPEATED = "identical to row {row} of this table: not created twice"
+ROW_UNKNOWN_WORKSHOP = Message("ri.row_unknown_workshop", value="")
+ROW_NO_EVENT = Message("ri.row_no_event", value="")
+ROW_TEXT_MISSING = Message("ri.row_text_missing")
+ROW_TEXT_TOO_LONG = Message("ri.row_text_too_long", length="", limit="")
+ROW_OWNER_AMBIGUOUS = Message("ri.row_owner_ambiguous", value="", count="")
+ROW_OWNER_TOO_MANY = Message("ri.row_owner_too_many", value="", count="")
+ROW_OWNER_NOT_FOUND = Message("ri.row_owner_not_found", value="")
+ROW_BAD_PHONE = Message("ri.row_bad_phone", value="")
+ROW_BAD_DATE = Message("ri.row_bad_date", value="")
+ROW_DUE_PAST = Message("ri.row_due_past", value="")
+ROW_BAD_LANGUAGE = Message("ri.row_bad_language", value="")
+ROW_IDENTICAL = Message("ri.row_identical", ref="")
+ROW_REPEATED = Message("ri.row_repeated", row=0)
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "workshop": ("workshop", "atelier", "ورشة", "الورشة", "ورشة العمل"),
@@ -172,7 +167,7 @@ class RowProblem:
     """Why a row cannot be imported; `row` is the spreadsheet's row number (header: 1)."""
 
     row: int
-    reason: str
+    reason: Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +176,7 @@ class ImportPlan:
 
     planned: list[PlannedRecommendation]
     problems: list[RowProblem]
-    file_problem: str | None
+    file_problem: Message | None
     # Rows left out because they repeat an existing recommendation or an earlier row (a
     # table sent twice): a warning, not created again.
     identical: list[RowProblem] = field(default_factory=list)
@@ -234,7 +229,7 @@ def _limited(rows: Iterable[tuple[int, list[Cell]]]) -> list[tuple[int, list[Cel
         if _nonblank(cells):
             kept.append((number, cells))
             if len(kept) > MAX_ROWS + 1:  # + the header
-                raise _FileProblem(FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS))
+                raise _FileProblem(FILE_TOO_MANY_ROWS.format(limit=Plural("count.rows", MAX_ROWS)))
     return kept
 
 
@@ -247,7 +242,9 @@ def _decode_csv(data: bytes) -> str:
         if body.startswith(b"PK\x03\x04"):
             raise _FileProblem(FILE_XLSX_AS_CSV) from None
         line = body[: exc.start].count(b"\n") + 1
-        raise _FileProblem(FILE_NOT_UTF8.format(byte=body[exc.start], line=line)) from None
+        raise _FileProblem(
+            FILE_NOT_UTF8.format(byte=f"0x{body[exc.start]:02X}", line=line)
+        ) from None
 
 
 def _delimiter(text: str) -> str:
@@ -272,7 +269,7 @@ def _read_csv(data: bytes) -> list[tuple[int, list[Cell]]]:
         for number, record in enumerate(reader, start=1):
             records.append((number, list(record)))
     except csv.Error as exc:
-        raise _FileProblem(FILE_BAD_CSV.format(line=reader.line_num, detail=exc)) from None
+        raise _FileProblem(FILE_BAD_CSV.format(line=reader.line_num, detail=str(exc))) from None
     return _limited(records)
 
 
@@ -311,7 +308,7 @@ def _read_table(data: bytes, file_name: str) -> list[tuple[int, list[Cell]]]:
         raise _FileProblem(
             FILE_OLD_EXCEL
             if suffix == ".xls"
-            else FILE_UNKNOWN_TYPE.format(suffix=suffix or "no extension")
+            else FILE_UNKNOWN_TYPE.format(suffix=suffix or Message("ri.no_extension"))
         )
     if len(data) > MAX_BYTES:
         raise _FileProblem(FILE_TOO_BIG)
@@ -353,7 +350,7 @@ def _workshop_index(event: EventDefinition | None) -> dict[str, str]:
 
 def _workshop_of(
     value: str, index: dict[str, str], has_event: bool
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, Message | None]:
     """(workshop id or None for the whole event, problem)."""
     if not value:
         return None, None
@@ -366,12 +363,14 @@ def _workshop_of(
     return None, reason.format(value=_quote(value))
 
 
-def _text_problem(text: str) -> str | None:
+def _text_problem(text: str) -> Message | None:
     """Why the recommendation's text is unusable, if it is."""
     if not text:
         return ROW_TEXT_MISSING
     if len(text) > MAX_TEXT:
-        return ROW_TEXT_TOO_LONG.format(length=len(text), limit=MAX_TEXT)
+        return ROW_TEXT_TOO_LONG.format(
+            length=Plural("count.characters", len(text)), limit=Plural("count.characters", MAX_TEXT)
+        )
     return None
 
 
@@ -396,7 +395,7 @@ def _parse_date(cell: Cell) -> date | None:
         return None
 
 
-def _due_of(cell: Cell, today: date) -> tuple[date | None, str | None]:
+def _due_of(cell: Cell, today: date) -> tuple[date | None, Message | None]:
     """(due date or None, problem)."""
     raw = _as_text(cell)
     if not raw:
@@ -426,7 +425,7 @@ def guess_language(text: str) -> str:
     return "en"
 
 
-def _language_of(value: str, text: str) -> tuple[str, str | None]:
+def _language_of(value: str, text: str) -> tuple[str, Message | None]:
     """(language, problem): the cell's code, or the guess when it is empty."""
     if not value:
         return guess_language(text), None
@@ -441,10 +440,10 @@ class _Owners:
 
     def __init__(self, participants: ParticipantRepository) -> None:
         self._participants = participants
-        self._seen: dict[str, tuple[Participant | None, str | None]] = {}
+        self._seen: dict[str, tuple[Participant | None, Message | None]] = {}
         self._folded: dict[int, list[str]] = {}  # name words, folded once per person
 
-    async def resolve(self, value: str) -> tuple[Participant | None, str | None]:
+    async def resolve(self, value: str) -> tuple[Participant | None, Message | None]:
         """(the one participant meant, problem); (None, None) for an empty cell."""
         if not value:
             return None, None
@@ -452,7 +451,7 @@ class _Owners:
             self._seen[value] = await self._lookup(value)
         return self._seen[value]
 
-    async def _lookup(self, value: str) -> tuple[Participant | None, str | None]:
+    async def _lookup(self, value: str) -> tuple[Participant | None, Message | None]:
         """The lookup itself: @username, phone, or name."""
         quoted = _quote(value)
         if value.startswith("@"):
@@ -469,9 +468,13 @@ class _Owners:
         if not found:
             return None, ROW_OWNER_NOT_FOUND.format(value=quoted)
         if len(found) > _NAME_MATCHES:
-            return None, ROW_OWNER_TOO_MANY.format(value=quoted, count=_NAME_MATCHES)
+            return None, ROW_OWNER_TOO_MANY.format(
+                value=quoted, count=Plural("bc.people", _NAME_MATCHES)
+            )
         if len(found) > 1:
-            return None, ROW_OWNER_AMBIGUOUS.format(value=quoted, count=len(found))
+            return None, ROW_OWNER_AMBIGUOUS.format(
+                value=quoted, count=Plural("bc.people", len(found))
+            )
         return found[0], None
 
 
@@ -510,7 +513,7 @@ async def plan_import(
         rows = await _read_rows(data, file_name)
         columns = _columns(*rows[0])
     except _FileProblem as exc:
-        return ImportPlan([], [], str(exc))
+        return ImportPlan([], [], exc.args[0])
     workshops = _workshop_index(event)
     owners = _Owners(participants)
     planned: list[PlannedRecommendation] = []

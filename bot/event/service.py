@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.event.diff import Change, Span, diff_events
 from bot.event.file import AgendaItem, EventDefinition, Workshop
-from bot.i18n import Translations, Translator
+from bot.i18n import Markup, Translations, Translator
+from bot.labels import room_label
 from bot.settings import Settings
 from storage.clock import Clock
 from storage.database import Database
@@ -266,7 +267,7 @@ class EventService:
             if key not in texts:
                 t = self.texts[locale]
                 lines = [line for i in indexes if (line := change_line(t, changes[i], old, new))]
-                texts[key] = "\n".join([t("ev.changed"), *lines]) if lines else None
+                texts[key] = str(Markup("\n").join([t("ev.changed"), *lines])) if lines else None
             text = texts[key]
             if text is not None:
                 payload = json.dumps({"text": text}, ensure_ascii=False)
@@ -296,7 +297,11 @@ class EventService:
 
     @staticmethod
     def _promoted_text(t: Translator, workshop: Workshop) -> str:
-        return t("ws.promoted", title=localized_text(dict(workshop.title), t), room=workshop.room)
+        return t(
+            "ws.promoted",
+            title=localized_text(dict(workshop.title), t),
+            room=room_label(t, workshop.room),
+        )
 
     async def tell_promoted(self, user_ids: list[int], workshop: Workshop) -> None:
         """Queue "a seat freed up" for each promoted person (in their language) and give
@@ -425,8 +430,8 @@ class LoadReport:
 NOTIFIED = ("added", "removed", "time", "slot", "room")
 
 
-def _span_text(t: Translator, event: EventDefinition, span: Span) -> str:
-    return f"{t.time(span.start, event.zone)}–{t.time(span.end, event.zone)}"
+def _span_text(t: Translator, event: EventDefinition, span: Span) -> Markup:
+    return t.span(t.time(span.start, event.zone), t.time(span.end, event.zone))
 
 
 def change_line(

@@ -1,9 +1,17 @@
 """Runs campaigns: claims pending deliveries, sends them through the BulkSender, records each
-outcome, reports progress, and resumes by itself after a stop or a crash."""
+outcome, reports progress, and resumes by itself after a stop or a crash.
+
+One owner per campaign: the runner takes a lease on a campaign before sending it and renews
+it (heartbeat) while it sends. The bot (`owner="bot"`, one per database thanks to its lock
+file) and `multaqa broadcast` (`owner="cli:<pid>:<random>"`) never send the same campaign; a
+campaign whose owner stopped heartbeating is taken over by the bot's watcher, so a campaign
+never sits in `sending` without a runner."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
@@ -15,6 +23,7 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Campaign, Progress, bool], Awaitable[None]]
 BATCH = 100
+LEASE_SECONDS = 15.0
 
 
 class CampaignRunner:
@@ -28,6 +37,8 @@ class CampaignRunner:
         on_progress: ProgressCallback | None = None,
         progress_every: float = 3.0,
         fallback: Mapping[str, Sequence[str]] | None = None,
+        owner: str = "bot",
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.repo = repo
         self.fallback = fallback  # language fallback order (bot.outbound.versions)
@@ -37,6 +48,9 @@ class CampaignRunner:
         self.progress_every = progress_every
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stops: dict[int, asyncio.Event] = {}
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self._watcher: asyncio.Task[None] | None = None
 
     def running(self, campaign_id: int) -> bool:
         """Whether this campaign is being sent by this process."""
@@ -49,7 +63,11 @@ class CampaignRunner:
         if task is not None and not task.done():
             return task
         self._stops[campaign_id] = asyncio.Event()
-        task = asyncio.create_task(self._run(campaign_id), name=f"campaign {campaign_id}")
+        # A fresh context: the task outlives the update whose handler launched it, and must
+        # not write under that update's idempotency scope (storage.database.update_scope).
+        task = asyncio.create_task(
+            self._run(campaign_id), name=f"campaign {campaign_id}", context=contextvars.Context()
+        )
         self._tasks[campaign_id] = task
         return task
 
@@ -70,21 +88,64 @@ class CampaignRunner:
 
     async def shutdown(self) -> None:
         """Stop every campaign (the database keeps them `sending`, to resume at start)."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await asyncio.gather(*(self.stop(cid) for cid in list(self._tasks)))
 
     async def resume_all(self) -> list[int]:
-        """At start-up: release what was in flight at a crash and go on with every campaign."""
-        await self.repo.release_in_flight()
-        campaigns = await self.repo.in_state("sending")
+        """At start-up: go on with every campaign nobody alive is sending (a campaign the
+        command line is sending stays its own), then keep watching for orphans."""
+        campaigns = [cid for cid in await self.repo.orphans(self.owner) if not self.running(cid)]
         for campaign_id in campaigns:
             self.launch(campaign_id)
+        if self._watcher is None:
+            self._watcher = asyncio.create_task(
+                self._watch(), name="campaign watcher", context=contextvars.Context()
+            )
         return campaigns
+
+    async def _watch(self) -> None:
+        """Take over campaigns whose owner died (its lease ran out), as long as we run."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                for campaign_id in await self.repo.orphans(self.owner):
+                    if not self.running(campaign_id):
+                        log.warning("campaign %s had no live sender: taking it over", campaign_id)
+                        self.launch(campaign_id)
+            except Exception:
+                log.exception("looking for campaigns without a sender failed")
+
+    async def _heartbeat(self, campaign_id: int, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await asyncio.sleep(self.lease_seconds / 3)
+            if not await self.repo.renew(campaign_id, self.owner, self.lease_seconds):
+                log.warning("campaign %s was stopped or taken over elsewhere", campaign_id)
+                stop.set()
 
     async def _run(self, campaign_id: int) -> None:
         campaign = await self.repo.get(campaign_id)
         if campaign is None or campaign.state != "sending":
             return
+        if not await self.repo.take(campaign_id, self.owner, self.lease_seconds):
+            log.info("campaign %s is being sent by another process", campaign_id)
+            return
         stop = self._stops[campaign_id]
+        heartbeat = asyncio.create_task(self._heartbeat(campaign_id, stop))
+        try:
+            await self._send(campaign, stop)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            with contextlib.suppress(Exception):
+                await self.repo.let_go(campaign_id, self.owner)
+
+    async def _send(self, campaign: Campaign, stop: asyncio.Event) -> None:
+        campaign_id = campaign.id
         slots = asyncio.Semaphore(self.sender.policy.concurrency)
         loop = asyncio.get_running_loop()
         last_report = 0.0
@@ -104,11 +165,12 @@ class CampaignRunner:
             await self.repo.release_in_flight(campaign_id)
             raise
         await self.repo.release_in_flight(campaign_id)  # claimed but not sent: back to pending
-        if stop.is_set():
+        if stop.is_set() and (await self.repo.progress(campaign_id)).remaining:
             await self._report(campaign, finished=False)
             return
-        await self.repo.set_state(campaign_id, "done", only_from=("sending",))
-        await self._report(campaign, finished=True)
+        # Everyone reached, even if Stop was pressed while the last batch was in flight.
+        if await self.repo.set_state(campaign_id, "done", only_from=("sending", "paused")):
+            await self._report(campaign, finished=True)
 
     async def _one(
         self, campaign: Campaign, delivery: Delivery, slots: asyncio.Semaphore, stop: asyncio.Event

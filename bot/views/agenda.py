@@ -8,14 +8,15 @@ from datetime import datetime
 
 from bot.event.file import AgendaItem, EventDefinition, Workshop
 from bot.event.service import localized_text as localized
-from bot.i18n import Html, Translator
+from bot.i18n import Markup, Translator
+from bot.labels import room_label
 from storage.event import Seat
 
 KIND_ICONS = {"plenary": "🎤", "talk": "🗣", "workshop_slot": "🧩", "break": "☕"}
 
 
-def _span(t: Translator, event: EventDefinition, start: datetime, end: datetime) -> str:
-    return f"{t.time(start, event.zone)}–{t.time(end, event.zone)}"
+def _span(t: Translator, event: EventDefinition, start: datetime, end: datetime) -> Markup:
+    return t.span(t.time(start, event.zone), t.time(end, event.zone))
 
 
 def _now_and_next(event: EventDefinition, now: datetime) -> tuple[str | None, str | None]:
@@ -30,16 +31,16 @@ def _item_line(
     item: AgendaItem,
     marker: str,
     mine: list[tuple[Workshop, Seat]],
-) -> str:
+) -> Markup:
     title = localized(dict(item.title), t)
     line = t(
         "agenda.item",
-        time=Html(_span(t, event, item.start, item.end)),
-        icon=Html(KIND_ICONS.get(item.kind, "•")),
+        time=_span(t, event, item.start, item.end),
+        icon=Markup(KIND_ICONS.get(item.kind, "•")),
         title=title,
     )
     if item.room:
-        line += t("agenda.room", room=item.room)
+        line += t("agenda.room", room=room_label(t, item.room))
     if item.speaker:
         line += "\n" + t("agenda.speaker", speaker=item.speaker)
     own = [(workshop, seat) for workshop, seat in mine if workshop.slot == item.id]
@@ -48,21 +49,23 @@ def _item_line(
         line += "\n" + t(
             key,
             title=localized(dict(workshop.title), t),
-            room=workshop.room,
+            room=room_label(t, workshop.room),
             position=seat.position,
         )
     if item.kind == "workshop_slot" and not own:  # no seat here yet: show what runs then
-        line += "".join(
-            "\n" + t("agenda.workshop", title=localized(dict(w.title), t), room=w.room)
-            for w in event.workshops
-            if w.slot == item.id
-        )
-    return f"{marker}<b>{line}</b>" if marker else line
+        for w in event.workshops:
+            if w.slot == item.id:
+                line += "\n" + t(
+                    "agenda.workshop",
+                    title=localized(dict(w.title), t),
+                    room=room_label(t, w.room),
+                )
+    return t("agenda.marked", marker=marker, line=line) if marker else line
 
 
 def agenda_text(
     t: Translator, event: EventDefinition, now: datetime, mine: list[tuple[Workshop, Seat]]
-) -> str:
+) -> Markup:
     """The whole day, grouped by date, now/next marked, the person's workshop shown."""
     info = event.event
     current, upcoming = _now_and_next(event, now)
@@ -78,13 +81,13 @@ def agenda_text(
         item_day = t.date(item.start, event.zone)
         if item_day != day:
             day = item_day
-            parts.append(f"\n🗓 <b>{day}</b>")
+            parts.append("\n" + t("agenda.day", day=day))
         marker = (
             t("agenda.now")
             if item.id == current
-            else (t("agenda.next") if item.id == upcoming else "")
+            else (t("agenda.next") if item.id == upcoming else Markup())
         )
         parts.append(_item_line(t, event, item, marker, mine))
     if not any(seat for _, seat in mine) and event.workshops:
         parts.append("\n" + t("agenda.no_workshop"))
-    return "\n".join(parts)
+    return Markup("\n").join(parts)

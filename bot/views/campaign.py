@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.i18n import Html, Translator
+from bot.i18n import Translator
 from storage.campaigns import Campaign, Progress
 
 PREFIX = "bc"
@@ -43,7 +43,7 @@ def progress_view(
         return t("bc.paused", **figures), inline([[(t("bc.resume"), _b("resume", campaign.id))]])
     minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
     return (
-        t("bc.progress", **figures, eta=Html(t.plural("bc.minutes", minutes))),
+        t("bc.progress", **figures, eta=t.plural("bc.minutes", minutes)),
         inline([[(t("bc.stop"), _b("stop", campaign.id))]]),
     )
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.context import Services
 from bot.event.service import localized_text as localized
 from bot.i18n import Translator
+from bot.labels import room_label
 from bot.views.agenda import agenda_text
 from storage.event import Prompt
 
@@ -33,7 +34,7 @@ async def prompt_text(
             t(
                 "remind.your_workshop",
                 title=localized(dict(confirmed[0].title), t),
-                room=confirmed[0].room,
+                room=room_label(t, confirmed[0].room),
             )
             if confirmed
             else ""
@@ -62,5 +63,9 @@ async def prompt_text(
         return None
     minutes = max(1, round((start - now).total_seconds() / 60))
     return t(
-        "remind.session", title=title, room=room, time=t.time(start, event.zone), minutes=minutes
+        "remind.session",
+        title=title,
+        room=room_label(t, room) if room else "",
+        time=t.time(start, event.zone),
+        minutes=t.plural("count.minutes", minutes),
     )

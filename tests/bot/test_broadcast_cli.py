@@ -26,6 +26,8 @@ async def _cli(emulator: BotApiEmulator, db_path: Path, *args: str) -> tuple[int
         "-m",
         "bot.cli",
         "broadcast",
+        "--lang",
+        "en",
         *args,
         env=env,
         cwd=db_path.parent,
@@ -78,7 +80,7 @@ async def test_broadcast_from_the_command_line(emulator: BotApiEmulator, tmp_pat
         "--yes",
     )
     assert status == 0, err
-    assert "2 recipient(s) in audience region=central" in out
+    assert "2 recipients in audience region=central" in out
     assert "delivered 2 of 2, unreachable 0, failed 0" in out
     assert "campaign 1" in err  # the progress bar
     assert people["fr"].inbox[-1].text == "Le bus part à 8h15."
@@ -92,7 +94,7 @@ async def test_bad_arguments_are_all_reported(emulator: BotApiEmulator, tmp_path
         emulator, tmp_path / "m.db", "--text", "long.txt", "--audience", "region=atlantis"
     )
     assert status == 2
-    assert "longer than 4096" in err and "unknown region 'atlantis'" in err
+    assert "longer than 4,096 characters" in err and "unknown region 'atlantis'" in err
 
 
 async def test_without_yes_it_asks_and_sends_nothing_on_no(

@@ -378,7 +378,7 @@ def test_field_formats() -> None:
         'event.timezone: unknown time zone "Africa/Casablanka"'
         " (use an IANA name like Africa/Casablanca)",
         "agenda[0].id: use 1 to 32 lowercase letters, digits, _ or - (no spaces)",
-        "agenda[1].kind: must be one of 'plenary', 'talk', 'workshop_slot' or 'break'",
+        "agenda[1].kind: must be one of: plenary, talk, workshop_slot, break",
         "agenda[2].start: expected a date and time like 2019-01-30 09:00",
         "workshops[0].capacity: must be at least 1",
         "workshops[1].capacity: must be a whole number",
@@ -488,8 +488,36 @@ def test_yaml_syntax_error_names_line_and_column() -> None:
     with pytest.raises(EventFileError) as caught:
         parse_event_text("event:\n  slug: day\n   title: x\n", source="day.yaml")
     assert caught.value.problems == [
-        "day.yaml (line 3, column 9): mapping values are not allowed here"
+        "day.yaml (line 3, column 9): the indentation of this line does not match the line"
+        ' above, or a text containing ": " needs quotes'
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "event:\n  slug: day\n  title:\n    ar: x\n   fr: y\n",
+            "day.yaml (line 5, column 4): the indentation does not match the line above",
+        ),
+        (
+            "event:\n\tslug: day\n",
+            "day.yaml (line 2, column 1): the indentation uses a tab: use spaces",
+        ),
+        (
+            'event:\n  slug: "day\n',
+            "day.yaml (line 3, column 1): a quotation mark is opened but not closed",
+        ),
+        (
+            "agenda: [a, b\n",
+            "day.yaml (line 2, column 1): a bracket [ ] or brace { } is not closed",
+        ),
+    ],
+)
+def test_yaml_errors_in_plain_words(text: str, problem: str) -> None:
+    with pytest.raises(EventFileError) as caught:
+        parse_event_text(text, source="day.yaml")
+    assert caught.value.problems == [problem]
 
 
 def test_duplicate_key() -> None:
@@ -497,7 +525,7 @@ def test_duplicate_key() -> None:
     with pytest.raises(EventFileError) as caught:
         parse_event_text(text, source="day.yaml")
     assert caught.value.problems == [
-        'day.yaml (line 14, column 5): duplicate key "kind" in the same mapping'
+        'day.yaml (line 14, column 5): the name "kind" appears twice in the same section: keep one'
     ]
 
 
@@ -537,7 +565,10 @@ def test_load_event_file_errors(tmp_path: Path) -> None:
     latin1.write_bytes("slug: journée".encode("latin-1"))
     with pytest.raises(EventFileError) as caught:
         load_event_file(latin1)
-    assert caught.value.problems == [f"{latin1}: not UTF-8 text (save the file as UTF-8)"]
+    assert caught.value.problems == [
+        f"{latin1}: the file is not saved as UTF-8 (byte 0xE9 on line 1): save the file as UTF-8"
+        " (Notepad: Save As → Encoding UTF-8) and send it again"
+    ]
 
 
 def test_load_event_file_accepts_a_bom(tmp_path: Path) -> None:

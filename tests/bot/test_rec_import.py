@@ -28,6 +28,7 @@ from bot.documents.rec_import import (
     plan_import,
 )
 from bot.event.file import EventDefinition, load_event_file
+from bot.i18n import Plural
 from storage.clock import FakeClock
 from storage.database import Database
 from storage.participants import ParticipantRepository, ProfileFields
@@ -193,7 +194,7 @@ async def test_bad_rows_are_reported_and_good_rows_still_planned(world: World) -
     assert _reasons(plan) == [
         (3, 'unknown workshop "cooking"'),
         (4, "text missing"),
-        (5, "text too long (2001 characters, at most 2000)"),
+        (5, "text too long (2,001 characters, at most 2,000 characters)"),
         (
             6,
             'owner "Ali" matches 2 people: Ali Benali (C), Ali Tazi (C) — write their phone '
@@ -372,7 +373,7 @@ async def test_row_limit(world: World) -> None:
     assert plan.file_problem is None
     assert len(plan.planned) == MAX_ROWS
     too_many = await world.plan(_csv("text\n" + rows + "Une de trop\n"))
-    assert too_many.file_problem == FILE_TOO_MANY_ROWS.format(limit=MAX_ROWS)
+    assert too_many.file_problem == FILE_TOO_MANY_ROWS.format(limit=Plural("count.rows", MAX_ROWS))
 
 
 @pytest.mark.parametrize(

@@ -414,7 +414,7 @@ async def test_a_replayed_part_is_not_appended_twice(
     # Delivered again (a crash before the offset was confirmed): handled as already done.
     assert bot.app is not None
     await bot.app.process_update(Update.de_json(sent, bot.app.bot))
-    assert "0/5 files" in await said_text(user)  # the current step, asked again
+    assert "0 of 5 files" in await said_text(user)  # the current step, asked again
     draft = await bot.services.drafts.get(user.id, "proposal")
     assert draft is not None and draft.data["text"] == "Shuttles between the two sites."
 

@@ -322,7 +322,8 @@ async def test_an_organizer_sends_the_event_file_to_the_bot(
             "broken.yaml", "application/x-yaml", b"event:\n  slug: Bad Slug\n"
         )
         invalid = await said_text(organizer)
-        assert "problème(s)" in invalid and "event.slug (line 2)" in invalid
+        assert "a 7 problèmes ; rien n'a été modifié" in invalid
+        assert "event.slug (ligne 2) : utilisez seulement des minuscules" in invalid
         await organizer.send_document("study-day.yaml", "application/x-yaml", EXAMPLE.read_bytes())
         preview = await said(organizer)
         assert "11 éléments au programme, 4 ateliers" in preview.text
@@ -461,6 +462,8 @@ async def test_event_commands_on_the_terminal(emulator: BotApiEmulator, tmp_path
             sys.executable,
             "-m",
             "bot.cli",
+            "--lang",
+            "en",
             "event",
             *args,
             env=env,
@@ -472,7 +475,7 @@ async def test_event_commands_on_the_terminal(emulator: BotApiEmulator, tmp_path
         return process.returncode or 0, out.decode(), err.decode()
 
     status, out, _ = await run("check", str(EXAMPLE))
-    assert status == 0 and "4 workshops, 120 workshop seats" in out
+    assert status == 0 and "4 workshops, 120 seats in workshops" in out
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         EXAMPLE.read_text(encoding="utf-8").replace(

@@ -19,13 +19,13 @@ async def test_propose_with_text_voice_photo_and_document(
     await user.press("💡 Général (hors atelier)")
     assert "Thème : 💡 Général" in await shown_text(user)
     await user.send("Créer une cellule d'écoute dans chaque centre.")
-    assert "46/3\u202f000 caractères, 0/5 fichiers" in await said_text(user)  # fr_MA digits
+    assert "46 sur 3\u202f000 caractères, 0 sur 5 fichiers" in await said_text(user)  # fr_MA digits
     await user.send_voice()
-    assert "1/5 fichiers" in await said_text(user)
+    assert "1 sur 5 fichiers" in await said_text(user)
     await user.send_photo(caption="Photo du centre de Khouribga")
-    assert "2/5 fichiers" in await said_text(user)
+    assert "2 sur 5 fichiers" in await said_text(user)
     await user.send_document("plan.pdf", "application/pdf")
-    assert "3/5 fichiers" in await said_text(user)
+    assert "3 sur 5 fichiers" in await said_text(user)
     await user.send_sticker()
     assert "Autocollants" in await said_text(user)
     await user.press("✅ Terminé")
@@ -64,7 +64,7 @@ async def test_limits_and_flood_guard(emulator: BotApiEmulator, make_bot) -> Non
         await user.press("💡 General (not tied to a workshop)")
         assert "P-0002" in await shown_text(user)
         await user.send("/propose")
-        assert "up to 2 per hour" in await said_text(user)
+        assert "up to 2 proposals per hour" in await said_text(user)
     finally:
         await bot.stop()
 

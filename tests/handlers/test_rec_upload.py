@@ -35,7 +35,7 @@ async def test_an_organizer_imports_a_table_with_a_preview(
     assert "À créer : 1" in preview.text and "Lignes inutilisables : 2" in preview.text
     assert "ligne 3 :" in preview.text and "ligne 4 :" in preview.text
     await organizer.press("✅ Créer 1")
-    assert "1 recommandation(s) créée(s)" in await shown_text(organizer)
+    assert "1 recommandation créée" in await shown_text(organizer)
     (rec,) = await bot.services.recommendations.all()
     assert (rec.owner_id, rec.language, rec.due_date.isoformat()) == (owner.id, "fr", "2026-06-30")
     participant = emulator.user(first_name="P", language_code="fr")
@@ -59,6 +59,8 @@ async def test_import_from_the_terminal(emulator: BotApiEmulator, tmp_path: Path
         "import",
         str(table),
         "--yes",
+        "--lang",
+        "en",
         env=env,
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,

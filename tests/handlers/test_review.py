@@ -9,7 +9,7 @@ from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator, SimUser
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text, shown, shown_text
+from tests.harness import RunningBot, plain, said, said_text, shown, shown_text
 
 
 async def _proposal(user: SimUser, text: str, theme: str) -> None:
@@ -128,7 +128,7 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
     await organizer.press("🔗 Into a recommendation")
     await shown(organizer)
     await organizer.press(
-        next(label for label in organizer.inbox[-1].labels if label.startswith("R-1"))
+        next(label for label in organizer.inbox[-1].labels if plain(label).startswith("R-1"))
     )
     assert "P-0002 merged into R-1" in await shown_text(organizer)
     assert (await bot.services.recommendations.get(1)).sources == [1, 2]

@@ -1,0 +1,78 @@
+"""Logging without secrets or personal data, at every level.
+
+Libraries log what they send: PTB's ExtBot logs each Bot API call with its parameters (message
+texts, names) at DEBUG, httpx/httpcore log request URLs (which contain the token), aiosqlite
+logs each statement with its parameters. Those loggers are kept at INFO or above whatever
+LOG_LEVEL says, and every record has the token replaced before any handler sees it. Our own
+code logs ids and counts, never names, phones or texts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+# Loggers that put request parameters, URLs or SQL parameters into DEBUG (or INFO) lines.
+_CHATTY = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "asyncio": logging.INFO,
+}
+REDACTED = "<token>"
+
+
+def _redactor(secrets: list[str], make: logging._LogRecordFactory):  # type: ignore[name-defined]
+    def record(*args: object, **kwargs: object) -> logging.LogRecord:
+        rec = make(*args, **kwargs)
+        if isinstance(rec.msg, str) and any(s in rec.msg for s in secrets):
+            rec.msg = _scrub(rec.msg, secrets)
+        if rec.args:
+            if isinstance(rec.args, tuple):
+                rec.args = tuple(_scrub_value(a, secrets) for a in rec.args)
+            elif isinstance(rec.args, dict):
+                rec.args = {k: _scrub_value(v, secrets) for k, v in rec.args.items()}
+        return rec
+
+    record.multaqa_redactor = True  # type: ignore[attr-defined]
+    return record
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def _scrub_value(value: object, secrets: list[str]) -> object:
+    if isinstance(value, str):
+        return _scrub(value, secrets)
+    text = str(value) if not isinstance(value, int | float) else None
+    if text is not None and any(s in text for s in secrets):
+        return _scrub(text, secrets)
+    return value
+
+
+def protect(secrets: Iterable[str]) -> None:
+    """Quiet the chatty libraries and replace the secrets in every record from now on."""
+    for name, floor in _CHATTY.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(floor, logger.getEffectiveLevel()))
+    found = [s for s in secrets if s]
+    if not found:
+        return
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "multaqa_redactor", False):
+        factory = factory.__wrapped__  # type: ignore[attr-defined]
+    wrapped = _redactor(found, factory)
+    wrapped.__wrapped__ = factory  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(wrapped)
+
+
+def configure(level: str, secrets: Iterable[str] = ()) -> None:
+    """The command line's logging: a level, a format, and `protect`."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    protect(secrets)

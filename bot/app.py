@@ -3,9 +3,10 @@
 Handler order (PTB runs the first matching handler of each group, groups in ascending order):
   -1  who: load the participant, their live drafts and roles behind the update (every update)
    0  edited messages first (handlers.conversation: never re-run as commands or content);
-      /cancel and /resume; then the commands and buttons of each flow, and the uploads that
-      start a flow (an organizer's event file or recommendations table, unless the active
-      flow takes files at its step); then the fallbacks for unknown commands and buttons
+      /cancel and /resume; then the commands and buttons of each flow (one ButtonRouter
+      per callback prefix: bot.callbacks), and the uploads that start a flow (an organizer's
+      event file or recommendations table, unless the active flow takes files at its step);
+      then the fallbacks for unknown commands and buttons
    1  the conversation router: any other message goes to the person's active flow, and only
       to it (stops there); which flow is active is decided by handlers.conversation, not by
       handler order
@@ -36,6 +37,7 @@ from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.conversation import Conversations
 from bot.event.service import EventService
 from bot.event.startup import load_at_start
+from bot.followup.service import FollowUpService
 from bot.i18n import Translations
 from bot.intake import REPLAY_SAFE_KEY
 from bot.logs import protect as protect_logs
@@ -53,6 +55,8 @@ from handlers import (
     broadcast,
     conversation,
     event_admin,
+    followup,
+    followup_admin,
     language,
     proposals,
     rec_upload,
@@ -66,6 +70,7 @@ from storage.clock import Clock, SystemClock
 from storage.database import AlreadyApplied, Database, DatabaseFullError, update_scope
 from storage.drafts import DraftRepository
 from storage.event import CheckinRepository, EventStore, PromptRepository, SignupRepository
+from storage.followup import FollowUpRepository
 from storage.participants import ParticipantRepository
 from storage.proposals import ProposalRepository, RecommendationRepository
 from storage.roles import AuditLog, RoleRepository
@@ -86,6 +91,8 @@ FLOWS = (
     event_admin,
     rec_upload,
     review,
+    followup,
+    followup_admin,
     basics,  # last: its fallbacks end group 0
 )
 
@@ -117,6 +124,10 @@ def build_services(
     signups = SignupRepository(db, clock)
     participants = ParticipantRepository(db, clock)
     prompts = PromptRepository(db, clock)
+    event = EventService(
+        EventStore(db, clock), signups, prompts, participants, texts, settings, clock
+    )
+    roles = RoleRepository(db, clock)
     services = Services(
         settings=settings,
         clock=clock,
@@ -124,20 +135,21 @@ def build_services(
         texts=texts,
         participants=participants,
         drafts=DraftRepository(db, clock),
-        roles=RoleRepository(db, clock),
+        roles=roles,
         audit=AuditLog(db, clock),
         campaigns=campaigns,
         runner=None,  # type: ignore[arg-type]  # set just below: it reports through services
         bot=bot,
         sender_rate=policy.per_second,
-        event=EventService(
-            EventStore(db, clock), signups, prompts, participants, texts, settings, clock
-        ),
+        event=event,
         signups=signups,
         checkins=CheckinRepository(db, clock),
         prompts=prompts,
         proposals=ProposalRepository(db, clock),
         recommendations=RecommendationRepository(db, clock),
+        followup=FollowUpService(
+            FollowUpRepository(db, clock), prompts, participants, roles, event, texts, clock
+        ),
     )
 
     async def report(campaign, progress, finished):  # type: ignore[no-untyped-def]
@@ -292,15 +304,23 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         if not services.db.is_open:  # start_bot opens it first, before asking Telegram
             await services.db.open()
         await bulk_bot.initialize()
-        added = await services.roles.bootstrap_organizers(settings.organizer_ids)
-        if added:
-            log.info("organizer role granted from settings to %d user(s)", len(added))
+        granted, revoked = await services.roles.sync_organizers(settings.organizer_ids)
+        if granted or revoked:
+            log.info(
+                "organizer role from ORGANIZER_IDS: granted to %d, revoked from %d user(s)",
+                len(granted),
+                len(revoked),
+            )
         await set_default_commands(application.bot, services.texts)
-        for user_id in settings.organizer_ids:
+        organizers = await services.roles.holders("organizer")
+        for user_id in sorted({*organizers, *revoked}):  # the revoked lose /admin from the menu
             participant = await services.participants.get(user_id)
             locale = participant.locale if participant else settings.default_locale
             await set_chat_commands(
-                application.bot, user_id, services.texts[locale], ("organizer",)
+                application.bot,
+                user_id,
+                services.texts[locale],
+                await services.roles.roles_of(user_id),
             )
         if settings.event_file is not None:
             await load_at_start(services, settings.event_file)
@@ -308,6 +328,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         resumed = await services.runner.resume_all()
         if resumed:
             log.info("resuming %d campaign(s) interrupted by a stop", len(resumed))
+        await services.followup.plan_all()
+        await services.followup.sweep()  # this period's digests and summaries, before polling
         start_clock(application, services)
         conversation.start_sweeper(application)
 

@@ -25,11 +25,15 @@ PARTICIPANT_COMMANDS = (
     ("cancel", "cmd.cancel"),
 )
 ORGANIZER_COMMANDS = (("admin", "cmd.admin"),)
+DELEGATE_COMMANDS = (("tasks", "cmd.tasks"),)
 
 
 def commands_for(roles: Iterable[str]) -> list[tuple[str, str]]:
     """The commands someone with these roles can use."""
     commands = list(PARTICIPANT_COMMANDS)
+    roles = frozenset(roles)
+    if "delegate" in roles:
+        commands.extend(DELEGATE_COMMANDS)
     if "organizer" in roles:
         commands.extend(ORGANIZER_COMMANDS)
     return commands

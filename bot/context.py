@@ -22,6 +22,7 @@ from storage.roles import AuditLog, RoleRepository
 if TYPE_CHECKING:
     from bot.conversation import Conversations
     from bot.event.service import EventService
+    from bot.followup.service import FollowUpService
     from bot.outbound.campaigns import CampaignRunner
     from storage.event import CheckinRepository, PromptRepository, SignupRepository
     from storage.proposals import ProposalRepository, RecommendationRepository
@@ -51,6 +52,7 @@ class Services:
     prompts: PromptRepository
     proposals: ProposalRepository
     recommendations: RecommendationRepository
+    followup: FollowUpService
     conversations: Conversations = None  # type: ignore[assignment]  # set by bot.app
     kick: Callable[[], None] | None = None  # set by bot.outbound.schedule: run the clock now
     clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time

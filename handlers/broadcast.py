@@ -10,11 +10,13 @@ pressed message; the preview and the receipts are new messages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import MessageLimit
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
@@ -24,14 +26,13 @@ from bot.event.service import localized_text as localized
 from bot.i18n import RTL_LOCALES, Markup, Translator, directed
 from bot.outbound.sender import html_sender
 from bot.outbound.versions import audience_per_version
-from handlers.campaign import CAMPAIGN_ACTIONS, PREFIX, start_campaign
-from handlers.campaign import button as _b
+from bot.views.paging import Entry, paged
+from handlers.campaign import BC, CAMPAIGN_ROUTES, UNSCHEDULE, start_campaign
 from handlers.common import (
     chat_id_of,
     drop_buttons,
     in_rows,
     inline,
-    is_organizer,
     keep_pressed,
     reply,
     say,
@@ -44,6 +45,18 @@ from storage.drafts import Draft
 log = logging.getLogger(__name__)
 
 FLOW = "broadcast"
+CODED = ("region", "function", "workshop", "waitlist")  # audiences that need a code
+PLAIN = ("everyone", "organizers", "delegates", "checked_in", "not_checked_in")
+NEW = BC.button("new")
+CANCEL = BC.button("cancel")
+BACK = BC.button("back")
+ADD_LANGUAGE = BC.button("lang", callbacks.Code("locale"))
+TO_AUDIENCE = BC.button("audience")
+AUDIENCE = BC.button("aud", callbacks.OneOf("kind", PLAIN + CODED))
+CODE = BC.button("code", callbacks.Code("code"))  # a region, function or workshop code
+CODES_PAGE = BC.button("codes", callbacks.PageNo())
+SEND = BC.button("send")
+LATER = BC.button("later")
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
@@ -66,7 +79,7 @@ async def begin(update: Update, context: MultaqaContext) -> None:
 async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     t = context.who.t
     names = context.services.texts.language_names()
-    cancel = (t("bc.cancel"), _b("cancel"))
+    cancel = (t("bc.cancel"), CANCEL())
     if draft.step == "text":
         await show(
             update,
@@ -77,18 +90,18 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     elif draft.step == "languages":
         have = draft.data["texts"]
         rows = [
-            [(t("bc.add_language", language=names[code]), _b("lang", code))]
+            [(t("bc.add_language", language=names[code]), ADD_LANGUAGE(code))]
             for code in context.services.texts.locales
             if code not in have
         ]
-        rows.append([(t("bc.continue"), _b("audience"))])
+        rows.append([(t("bc.continue"), TO_AUDIENCE())])
         rows.append([cancel])
         listed = t.plain("common.list_separator").join(names[code] for code in have)
         await show(update, context, t("bc.languages", languages=listed), inline(rows))
     elif draft.step == "audience":
         await _ask_audience(update, context)
     elif draft.step in CODED:
-        await _ask_codes(update, context, draft.step)
+        await _ask_codes(update, context, draft.step, draft.data.get("page", 0))
     elif draft.step == "confirm":
         await _preview(update, context, draft)
     elif draft.step == "schedule":
@@ -96,12 +109,8 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
             update,
             context,
             t("bc.ask_time", **await context.services.event.date_examples()),
-            inline([[(t("common.back"), _b("back"))]]),
+            inline([[(t("common.back"), BACK())]]),
         )
-
-
-CODED = ("region", "function", "workshop", "waitlist")  # audiences that need a code
-PLAIN = ("everyone", "organizers", "delegates", "checked_in", "not_checked_in")
 
 
 async def _ask_audience(update: Update, context: MultaqaContext) -> None:
@@ -110,25 +119,25 @@ async def _ask_audience(update: Update, context: MultaqaContext) -> None:
 
     async def label(kind: str) -> tuple[str, str]:
         count = await repo.count_audience(Audience(kind))  # type: ignore[arg-type]
-        return t(f"bc.audience_{kind}", n=count), _b("aud", kind)
+        return t(f"bc.audience_{kind}", n=count), AUDIENCE(kind)
 
     rows = [
         [await label("everyone")],
         [
-            (t("bc.audience_by_region"), _b("aud", "region")),
-            (t("bc.audience_by_function"), _b("aud", "function")),
+            (t("bc.audience_by_region"), AUDIENCE("region")),
+            (t("bc.audience_by_function"), AUDIENCE("function")),
         ],
     ]
     if await context.services.event.current() is not None:
         rows.append(
             [
-                (t("bc.audience_by_workshop"), _b("aud", "workshop")),
-                (t("bc.audience_by_waitlist"), _b("aud", "waitlist")),
+                (t("bc.audience_by_workshop"), AUDIENCE("workshop")),
+                (t("bc.audience_by_waitlist"), AUDIENCE("waitlist")),
             ]
         )
         rows.append([await label("checked_in"), await label("not_checked_in")])
     rows.append([await label("organizers"), await label("delegates")])
-    rows.append([(t("common.back"), _b("back")), (t("bc.cancel"), _b("cancel"))])
+    rows.append([(t("common.back"), BACK()), (t("bc.cancel"), CANCEL())])
     await show(update, context, t("bc.ask_audience"), inline(rows))
 
 
@@ -142,16 +151,23 @@ async def _options(services: Services, t: Translator, kind: str) -> list[tuple[s
     return [(w.id, localized(dict(w.title), t)) for w in (event.workshops if event else [])]
 
 
-async def _ask_codes(update: Update, context: MultaqaContext, kind: str) -> None:
+async def _ask_codes(update: Update, context: MultaqaContext, kind: str, page: int = 0) -> None:
     t = context.who.t
     repo = context.services.campaigns
     buttons = []
-    for index, (code, label) in enumerate(await _options(context.services, t, kind)):
+    for code, label in await _options(context.services, t, kind):
         count = await repo.count_audience(Audience(kind, code))  # type: ignore[arg-type]
-        buttons.append((f"{label} ({t.number(count)})", _b("code", index)))
+        buttons.append((f"{label} ({t.number(count)})", CODE(code)))
     per_row = 2 if kind in ("region", "function") else 1
-    rows = [*in_rows(buttons, per_row), [(t("common.back"), _b("back"))]]
-    await show(update, context, t(f"bc.ask_{kind}"), inline(rows))
+    entries = [Entry("", [row]) for row in in_rows(buttons, per_row)]
+    view = paged(
+        entries,
+        page,
+        CODES_PAGE,
+        header=t(f"bc.ask_{kind}"),
+        extra_rows=[[(t("common.back"), BACK())]],
+    )
+    await show(update, context, view.text, inline(view.rows))
 
 
 def _audience_of(draft: Draft) -> Audience:
@@ -179,9 +195,9 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
     count = await context.services.campaigns.count_audience(audience)
     versions = await _versions_line(context, draft.data["texts"], audience)
     rows = [
-        [(t("bc.send_now"), _b("send"))],
-        [(t("bc.schedule"), _b("later"))],
-        [(t("common.back"), _b("back")), (t("bc.cancel"), _b("cancel"))],
+        [(t("bc.send_now"), SEND())],
+        [(t("bc.schedule"), LATER())],
+        [(t("common.back"), BACK()), (t("bc.cancel"), CANCEL())],
     ]
     await reply(
         update,
@@ -315,7 +331,7 @@ async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text
         update,
         context,
         t("bc.scheduled", when=t.datetime(when, zone, "EEEE d MMMM, HH:mm")),
-        inline([[(t("bc.cancel_scheduled"), _b("unsched", campaign_id))]]),
+        inline([[(t("bc.cancel_scheduled"), UNSCHEDULE(campaign_id))]]),
     )
 
 
@@ -352,35 +368,30 @@ async def _create(context: MultaqaContext, draft: Draft) -> int:
 # ---------------------------------------------------------------- buttons
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """Every `bc:` button; forged or stale ones do nothing but say so."""
-    who = context.who
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or not await is_organizer(context):
-        log.warning("broadcast button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
-    if press.action in CAMPAIGN_ACTIONS:
-        await CAMPAIGN_ACTIONS[press.action](update, context, press.arg())
-        return
-    if press.action == "new":
-        await toast(update)
-        keep_pressed(context)  # the /admin menu stays usable
-        await begin(update, context)
-        return
-    draft = _draft(context)
-    if draft is None:
-        await toast(update, who.t("common.stale_button"))
-        await drop_buttons(update)
-        return
+async def on_new(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """📣 Broadcast a message, from /admin."""
     await toast(update)
-    await _DRAFT_ACTIONS.get(press.action, _stale)(update, context, draft, press.arg())
-    await drop_buttons(update, context)
+    keep_pressed(context)  # the /admin menu stays usable
+    await begin(update, context)
 
 
-async def _stale(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
-    await _ask(update, context, draft)
+DraftAction = Callable[[Update, MultaqaContext, Draft, Any], Awaitable[None]]
+
+
+def _on_draft(action: DraftAction) -> callbacks.ButtonHandler:
+    """A button of the broadcast being composed: only while there is one."""
+
+    async def pressed(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+        draft = _draft(context)
+        if draft is None:
+            await toast(update, context.who.t("common.stale_button"))
+            await drop_buttons(update)
+            return
+        await toast(update)
+        await action(update, context, draft, next(iter(press.values.values()), None))
+        await drop_buttons(update, context)
+
+    return pressed
 
 
 async def _on_cancel(
@@ -428,11 +439,18 @@ async def _on_code(update: Update, context: MultaqaContext, draft: Draft, arg: s
         if draft.step in CODED
         else []
     )
-    if arg and arg.isdigit() and int(arg) < len(codes):
-        draft.data["audience"], draft.data["code"] = draft.step, codes[int(arg)]
+    if arg in codes:
+        draft.data["audience"], draft.data["code"] = draft.step, arg
         draft.step = "confirm"
         await conversations(context).save(update, context, draft)
     await _ask(update, context, draft)
+
+
+async def _on_codes_page(update: Update, context: MultaqaContext, draft: Draft, page: int) -> None:
+    if draft.step in CODED:
+        await _ask_codes(update, context, draft.step, page)
+    else:
+        await _ask(update, context, draft)
 
 
 async def _on_send(update: Update, context: MultaqaContext, draft: Draft, arg: str | None) -> None:
@@ -458,21 +476,24 @@ async def _on_later(update: Update, context: MultaqaContext, draft: Draft, arg: 
     await _ask(update, context, draft)
 
 
-_DRAFT_ACTIONS = {
-    "cancel": _on_cancel,
-    "back": _on_back,
-    "lang": _on_lang,
-    "audience": _on_audience_step,
-    "aud": _on_aud,
-    "code": _on_code,
-    "send": _on_send,
-    "later": _on_later,
+ROUTES: dict[callbacks.Button, callbacks.ButtonHandler] = {
+    NEW: on_new,
+    CANCEL: _on_draft(_on_cancel),
+    BACK: _on_draft(_on_back),
+    ADD_LANGUAGE: _on_draft(_on_lang),
+    TO_AUDIENCE: _on_draft(_on_audience_step),
+    AUDIENCE: _on_draft(_on_aud),
+    CODE: _on_draft(_on_code),
+    CODES_PAGE: _on_draft(_on_codes_page),
+    SEND: _on_draft(_on_send),
+    LATER: _on_draft(_on_later),
+    **CAMPAIGN_ROUTES,
 }
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups (its messages come through the router)."""
-    return [(0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))]
+    return [(0, callbacks.route(BC, ROUTES))]
 
 
 CONVERSATION = Flow(

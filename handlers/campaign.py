@@ -9,6 +9,7 @@ import io
 from telegram import Update
 from telegram.error import BadRequest
 
+from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.i18n import unmarked
 from bot.labels import region_label
@@ -16,11 +17,17 @@ from bot.outbound.start import (
     post_progress,
     start_campaign,  # noqa: F401  (the broadcast flow's import)
 )
-from bot.views.campaign import PREFIX, button, progress_view  # noqa: F401  (likewise)
+from bot.views.campaign import (  # noqa: F401  (likewise)
+    BC,
+    EXPORT,
+    PREFIX,
+    RESUME,
+    STOP,
+    UNSCHEDULE,
+    progress_view,
+)
 from handlers.common import chat_id_of, drop_buttons, reply, toast
 from storage.campaigns import Campaign, Progress
-
-_b = button
 
 
 async def report_progress(
@@ -48,15 +55,9 @@ async def report_progress(
             raise
 
 
-def _campaign_id(arg: str | None) -> int | None:
-    return int(arg) if arg and arg.isdigit() else None
-
-
-async def _on_stop(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "paused", only_from=("sending",)
-    ):
+async def _on_stop(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if not await services.campaigns.set_state(campaign_id, "paused", only_from=("sending",)):
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update, context.who.t("bc.stopping"))
@@ -64,11 +65,9 @@ async def _on_stop(update: Update, context: MultaqaContext, arg: str | None) -> 
     await services.runner.stop(campaign_id)
 
 
-async def _on_resume(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "sending", only_from=("paused",)
-    ):
+async def _on_resume(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if not await services.campaigns.set_state(campaign_id, "sending", only_from=("paused",)):
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update)
@@ -76,11 +75,9 @@ async def _on_resume(update: Update, context: MultaqaContext, arg: str | None) -
     services.runner.launch(campaign_id)
 
 
-async def _on_unschedule(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or not await services.campaigns.set_state(
-        campaign_id, "cancelled", only_from=("scheduled",)
-    ):
+async def _on_unschedule(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if not await services.campaigns.set_state(campaign_id, "cancelled", only_from=("scheduled",)):
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update)
@@ -91,9 +88,9 @@ async def _on_unschedule(update: Update, context: MultaqaContext, arg: str | Non
     await reply(update, context, context.who.t("bc.cancelled"))
 
 
-async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -> None:
-    services, campaign_id = context.services, _campaign_id(arg)
-    if campaign_id is None or await services.campaigns.get(campaign_id) is None:
+async def _on_export(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    services, campaign_id = context.services, press["campaign"]
+    if await services.campaigns.get(campaign_id) is None:
         await toast(update, context.who.t("common.stale_button"))
         return
     await toast(update)
@@ -124,9 +121,9 @@ async def _on_export(update: Update, context: MultaqaContext, arg: str | None) -
     )
 
 
-CAMPAIGN_ACTIONS = {
-    "stop": _on_stop,
-    "resume": _on_resume,
-    "unsched": _on_unschedule,
-    "export": _on_export,
+CAMPAIGN_ROUTES: dict[callbacks.Button, callbacks.ButtonHandler] = {
+    STOP: _on_stop,
+    RESUME: _on_resume,
+    UNSCHEDULE: _on_unschedule,
+    EXPORT: _on_export,
 }

@@ -27,11 +27,6 @@ log = logging.getLogger(__name__)
 Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
-async def is_organizer(context: MultaqaContext) -> bool:
-    """Asked of the database on every organizer action: a role may have been revoked."""
-    return "organizer" in await context.services.roles.roles_of(context.who.user.id)
-
-
 def chat_id_of(update: Update) -> int:
     """The chat an update came from (every update our handlers accept has one)."""
     chat = update.effective_chat

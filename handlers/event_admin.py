@@ -9,7 +9,6 @@ from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     MessageHandler,
     filters,
 )
@@ -21,8 +20,9 @@ from bot.documents.isolated import parse_event_upload
 from bot.event.diff import diff_events
 from bot.event.file import EventDefinition, EventFileError, decode_event_bytes
 from bot.event.service import change_line
+from bot.guard import has_role
 from bot.i18n import Markup, shown
-from handlers.common import drop_buttons, inline, is_organizer, reply, toast
+from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -31,11 +31,15 @@ FLOW = "event_file"
 PREFIX = "evf"
 MAX_BYTES = 512 * 1024
 MAX_LINES = 25
+EVF = callbacks.Prefix(PREFIX, role="organizer")
+LOAD = EVF.button("load")
+FORCE = EVF.button("force")  # remove workshops people signed up for
+CANCEL = EVF.button("cancel")
 
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .yaml/.yml document: from an organizer, check it and show what would change."""
-    if not context.has_who or not await is_organizer(context) or wants_file(context):
+    if not await has_role(context, "organizer") or wants_file(context):
         return  # someone else's file, or content of the active flow: the router has it
     await _take_file(update, context)
     raise ApplicationHandlerStop  # the file was ours: the router does not see it
@@ -85,27 +89,17 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
         ),
         inline(
             [
-                [(t("evf.load"), callbacks.encode(PREFIX, "load"))],
-                [(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))],
+                [(t("evf.load"), LOAD())],
+                [(t("bc.cancel"), CANCEL())],
             ]
         ),
     )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
+async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """evf:load, evf:force, evf:cancel."""
     who = context.who
     services = context.services
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if (
-        press is None
-        or press.action not in ("load", "force", "cancel")
-        or not await is_organizer(context)
-    ):
-        log.warning("event-file button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     draft = who.drafts.get(FLOW)
     await toast(update)
     await drop_buttons(update)
@@ -133,8 +127,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
             who.t("evf.blocked", workshops=names),
             inline(
                 [
-                    [(who.t("evf.force"), callbacks.encode(PREFIX, "force"))],
-                    [(who.t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))],
+                    [(who.t("evf.force"), FORCE())],
+                    [(who.t("bc.cancel"), CANCEL())],
                 ]
             ),
         )
@@ -154,7 +148,7 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups: an upload starts the flow like a command."""
     yaml_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
     return [
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (0, callbacks.route(EVF, {LOAD: on_button, FORCE: on_button, CANCEL: on_button})),
         (
             0,
             MessageHandler(

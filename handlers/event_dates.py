@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import MultaqaContext
 from bot.event.service import localized_text
 from handlers.common import reply
+from handlers.invites import PAYLOAD_PREFIX, is_invite
 
 
 async def _title(context: MultaqaContext) -> str:
@@ -20,11 +21,16 @@ async def registration_open(
 ) -> bool:
     """Whether a newcomer may register now; if not, they are told when it opens or that it
     is closed. Someone who scans the venue's check-in poster on the event's days is there:
-    they may register (and are checked in at the end) whatever the window."""
+    they may register (and are checked in at the end) whatever the window. So may someone
+    holding a valid invite: owners of recommendations are invited after the event."""
     services, t = context.services, context.who.t
     state, when = await services.event.registration_state()
     if state == "open" or when is None:
         return True
+    if is_invite(payload):
+        token = (payload or "").removeprefix(PAYLOAD_PREFIX)
+        if await services.followup.repo.invite_state(token) == "ok":
+            return True
     if (
         payload
         and payload == f"checkin-{services.settings.checkin_code}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.commands import set_chat_commands
@@ -16,6 +16,8 @@ from handlers.common import chat_id_of, inline, reply, show, toast
 log = logging.getLogger(__name__)
 
 PREFIX = "lang"
+LANGUAGE = callbacks.Prefix(PREFIX)
+SET = LANGUAGE.button("set", callbacks.Code("locale"))
 
 
 async def language_command(update: Update, context: MultaqaContext) -> None:
@@ -23,24 +25,19 @@ async def language_command(update: Update, context: MultaqaContext) -> None:
     who = context.who
     names = context.services.texts.language_names()
     rows = [
-        [(("✓ " if code == who.locale else "") + name, callbacks.encode(PREFIX, "set", code))]
-        for code, name in names.items()
+        [(("✓ " if code == who.locale else "") + name, SET(code))] for code, name in names.items()
     ]
     await reply(update, context, who.t("lang.choose"), inline(rows))
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
+async def on_set(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """A language was chosen."""
     who = context.who
     texts = context.services.texts
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or press.action != "set" or press.arg() not in texts.locales:
-        log.warning("malformed language button from user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
+    code = press["locale"]
+    if code not in texts.locales:
+        await callbacks.refuse(update, context, "no such language")
         return
-    code = press.arg()
-    assert code is not None
     t = texts[code]
     who.locale, who.t = code, t
     await toast(update)
@@ -66,5 +63,5 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups."""
     return [
         (0, CommandHandler("language", language_command, filters=filters.ChatType.PRIVATE)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (0, callbacks.route(LANGUAGE, {SET: on_set})),
     ]

@@ -14,7 +14,6 @@ import logging
 from telegram import Message, Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     filters,
 )
@@ -24,6 +23,7 @@ from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.event.service import localized_text as localized
 from bot.i18n import Markup, Translator
+from bot.views.paging import Entry, paged
 from handlers.common import drop_buttons, inline, reply, show, toast
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
@@ -38,8 +38,15 @@ ATTACHMENT_LIMIT = 5
 PREVIEW = 120
 
 
-def _b(action: str, *args: object) -> str:
-    return callbacks.encode(PREFIX, action, *args)
+PR = callbacks.Prefix(PREFIX)
+THEME = PR.button("theme", callbacks.Code("theme"))  # a workshop id, or "general"
+KEEP_AS = PR.button("keep", callbacks.Code("theme"))
+DONE = PR.button("done")
+CANCEL = PR.button("cancel")
+WITHDRAW = PR.button("wd", callbacks.Id("proposal"))
+WITHDRAW_YES = PR.button("wdyes", callbacks.Id("proposal"))
+MINE_PAGE = PR.button("mine", callbacks.PageNo())
+THEMES_PAGE = PR.button("themes", callbacks.OneOf("step", ("theme", "capture")), callbacks.PageNo())
 
 
 async def themes(services: Services, t: Translator) -> list[tuple[str, str]]:
@@ -91,12 +98,35 @@ async def _flooded(update: Update, context: MultaqaContext) -> bool:
     return False
 
 
-async def _theme_buttons(
-    services: Services, t: Translator, action: str
-) -> list[list[tuple[str, str]]]:
-    rows = [[(label, _b(action, i))] for i, (_, label) in enumerate(await themes(services, t))]
-    rows.append([(t("bc.cancel"), _b("cancel"))])
-    return rows
+async def _theme_question(
+    update: Update, context: MultaqaContext, step: str, page: int = 0
+) -> None:
+    """Which theme? — for /propose (step "theme") or a message kept (step "capture"); the
+    themes are the workshops, so the buttons come in pages."""
+    t = context.who.t
+    button = THEME if step == "theme" else KEEP_AS
+    entries = [
+        Entry("", [[(label, button(code))]]) for code, label in await themes(context.services, t)
+    ]
+    view = paged(
+        entries,
+        page,
+        lambda n: THEMES_PAGE(step, n),
+        header=t("pr.ask_theme" if step == "theme" else "pr.capture"),
+        extra_rows=[[(t("bc.cancel" if step == "theme" else "pr.no_thanks"), CANCEL())]],
+    )
+    await show(update, context, view.text, inline(view.rows))
+
+
+async def on_themes_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ through the themes, while the question is still open."""
+    draft = context.who.drafts.get(FLOW)
+    await toast(update)
+    await drop_buttons(update)
+    if draft is None or draft.step != press["step"]:
+        await reply(update, context, context.who.t("common.stale_button"))
+        return
+    await _theme_question(update, context, draft.step, press["page"])
 
 
 async def propose_command(update: Update, context: MultaqaContext) -> None:
@@ -113,17 +143,12 @@ async def propose_command(update: Update, context: MultaqaContext) -> None:
 
 async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     """The current step again (/resume, a replayed update)."""
-    services, t = context.services, context.who.t
-    if draft.step == "theme":
-        await show(
-            update, context, t("pr.ask_theme"), inline(await _theme_buttons(services, t, "theme"))
-        )
-    elif draft.step == "capture":
-        rows = await _theme_buttons(services, t, "keep")
-        rows[-1] = [(t("pr.no_thanks"), _b("cancel"))]
-        await show(update, context, t("pr.capture"), inline(rows))
+    if draft.step in ("theme", "capture"):
+        await _theme_question(update, context, draft.step)
     else:
-        await show(update, context, _status_line(t, draft), _done_buttons(t))
+        await show(
+            update, context, _status_line(context.who.t, draft), _done_buttons(context.who.t)
+        )
 
 
 def _status_line(t: Translator, draft: Draft) -> Markup:
@@ -137,7 +162,7 @@ def _status_line(t: Translator, draft: Draft) -> Markup:
 
 
 def _done_buttons(t: Translator) -> object:
-    return inline([[(t("pr.done"), _b("done"))], [(t("bc.cancel"), _b("cancel"))]])
+    return inline([[(t("pr.done"), DONE())], [(t("bc.cancel"), CANCEL())]])
 
 
 def _joined(parts: list[list]) -> str:
@@ -258,19 +283,13 @@ async def _create(update: Update, context: MultaqaContext, draft: Draft, theme: 
     )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """pr:theme:N, pr:keep:N, pr:done, pr:cancel, pr:wd:ID, pr:wdyes:ID."""
+async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """pr:theme:CODE, pr:keep:CODE, pr:done, pr:cancel: the steps of a proposal draft."""
     who = context.who
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or who.participant is None:
-        log.warning("proposal button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
+    if who.participant is None:
+        await callbacks.refuse(update, context, "not registered")
         return
     t = who.t
-    if press.action in ("wd", "wdyes"):
-        await _withdraw(update, context, press.action, press.arg())
-        return
     draft = who.drafts.get(FLOW)
     await toast(update)
     if draft is None:
@@ -282,7 +301,7 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
 
 
 async def _on_draft_button(
-    update: Update, context: MultaqaContext, draft: Draft, press: callbacks.Callback
+    update: Update, context: MultaqaContext, draft: Draft, press: callbacks.Press
 ) -> None:
     services, t = context.services, context.who.t
     if press.action == "cancel":
@@ -290,8 +309,8 @@ async def _on_draft_button(
         await show(update, context, t("pr.cancelled"))
         return
     options = [code for code, _ in await themes(services, t)]
-    index = press.arg()
-    theme = options[int(index)] if index and index.isdigit() and int(index) < len(options) else None
+    theme = press.values.get("theme")
+    theme = theme if theme in options else None
     if press.action == "theme" and draft.step == "theme" and theme is not None:
         draft.step, draft.data = "collect", {"theme": theme, "text": "", "files": [], "parts": []}
         await conversations(context).save(update, context, draft)
@@ -342,6 +361,17 @@ async def _rec_text(services: Services, proposal: Proposal) -> str | None:
 
 async def mine_command(update: Update, context: MultaqaContext) -> None:
     """/mine: my proposals and how they stand."""
+    await _show_mine(update, context, 0)
+
+
+async def on_mine_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ in /mine."""
+    await toast(update)
+    await drop_buttons(update)
+    await _show_mine(update, context, press["page"])
+
+
+async def _show_mine(update: Update, context: MultaqaContext, page: int) -> None:
     who = context.who
     services = context.services
     proposals = await services.proposals.of_author(who.user.id) if who.participant else []
@@ -349,41 +379,46 @@ async def mine_command(update: Update, context: MultaqaContext) -> None:
         await reply(update, context, who.t("pr.none"))
         return
     t = who.t
-    lines, rows = [t("pr.mine_header")], []
-    for p in proposals[:20]:
+    entries = []
+    for p in proposals:
         text = p.text if len(p.text) <= PREVIEW else p.text[:PREVIEW].rstrip() + "…"
-        lines.append(
-            t(
-                "pr.mine_line",
-                ref=p.reference,
-                theme=await theme_label(services, t, p.theme),
-                text=text or "📎",
-                status=status_text(t, p, await _rec_text(services, p)),
-            )
+        line = t(
+            "pr.mine_line",
+            ref=p.reference,
+            theme=await theme_label(services, t, p.theme),
+            text=text or "📎",
+            status=status_text(t, p, await _rec_text(services, p)),
         )
-        if p.status == "new":
-            rows.append([(t("pr.withdraw", ref=p.reference), _b("wd", p.id))])
-    await reply(update, context, Markup("\n\n").join(lines), inline(rows) if rows else None)
+        if p.status == "merged" and p.recommendation_id:  # "you said, we did"
+            rec = await services.followup.repo.get(p.recommendation_id)
+            if rec is not None:
+                line += "\n" + t(
+                    "pr.became", status=t.plain(f"rec.{rec.status}"), progress=rec.progress
+                )
+        rows = [[(t("pr.withdraw", ref=p.reference), WITHDRAW(p.id))]] if p.status == "new" else []
+        entries.append(Entry(line, rows))
+    view = paged(entries, page, MINE_PAGE, header=t("pr.mine_header"))
+    await reply(update, context, view.text, inline(view.rows) if view.rows else None)
 
 
-async def _withdraw(update: Update, context: MultaqaContext, action: str, arg: str | None) -> None:
+async def on_withdraw(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """pr:wd:ID asks, pr:wdyes:ID withdraws; only the author's own proposal."""
     who = context.who
     t = who.t
-    proposal = await context.services.proposals.get(int(arg)) if arg and arg.isdigit() else None
+    proposal = await context.services.proposals.get(press["proposal"])
     if proposal is None or proposal.author_id != who.user.id:
-        log.warning("withdraw refused for user %s", who.user.id)
-        await toast(update, t("common.invalid_button"))
+        await callbacks.refuse(update, context, "not the author")
         return
     await toast(update)
-    if action == "wd":  # ask first: withdrawing cannot be undone
+    if press.button is WITHDRAW:  # ask first: withdrawing cannot be undone
         await reply(
             update,
             context,
             t("pr.withdraw_confirm", ref=proposal.reference),
             inline(
                 [
-                    [(t("pr.withdraw_yes"), _b("wdyes", proposal.id))],
-                    [(t("pr.withdraw_no"), _b("cancel"))],
+                    [(t("pr.withdraw_yes"), WITHDRAW_YES(proposal.id))],
+                    [(t("pr.withdraw_no"), CANCEL())],
                 ]
             ),
         )
@@ -428,7 +463,22 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     return [
         (0, CommandHandler("propose", propose_command, filters=private)),
         (0, CommandHandler("mine", mine_command, filters=private)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (
+            0,
+            callbacks.route(
+                PR,
+                {
+                    THEME: on_button,
+                    KEEP_AS: on_button,
+                    DONE: on_button,
+                    CANCEL: on_button,
+                    WITHDRAW: on_withdraw,
+                    WITHDRAW_YES: on_withdraw,
+                    MINE_PAGE: on_mine_page,
+                    THEMES_PAGE: on_themes_page,
+                },
+            ),
+        ),
     ]
 
 

@@ -9,7 +9,6 @@ from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     MessageHandler,
     filters,
 )
@@ -18,16 +17,21 @@ from bot import callbacks
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
+from bot.guard import has_role
 from bot.i18n import Markup, Translator, shown
-from handlers.common import drop_buttons, inline, is_organizer, reply, toast
+from bot.views.paging import utf16_len
+from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
 
 FLOW = "rec_import"
 PREFIX = "ri"
-IN_PREVIEW = 3000  # characters of row reasons shown inside the preview itself
-PART_SIZE = 3800  # characters of row reasons per extra message (Telegram allows 4,096)
+IN_PREVIEW = 3000  # UTF-16 units of row reasons shown inside the preview itself
+PART_SIZE = 3800  # UTF-16 units of row reasons per extra message (Telegram allows 4,096)
+RI = callbacks.Prefix(PREFIX, role="organizer")
+GO = RI.button("go")
+CANCEL = RI.button("cancel")
 
 
 async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
@@ -52,11 +56,11 @@ def _row_lines(t: Translator, plan: ImportPlan) -> list[Markup]:
 
 
 def _parts(lines: list[Markup], size: int) -> list[Markup]:
-    """Lines grouped into texts of at most `size` characters (a line is never cut)."""
+    """Lines grouped into texts of at most `size` UTF-16 units (a line is never cut)."""
     parts: list[Markup] = []
     current: list[Markup] = []
     for line in lines:
-        if current and len("\n".join([*current, line])) > size:
+        if current and utf16_len("\n".join([*current, line])) > size:
             parts.append(Markup("\n").join(current))
             current = []
         current.append(line)
@@ -70,7 +74,7 @@ async def _show_rows(update: Update, context: MultaqaContext, plan: ImportPlan) 
     many messages as needed before it (each well under Telegram's 4,096 characters)."""
     t = context.who.t
     lines = _row_lines(t, plan)
-    if len("\n".join(lines)) <= IN_PREVIEW:
+    if utf16_len("\n".join(lines)) <= IN_PREVIEW:
         return Markup("\n").join(lines) or Markup("—")
     parts = _parts(lines, PART_SIZE)
     for number, part in enumerate(parts, start=1):
@@ -81,7 +85,7 @@ async def _show_rows(update: Update, context: MultaqaContext, plan: ImportPlan) 
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
     """A .csv/.xlsx from an organizer: preview the import."""
-    if not context.has_who or not await is_organizer(context) or wants_file(context):
+    if not await has_role(context, "organizer") or wants_file(context):
         return  # someone else's file, or content of the active flow: the router has it
     await _take_table(update, context)
     raise ApplicationHandlerStop  # the file was ours: the router does not see it
@@ -107,9 +111,9 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
     await conversations(context).start(
         update, context, FLOW, "confirm", {"file_id": document.file_id, "name": name}
     )
-    rows = [[(t("bc.cancel"), callbacks.encode(PREFIX, "cancel"))]]
+    rows = [[(t("bc.cancel"), CANCEL())]]
     if plan.planned:
-        rows.insert(0, [(t("ri.create", n=len(plan.planned)), callbacks.encode(PREFIX, "go"))])
+        rows.insert(0, [(t("ri.create", n=len(plan.planned)), GO())])
     await reply(
         update,
         context,
@@ -123,15 +127,9 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
     )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
+async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """ri:go creates what the preview showed (planned again: the data may have moved)."""
     who = context.who
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or press.action not in ("go", "cancel") or not await is_organizer(context):
-        log.warning("import button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     await toast(update)
     await drop_buttons(update)
     services = context.services
@@ -145,6 +143,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         return
     plan = await _plan(context, draft.data["file_id"], draft.data["name"])
     created = await apply_import(plan, services.recommendations, who.user.id)
+    await services.followup.adopt_new(created, who.user.id)
+    services.kick_clock()
     await services.audit.record(
         who.user.id,
         "recommendation.import",
@@ -158,7 +158,7 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups: an upload starts the flow like a command."""
     table = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
     return [
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (0, callbacks.route(RI, {GO: on_button, CANCEL: on_button})),
         (
             0,
             MessageHandler(

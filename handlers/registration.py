@@ -22,7 +22,6 @@ from telegram import (
 )
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     filters,
 )
@@ -41,7 +40,7 @@ from bot.profile import (
     clean_name,
     clean_phone,
 )
-from handlers import checkin
+from handlers import checkin, invites
 from handlers.agenda import send_agenda
 from handlers.common import (
     buttons_of,
@@ -56,9 +55,19 @@ from handlers.common import (
 from handlers.event_dates import registration_open
 from handlers.registration_questions import (
     BACK,
+    CONFIRM,
+    CONSENT,
+    EDIT,
     FIELDS,
     FLOW,
-    PREFIX,
+    FUNCTION,
+    GO_BACK,
+    KEEP,
+    LANG,
+    MORE,
+    NAME,
+    REG,
+    REGION,
     ask,
     data_from,
     edit_rows,
@@ -124,7 +133,12 @@ async def start_command(update: Update, context: MultaqaContext) -> None:
         await checkin.check_in(update, context)  # a profile edit in progress simply goes on
         return
     if participant is not None and who.registration is None:
+        if invites.is_invite(payload):
+            await invites.open_invite(update, context, payload or "")
+            return
         await show_profile(update, context)
+        return
+    if invites.is_invite(payload) and await invites.refuse_early(update, context, payload or ""):
         return
     await begin(update, context, payload)
 
@@ -144,57 +158,75 @@ async def show_profile(update: Update, context: MultaqaContext) -> None:
     )
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """Any `reg:` button."""
-    query = update.callback_query
-    assert query is not None
+def _step_button() -> callbacks.ButtonHandler:
+    """A button of a registration step: only at the step it belongs to, once per update."""
+
+    async def pressed(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+        who = context.who
+        draft = who.registration
+        if draft is not None and conversations(context).replayed(update, draft):
+            await toast(update)
+            await ask(update, context, draft)
+            return
+        if draft is None or not _fits(press, draft.step):
+            await toast(update, who.t("common.stale_button"))
+            await drop_buttons(update)
+            return
+        if await _press(update, context, draft, press) is False:
+            await callbacks.refuse(update, context, "registration value")
+            return
+        await toast(update)
+        await drop_buttons(update, context)
+
+    return pressed
+
+
+async def on_edit(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """An Edit button, from the summary or from the stored profile."""
     who = context.who
-    press = callbacks.decode(query.data, PREFIX)
     draft = who.registration
-    if press is None:
-        log.warning("malformed registration button from user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     if draft is not None and conversations(context).replayed(update, draft):
         await toast(update)
         await ask(update, context, draft)
         return
-    if press.action == "edit":
-        await _edit(update, context, press.arg())
-        return
-    if draft is None or not _fits(press, draft.step):
+    await _edit(update, context, press["field"])
+
+
+async def on_more(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ through a long list of functions or regions."""
+    who = context.who
+    draft = who.registration
+    if draft is None or draft.step != press["step"]:
         await toast(update, who.t("common.stale_button"))
         await drop_buttons(update)
         return
-    if await _press(update, context, draft, press) is False:
-        log.warning("registration button with bad argument from user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
     await toast(update)
     await drop_buttons(update, context)
+    await ask(update, context, draft, press["page"])
 
 
 async def _press(
-    update: Update, context: MultaqaContext, draft: Draft, press: callbacks.Callback
+    update: Update, context: MultaqaContext, draft: Draft, press: callbacks.Press
 ) -> bool:
     """Apply a press (or a typed label) that fits the draft's step."""
     t = context.services.texts[draft.data.get("locale", context.who.locale)]
-    return await _BUTTONS[press.action](update, context, draft, t, press.arg())
+    value = next(iter(press.values.values()), None)
+    return await _BUTTONS[press.button](update, context, draft, t, value)
 
 
-def _fits(press: callbacks.Callback, step: str) -> bool:
+def _fits(press: callbacks.Press, step: str) -> bool:
     expected = {
-        "lang": ("language",),
-        "consent": ("consent",),
-        "name": ("name",),
-        "fn": ("function",),
-        "rg": ("region",),
-        "confirm": ("summary",),
-        "keep": ("summary",),
+        LANG: ("language",),
+        CONSENT: ("consent",),
+        NAME: ("name",),
+        FUNCTION: ("function",),
+        REGION: ("region",),
+        CONFIRM: ("summary",),
+        KEEP: ("summary",),
     }
-    if press.action == "back":
-        return press.arg() == step and step in BACK
-    return step in expected.get(press.action, ())
+    if press.button is GO_BACK:
+        return press["step"] == step and step in BACK
+    return step in expected.get(press.button, ())
 
 
 async def _on_lang(
@@ -242,9 +274,9 @@ async def _on_function(
         await save_draft(update, context, draft)
         await ask(update, context, draft)
         return True
-    if choice is None or not choice.isdigit() or int(choice) >= len(functions):
+    if choice not in {option.code for option in functions}:
         return False
-    draft.data["function_code"] = functions[int(choice)].code
+    draft.data["function_code"] = choice
     draft.data["function_other"] = None
     await _advance(update, context, draft, "region")
     return True
@@ -254,9 +286,9 @@ async def _on_region(
     update: Update, context: MultaqaContext, draft: Draft, t: Translator, choice: str | None
 ) -> bool:
     regions = await context.services.event.choices("region")
-    if choice is None or not choice.isdigit() or int(choice) >= len(regions):
+    if choice not in {option.code for option in regions}:
         return False
-    draft.data["region_code"] = regions[int(choice)].code
+    draft.data["region_code"] = choice
     await _advance(update, context, draft, "unit")
     return True
 
@@ -310,6 +342,8 @@ async def _on_confirm(
         payload = data.get("payload") or ""
         if checkin.is_checkin(services, payload):
             await checkin.check_in(update, context)
+        if invites.is_invite(payload):
+            await invites.open_invite(update, context, payload)
         await send_agenda(services, context, participant.chat_id, user.id, t)
     return True
 
@@ -324,15 +358,15 @@ async def _on_keep(
 
 ButtonHandler = Callable[[Update, MultaqaContext, Draft, Translator, str | None], Awaitable[bool]]
 
-_BUTTONS: dict[str, ButtonHandler] = {
-    "lang": _on_lang,
-    "consent": _on_consent,
-    "name": _on_name,
-    "fn": _on_function,
-    "rg": _on_region,
-    "back": _on_back,
-    "confirm": _on_confirm,
-    "keep": _on_keep,
+_BUTTONS: dict[callbacks.Button, ButtonHandler] = {
+    LANG: _on_lang,
+    CONSENT: _on_consent,
+    NAME: _on_name,
+    FUNCTION: _on_function,
+    REGION: _on_region,
+    GO_BACK: _on_back,
+    CONFIRM: _on_confirm,
+    KEEP: _on_keep,
 }
 
 
@@ -416,15 +450,15 @@ async def _label_answer(update: Update, context: MultaqaContext, draft: Draft, t
     buttons = buttons_of(markup if isinstance(markup, InlineKeyboardMarkup) else None)
     if draft.step == "consent":
         for answer, key in _CONSENT_WORDS.items():
-            data = callbacks.encode(PREFIX, "consent", answer)
+            data = CONSENT(answer)
             buttons += [(word, data) for word in t(key).split(",")]
     data = match_label(text, buttons)
-    press = callbacks.decode(data, PREFIX) if data else None
+    press = REG.parse(data) if data else None
+    if press is not None and press.button is EDIT:
+        await _edit(update, context, press["field"])
+        return True
     if press is None or not _fits(press, draft.step):
         return False
-    if press.action == "edit":
-        await _edit(update, context, press.arg())
-        return True
     return await _press(update, context, draft, press) is not False
 
 
@@ -518,7 +552,24 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     return [
         (0, CommandHandler("start", start_command, filters=private)),
         (0, CommandHandler("profile", show_profile, filters=private)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
+        (
+            0,
+            callbacks.route(
+                REG,
+                {
+                    LANG: _step_button(),
+                    CONSENT: _step_button(),
+                    NAME: _step_button(),
+                    FUNCTION: _step_button(),
+                    REGION: _step_button(),
+                    GO_BACK: _step_button(),
+                    CONFIRM: _step_button(),
+                    KEEP: _step_button(),
+                    EDIT: on_edit,
+                    MORE: on_more,
+                },
+            ),
+        ),
     ]
 
 

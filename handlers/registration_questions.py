@@ -11,6 +11,7 @@ from bot.event.service import EventService
 from bot.i18n import Markup, Translator
 from bot.labels import function_label, region_label
 from bot.profile import clean_name
+from bot.views.paging import Entry, paged
 from handlers.common import in_rows, inline, show
 from storage.drafts import Draft
 from storage.participants import Participant
@@ -31,8 +32,21 @@ BACK = {  # where Back leads from each step (while editing it returns to summary
 }
 
 
+REG = callbacks.Prefix(PREFIX)
+LANG = REG.button("lang", callbacks.Code("locale"))
+CONSENT = REG.button("consent", callbacks.OneOf("answer", ("yes", "no")))
+NAME = REG.button("name", callbacks.OneOf("source", ("tg",)))
+FUNCTION = REG.button("fn", callbacks.Code("function"))  # a code of the event file, or "other"
+REGION = REG.button("rg", callbacks.Code("region"))
+GO_BACK = REG.button("back", callbacks.OneOf("step", tuple(BACK)))
+CONFIRM = REG.button("confirm")
+KEEP = REG.button("keep")
+EDIT = REG.button("edit", callbacks.OneOf("field", FIELDS))
+MORE = REG.button("more", callbacks.OneOf("step", ("function", "region")), callbacks.PageNo())
+
+
 def _back(t: Translator, step: str) -> tuple[str, str]:
-    return (t("common.back"), callbacks.encode(PREFIX, "back", step))
+    return (t("common.back"), GO_BACK(step))
 
 
 def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str, str]]]:
@@ -40,7 +54,7 @@ def _language_buttons(context: MultaqaContext, who: Who) -> list[list[tuple[str,
     names = texts.language_names()
     first = texts.supported(who.user.language_code)
     order = sorted(names, key=lambda code: (code != first, texts.locales.index(code)))
-    return [[(names[code], callbacks.encode(PREFIX, "lang", code))] for code in order]
+    return [[(names[code], LANG(code))] for code in order]
 
 
 async def _summary_text(services: Services, t: Translator, data: dict, heading: str) -> Markup:
@@ -67,14 +81,15 @@ async def profile_text(services: Services, t: Translator, participant: Participa
 
 
 def edit_rows(t: Translator) -> list[list[tuple[str, str]]]:
-    buttons = [(t(f"reg.edit_{f}"), callbacks.encode(PREFIX, "edit", f)) for f in FIELDS]
+    buttons = [(t(f"reg.edit_{f}"), EDIT(f)) for f in FIELDS]
     return in_rows(buttons, 2)
 
 
 async def question(
-    context: MultaqaContext, draft: Draft
+    context: MultaqaContext, draft: Draft, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]:
-    """The question for the draft's current step, with its buttons."""
+    """The question for the draft's current step, with its buttons (a page of them: an event
+    file may list many functions or regions)."""
     t = context.services.texts[draft.data.get("locale", context.who.locale)]
     services = context.services
     step = draft.step
@@ -88,8 +103,8 @@ async def question(
             t("reg.consent"),
             inline(
                 [
-                    [(t("reg.consent_accept"), callbacks.encode(PREFIX, "consent", "yes"))],
-                    [(t("reg.consent_decline"), callbacks.encode(PREFIX, "consent", "no"))],
+                    [(t("reg.consent_accept"), CONSENT("yes"))],
+                    [(t("reg.consent_decline"), CONSENT("no"))],
                     [_back(t, step)],
                 ]
             ),
@@ -102,7 +117,7 @@ async def question(
                 [
                     (
                         t("reg.use_telegram_name", name=telegram_name),
-                        callbacks.encode(PREFIX, "name", "tg"),
+                        NAME("tg"),
                     )
                 ]
             )
@@ -110,22 +125,32 @@ async def question(
         return (t("reg.ask_name"), inline(rows))
     if step == "function":
         buttons = [
-            (EventService.label(t, "function", choice), callbacks.encode(PREFIX, "fn", i))
-            for i, choice in enumerate(await services.event.choices("function"))
+            (EventService.label(t, "function", choice), FUNCTION(choice.code))
+            for choice in await services.event.choices("function")
         ]
-        buttons.append((t("reg.function_other"), callbacks.encode(PREFIX, "fn", "other")))
-        return (
-            t("reg.ask_function"),
-            inline([*in_rows(buttons, 1), [_back(t, step)]]),
+        view = paged(
+            [Entry("", [row]) for row in in_rows(buttons, 1)],
+            page,
+            lambda n: MORE(step, n),
+            header=t("reg.ask_function"),
+            extra_rows=[[(t("reg.function_other"), FUNCTION("other"))], [_back(t, step)]],
         )
+        return (view.text, inline(view.rows))
     if step == "function_other":
         return (t("reg.ask_function_other"), inline([[_back(t, step)]]))
     if step == "region":
         buttons = [
-            (EventService.label(t, "region", choice), callbacks.encode(PREFIX, "rg", i))
-            for i, choice in enumerate(await services.event.choices("region"))
+            (EventService.label(t, "region", choice), REGION(choice.code))
+            for choice in await services.event.choices("region")
         ]
-        return (t("reg.ask_region"), inline([*in_rows(buttons, 2), [_back(t, step)]]))
+        view = paged(
+            [Entry("", [row]) for row in in_rows(buttons, 2)],
+            page,
+            lambda n: MORE(step, n),
+            header=t("reg.ask_region"),
+            extra_rows=[[_back(t, step)]],
+        )
+        return (view.text, inline(view.rows))
     if step == "unit":
         return (t("reg.ask_unit"), inline([[_back(t, step)]]))
     if step == "phone":
@@ -141,19 +166,19 @@ async def question(
     # summary
     heading = "reg.summary_profile" if draft.data.get("from_profile") else "reg.summary"
     rows = edit_rows(t)
-    rows.append([(t("reg.confirm"), callbacks.encode(PREFIX, "confirm"))])
+    rows.append([(t("reg.confirm"), CONFIRM())])
     if draft.data.get("from_profile"):
-        rows.append([(t("reg.keep_profile"), callbacks.encode(PREFIX, "keep"))])
+        rows.append([(t("reg.keep_profile"), KEEP())])
     else:
         rows.append([_back(t, step)])
     return (await _summary_text(services, t, draft.data, heading), inline(rows))
 
 
-async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
+async def ask(update: Update, context: MultaqaContext, draft: Draft, page: int = 0) -> None:
     """Show the question for the draft's current step: in the pressed message after a
     press, else as a new message. The summary is never overwritten by what follows
     Confirm: the receipt comes as a new message below it."""
-    text, markup = await question(context, draft)
+    text, markup = await question(context, draft, page)
     await show(update, context, text, markup)
 
 

@@ -13,28 +13,41 @@ import logging
 from datetime import date, datetime
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.documents.rec_import import guess_language
-from bot.i18n import Translator
+from bot.i18n import Markup, Translator, unmarked
 from bot.labels import region_label
+from bot.views.paging import Entry, cut, paged, utf16_len
 from handlers import recommendations
-from handlers.common import chat_id_of, drop_buttons, inline, is_organizer, reply, toast
+from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes
-from handlers.recommendations import FLOW, REC_TEXT_LIMIT
+from handlers.recommendations import FLOW, REC_TEXT_LIMIT, RV
 from storage.drafts import Draft
 from storage.proposals import Proposal, ProposalStatus, ProposalWithdrawn
 
 log = logging.getLogger(__name__)
 
 PREFIX = "rv"
-
-
-def _b(action: str, *args: object) -> str:
-    return callbacks.encode(PREFIX, action, *args)
+ALL = "*"  # the queue of every theme
+_theme = callbacks.Code("theme", also=(ALL,))  # a workshop id, "general", or ALL
+_order = callbacks.OneOf("order", ("n", "o"))  # newest or oldest first
+MENU = RV.button("menu", callbacks.PageNo())
+SHOW = RV.button("show", _theme, _order, callbacks.Number("at"))  # at: a proposal id, 0: first
+ACCEPT = RV.button("acc", callbacks.Id("proposal"), _theme, _order)
+REJECT = RV.button("rej", callbacks.Id("proposal"))
+TAG = RV.button("tag", callbacks.Id("proposal"))
+MERGE = RV.button("merge", callbacks.Id("proposal"), callbacks.PageNo())
+INTO = RV.button("into", callbacks.Id("recommendation"), callbacks.Id("proposal"))
+NEW_REC = RV.button("newrec", callbacks.Id("proposal"))
+OWNER = RV.button("owner", callbacks.Id("participant"))
+NO_OWNER = RV.button("noowner")
+NO_DUE = RV.button("nodue")
+NO_NOTE = RV.button("nonote")
+CARD_LIMIT = 4096  # Telegram's limit for a message, in UTF-16 units
 
 
 def parse_due(text: str, today: date) -> date | None:
@@ -51,33 +64,48 @@ def parse_due(text: str, today: date) -> date | None:
 # ---------------------------------------------------------------- the queue
 
 
-async def _menu(update: Update, context: MultaqaContext) -> None:
+async def _menu(update: Update, context: MultaqaContext, page: int = 0) -> None:
     services, t = context.services, context.who.t
     counts = await services.proposals.counts_by_theme()
-    rows = []
-    for index, (code, label) in enumerate(await themes(services, t)):
+    entries = []
+    for code, label in await themes(services, t):
         new, total = counts.get(code, (0, 0))
-        rows.append([(t("rv.theme", theme=label, new=new, total=total), _b("q", index, "n"))])
-    rows.append([(t("rv.all"), _b("q", "a", "n"))])
-    await reply(update, context, t("rv.menu"), inline(rows))
+        entries.append(
+            Entry("", [[(t("rv.theme", theme=label, new=new, total=total), SHOW(code, "n", 0))]])
+        )
+    view = paged(
+        entries, page, MENU, header=t("rv.menu"), extra_rows=[[(t("rv.all"), SHOW(ALL, "n", 0))]]
+    )
+    await reply(update, context, view.text, inline(view.rows))
 
 
-async def _queue(services: Services, t: Translator, theme_index: str, order: str) -> list[int]:
-    options = [code for code, _ in await themes(services, t)]
-    theme = None if theme_index == "a" else options[int(theme_index)]
-    return await services.proposals.queue(theme, newest_first=order == "n")
+async def _queue(services: Services, t: Translator, theme: str, order: str) -> list[int]:
+    return await services.proposals.queue(
+        None if theme == ALL else theme, newest_first=order == "n"
+    )
 
 
-async def _show(
-    update: Update, context: MultaqaContext, theme_index: str, order: str, position: int
-) -> None:
+def _position(ids: list[int], at: int, order: str) -> int:
+    """Where proposal `at` stands in the queue; if it left it, the one that came after it."""
+    if at in ids:
+        return ids.index(at)
+    if at == 0:
+        return 0
+    after = [i for i, pid in enumerate(ids) if (pid < at if order == "n" else pid > at)]
+    return after[0] if after else len(ids) - 1
+
+
+async def _show(update: Update, context: MultaqaContext, theme: str, order: str, at: int) -> None:
     """One proposal with its files, and what can be done with it."""
     services, t = context.services, context.who.t
-    ids = await _queue(services, t, theme_index, order)
-    if not ids:
-        await reply(update, context, t("rv.empty"), inline([[(t("rv.back_menu"), _b("menu"))]]))
+    if theme != ALL and theme not in {code for code, _ in await themes(services, t)}:
+        await reply(update, context, t("rv.empty"), inline([[(t("rv.back_menu"), MENU(0))]]))
         return
-    position = max(0, min(position, len(ids) - 1))
+    ids = await _queue(services, t, theme, order)
+    if not ids:
+        await reply(update, context, t("rv.empty"), inline([[(t("rv.back_menu"), MENU(0))]]))
+        return
+    position = _position(ids, at, order)
     proposal = await services.proposals.get(ids[position])
     assert proposal is not None
     chat_id = chat_id_of(update)
@@ -92,42 +120,53 @@ async def _show(
     author = await services.participants.get(proposal.author_id)
     nav = []
     if position > 0:
-        nav.append(("◀️", _b("show", theme_index, order, position - 1)))
+        nav.append(("◀️", SHOW(theme, order, ids[position - 1])))
     if position < len(ids) - 1:
-        nav.append(("▶️", _b("show", theme_index, order, position + 1)))
-    where = (theme_index, order, position)
+        nav.append(("▶️", SHOW(theme, order, ids[position + 1])))
     rows = [nav] if nav else []
     rows += [
         [
-            (t("rv.accept"), _b("acc", proposal.id, *where)),
-            (t("rv.reject"), _b("rej", proposal.id)),
+            (t("rv.accept"), ACCEPT(proposal.id, theme, order)),
+            (t("rv.reject"), REJECT(proposal.id)),
         ],
-        [(t("rv.tag"), _b("tag", proposal.id)), (t("rv.merge"), _b("merge", proposal.id))],
+        [(t("rv.tag"), TAG(proposal.id)), (t("rv.merge"), MERGE(proposal.id, 0))],
         [
             (
                 t("rv.order_oldest" if order == "n" else "rv.order_newest"),
-                _b("show", theme_index, "o" if order == "n" else "n", 0),
+                SHOW(theme, "o" if order == "n" else "n", 0),
             ),
-            (t("rv.back_menu"), _b("menu")),
+            (t("rv.back_menu"), MENU(0)),
         ],
     ]
-    await reply(
-        update,
-        context,
-        t(
+
+    def card(text: str) -> Markup:
+        return t(
             "rv.card",
             ref=proposal.reference,
             position=position + 1,
             total=len(ids),
-            theme=await theme_label(services, t, proposal.theme),
+            theme=theme_label_,
             author=author.full_name if author else "—",
-            region=await region_label(services, t, author.region_code) if author else "",
-            text=proposal.text or "📎",
+            region=region,
+            text=text,
             status=status_text(t, proposal),
             tags=t.plain("common.list_separator").join(proposal.tags) or "—",
-        ),
-        inline(rows),
-    )
+        )
+
+    theme_label_ = await theme_label(services, t, proposal.theme)
+    region = await region_label(services, t, author.region_code) if author else ""
+    text = proposal.text or "📎"
+    # The text counts as Telegram counts it (escapes do not); the rest as sent, which is more.
+    room = CARD_LIMIT - utf16_len(card(""))
+    if utf16_len(text) > room:  # cut, and the whole text as a file
+        await context.bot.send_document(
+            chat_id,
+            proposal.text.encode("utf-8"),
+            filename=unmarked(t.plain("rv.full_text_filename", ref=proposal.reference)),
+            caption=t.plain("rv.full_text", ref=proposal.reference),
+        )
+        text = cut(text, room, t("rv.cut_marker"))
+    await reply(update, context, card(text), inline(rows))
 
 
 # ---------------------------------------------------------------- decisions
@@ -159,98 +198,128 @@ async def _decide(
     return True
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """Every rv: button; forged or stale ones do nothing but say so (and are logged)."""
-    who = context.who
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    if press is None or not await is_organizer(context):
-        log.warning("review button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
-    try:
-        await _dispatch(update, context, press)
-    except (ValueError, IndexError):  # numbers that do not parse or point nowhere
-        log.warning("malformed review button from user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-
-
-async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Callback) -> None:
-    services, who, t = context.services, context.who, context.who.t
-    a = press.args
-    if press.action == "menu":
-        await toast(update)
-        await _menu(update, context)
-        return
-    if press.action == "recs":
-        await toast(update)
-        await recommendations.listing(update, context)
-        return
-    if press.action in ("q", "show"):
-        await toast(update)
-        await _show(update, context, a[0], a[1], int(a[2]) if len(a) > 2 else 0)
-        return
-    if await recommendations.on_action(update, context, press):
-        return
-    if press.action == "owner":
-        await _take_owner(update, context, int(a[0]))
-        return
-    if press.action in ("noowner", "nodue", "nonote"):
-        await toast(update)
-        await drop_buttons(update)
-        await _skip(update, context, press.action)
-        return
-    proposal = await services.proposals.get(int(a[0]))
-    if proposal is None:
-        raise ValueError("no such proposal")
+async def on_menu(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """The themes with their counts (paged)."""
     await toast(update)
-    if press.action == "acc":
-        if await _decide(update, context, proposal, "accepted"):
-            await reply(update, context, t("rv.accepted", ref=proposal.reference))
-        await _show(update, context, a[1], a[2], int(a[3]))
-    elif press.action in ("rej", "tag"):
-        step = "note" if press.action == "rej" else "tag"
-        draft = await conversations(context).start(
-            update, context, FLOW, step, {"pid": proposal.id}
-        )
-        await ask(update, context, draft)
-    elif press.action == "merge":
-        recs = await services.recommendations.all(
-            None if proposal.theme == "general" else proposal.theme
-        )
-        rows = [[(t("rv.new_rec"), _b("newrec", proposal.id))]]
-        rows += [
+    await _menu(update, context, press["page"])
+
+
+async def on_show(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ through the queue, or a theme chosen in the menu."""
+    await toast(update)
+    await _show(update, context, press["theme"], press["order"], press["at"])
+
+
+async def _proposal(
+    update: Update, context: MultaqaContext, press: callbacks.Press
+) -> Proposal | None:
+    proposal = await context.services.proposals.get(press["proposal"])
+    if proposal is None:
+        await callbacks.refuse(update, context, "no such proposal")
+        return None
+    await toast(update)
+    return proposal
+
+
+async def on_accept(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """✅ Accept, then the same card again with its new status."""
+    proposal = await _proposal(update, context, press)
+    if proposal is None:
+        return
+    if await _decide(update, context, proposal, "accepted"):
+        await reply(update, context, context.who.t("rv.accepted", ref=proposal.reference))
+    await _show(update, context, press["theme"], press["order"], proposal.id)
+
+
+async def on_reject(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """➖ Not retained: ask for a note to the author (or none)."""
+    proposal = await _proposal(update, context, press)
+    if proposal is None:
+        return
+    draft = await conversations(context).start(update, context, FLOW, "note", {"pid": proposal.id})
+    await ask(update, context, draft)
+
+
+async def on_tag(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """🏷 Tag: ask for the tag."""
+    proposal = await _proposal(update, context, press)
+    if proposal is None:
+        return
+    draft = await conversations(context).start(update, context, FLOW, "tag", {"pid": proposal.id})
+    await ask(update, context, draft)
+
+
+async def on_merge(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Merge: a new recommendation, or one of the theme's (paged)."""
+    proposal = await _proposal(update, context, press)
+    if proposal is None:
+        return
+    services, t = context.services, context.who.t
+    recs = await services.recommendations.all(
+        None if proposal.theme == "general" else proposal.theme
+    )
+    entries = [
+        Entry(
+            "",
             [
-                (
-                    t.plain("rv.rec_button", ref=r.reference, text=r.text[:40]),
-                    _b("into", r.id, proposal.id),
-                )
-            ]
-            for r in recs
-            if r.status != "dropped"
-        ][:10]
-        await reply(update, context, t("rv.merge_where", ref=proposal.reference), inline(rows))
-    elif press.action == "into":
-        rec = await services.recommendations.get(int(a[0]))
-        merged_into = await services.proposals.get(int(a[1]))
-        if rec is None or merged_into is None:
-            raise ValueError("stale merge")
-        if not await services.recommendations.merge(rec.id, merged_into.id, who.user.id):
-            await reply(update, context, t("rv.withdrawn", ref=merged_into.reference))
-            return
-        await _decide(update, context, merged_into, "merged", rec_id=rec.id)
-        await reply(
-            update,
-            context,
-            t("rv.merged", ref=merged_into.reference, rec=rec.reference),
+                [
+                    (
+                        cut(t.plain("rv.rec_button", ref=r.reference, text=r.text), 60),
+                        INTO(r.id, proposal.id),
+                    )
+                ]
+            ],
         )
-    elif press.action == "newrec":
-        draft = await conversations(context).start(
-            update, context, FLOW, "rec_text", {"pid": proposal.id, "theme": proposal.theme}
-        )
-        await ask(update, context, draft)
-    else:
-        raise ValueError("unknown action")
+        for r in recs
+        if r.status != "dropped"
+    ]
+    view = paged(
+        entries,
+        press["page"],
+        lambda page: MERGE(proposal.id, page),
+        header=t("rv.merge_where", ref=proposal.reference),
+        extra_rows=[[(t("rv.new_rec"), NEW_REC(proposal.id))]],
+    )
+    await reply(update, context, view.text, inline(view.rows))
+
+
+async def on_into(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Merge into an existing recommendation."""
+    services, who, t = context.services, context.who, context.who.t
+    rec = await services.recommendations.get(press["recommendation"])
+    merged_into = await services.proposals.get(press["proposal"])
+    if rec is None or merged_into is None:
+        await callbacks.refuse(update, context, "stale merge")
+        return
+    await toast(update)
+    if not await services.recommendations.merge(rec.id, merged_into.id, who.user.id):
+        await reply(update, context, t("rv.withdrawn", ref=merged_into.reference))
+        return
+    await _decide(update, context, merged_into, "merged", rec_id=rec.id)
+    await reply(update, context, t("rv.merged", ref=merged_into.reference, rec=rec.reference))
+
+
+async def on_new_rec(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """A new recommendation from this proposal: ask for its text."""
+    proposal = await _proposal(update, context, press)
+    if proposal is None:
+        return
+    draft = await conversations(context).start(
+        update, context, FLOW, "rec_text", {"pid": proposal.id, "theme": proposal.theme}
+    )
+    await ask(update, context, draft)
+
+
+async def on_owner(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """An owner picked among the people found."""
+    await _take_owner(update, context, press["participant"])
+
+
+async def on_skip(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """No owner / no due date / no note."""
+    await toast(update)
+    await drop_buttons(update)
+    await _skip(update, context, press.action)
 
 
 # ---------------------------------------------------------------- typed answers
@@ -259,7 +328,7 @@ async def _dispatch(update: Update, context: MultaqaContext, press: callbacks.Ca
 async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     """The question of the current step (also for /resume)."""
     t = context.who.t
-    skip = {"note": "nonote", "rec_owner": "noowner", "rec_due": "nodue"}.get(draft.step)
+    skip = {"note": NO_NOTE, "rec_owner": NO_OWNER, "rec_due": NO_DUE}.get(draft.step)
     if "rid" in draft.data:
         skip = None  # editing a recommendation: nothing to skip
     text = {
@@ -270,7 +339,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         "rec_due": t("rv.ask_due", **await context.services.event.date_examples()),
     }[draft.step]
     label = t("rv.no_note") if draft.step == "note" else t("rv.skip")
-    await reply(update, context, text, inline([[(label, _b(skip))]]) if skip else None)
+    await reply(update, context, text, inline([[(label, skip())]]) if skip else None)
 
 
 TAG_LIMIT = 30
@@ -325,11 +394,11 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
         found = await services.participants.find(text, limit=8)
         if not found:
             await reply(
-                update, context, t("rv.owner_not_found"), inline([[(t("rv.skip"), _b("noowner"))]])
+                update, context, t("rv.owner_not_found"), inline([[(t("rv.skip"), NO_OWNER())]])
             )
         else:
-            rows = [[(f"{p.full_name} · {p.unit}"[:60], _b("owner", p.user_id))] for p in found]
-            rows.append([(t("rv.skip"), _b("noowner"))])
+            rows = [[(f"{p.full_name} · {p.unit}"[:60], OWNER(p.user_id))] for p in found]
+            rows.append([(t("rv.skip"), NO_OWNER())])
             await reply(update, context, t("rv.pick_owner"), inline(rows))
     elif draft.step == "rec_due":
         due = parse_due(text, await services.event.today())
@@ -338,7 +407,7 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
                 update,
                 context,
                 t("rv.bad_due", **await services.event.date_examples()),
-                inline([[(t("rv.skip"), _b("nodue"))]]),
+                inline([[(t("rv.skip"), NO_DUE())]]),
             )
         elif "rid" in draft.data:
             await recommendations.edit(update, context, draft, due=due)
@@ -407,6 +476,8 @@ async def _create_recommendation(
         await reply(update, context, t("rv.withdrawn", ref=f"P-{draft.data['pid']:04d}"))
         return
     await conversations(context).end(context, draft)
+    await services.followup.adopt_new([rec_id], who.user.id)
+    services.kick_clock()
     await services.audit.record(
         who.user.id,
         "recommendation.create",
@@ -427,7 +498,29 @@ async def _create_recommendation(
 
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups (typed answers come through the router)."""
-    return [(0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))]
+    return [
+        (
+            0,
+            callbacks.route(
+                RV,
+                {
+                    MENU: on_menu,
+                    SHOW: on_show,
+                    ACCEPT: on_accept,
+                    REJECT: on_reject,
+                    TAG: on_tag,
+                    MERGE: on_merge,
+                    INTO: on_into,
+                    NEW_REC: on_new_rec,
+                    OWNER: on_owner,
+                    NO_OWNER: on_skip,
+                    NO_DUE: on_skip,
+                    NO_NOTE: on_skip,
+                    **recommendations.ROUTES,
+                },
+            ),
+        ),
+    ]
 
 
 CONVERSATION = Flow(

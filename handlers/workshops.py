@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.event.file import EventDefinition, Workshop
 from bot.event.service import localized_text as localized
-from bot.i18n import Markup, Translator
+from bot.i18n import Translator
 from bot.labels import room_label
+from bot.views.paging import Entry, Page, cut, page_of, paged
 from handlers.common import drop_buttons, inline, reply, toast
 from handlers.event_dates import event_over
 
@@ -22,52 +23,68 @@ log = logging.getLogger(__name__)
 PREFIX = "ws"
 
 
-def _index(event: EventDefinition, arg: str | None) -> Workshop | None:
-    if not arg or not arg.isdigit() or int(arg) >= len(event.workshops):
-        return None
-    return event.workshops[int(arg)]
+WS = callbacks.Prefix(PREFIX)
+JOIN = WS.button("join", callbacks.Code("workshop"))
+# Switch names only the workshop to go to: the seat to give up is the person's own in the
+# same time slot, looked up at the press (two 32-character ids would not fit in 64 bytes).
+SWITCH = WS.button("switch", callbacks.Code("workshop"))
+LEAVE = WS.button("leave", callbacks.Code("workshop"))  # asks first
+LEAVE_YES = WS.button("leaveyes", callbacks.Code("workshop"))
+KEEP = WS.button("keep")
+PAGE = WS.button("page", callbacks.PageNo())
+DESCRIPTION_LIMIT = 600  # an event file may hold a long description: the list stays readable
 
 
-async def workshops_text(
-    services: Services, t: Translator, user_id: int
-) -> tuple[Markup, list[list[tuple[str, str]]]] | None:
-    """The list with seats left and the person's buttons; None before an event is loaded."""
-    event = await services.event.current()
-    if event is None:
-        return None
+async def _entries(
+    services: Services, t: Translator, event: EventDefinition, user_id: int
+) -> list[Entry]:
     counts = await services.signups.counts()
     mine = {seat.workshop_id: seat for seat in await services.signups.seats_of(user_id)}
-    parts = [t("ws.header")]
-    rows = []
+    entries = []
     for index, workshop in enumerate(event.workshops):
         confirmed, waiting = counts.get(workshop.id, (0, 0))
         left = max(workshop.capacity - confirmed, 0)
         slot = event.slot_of(workshop)
         title = localized(dict(workshop.title), t)
         seats = t.plural("ws.seats_left", left) if left else t.plural("ws.full_waiting", waiting)
-        parts.append(
-            t(
-                "ws.entry",
-                n=index + 1,
-                title=title,
-                description=localized(dict(workshop.description), t),
-                time=t.span(t.time(slot.start, event.zone), t.time(slot.end, event.zone)),
-                room=room_label(t, workshop.room),
-                seats=seats,
-            )
+        text = t(
+            "ws.entry",
+            n=index + 1,
+            title=title,
+            description=cut(localized(dict(workshop.description), t), DESCRIPTION_LIMIT),
+            time=t.span(t.time(slot.start, event.zone), t.time(slot.end, event.zone)),
+            room=room_label(t, workshop.room),
+            seats=seats,
         )
         seat = mine.get(workshop.id)
         if seat is not None:
-            parts.append(
+            text += "\n\n" + (
                 t("ws.you_confirmed")
                 if seat.state == "confirmed"
                 else t("ws.you_waiting", position=seat.position)
             )
-            rows.append([(t("ws.leave", n=index + 1), callbacks.encode(PREFIX, "leave", index))])
+            rows = [[(t("ws.leave", n=index + 1), LEAVE(workshop.id))]]
         else:
             key = "ws.join" if left else "ws.join_waiting"
-            rows.append([(t(key, n=index + 1), callbacks.encode(PREFIX, "join", index))])
-    return Markup("\n\n").join(parts), rows
+            rows = [[(t(key, n=index + 1), JOIN(workshop.id))]]
+        entries.append(Entry(text, rows))
+    return entries
+
+
+async def workshops_view(
+    services: Services, t: Translator, user_id: int, page: int = 0, near: str | None = None
+) -> Page | None:
+    """One page of the list with seats left and the person's buttons (the page holding
+    workshop `near` if given); None before an event is loaded."""
+    event = await services.event.current()
+    if event is None:
+        return None
+    entries = await _entries(services, t, event, user_id)
+    header = t("ws.header")
+    if near is not None:
+        index = next((i for i, w in enumerate(event.workshops) if w.id == near), 0)
+        page = page_of(entries, index, header=header)
+    return paged(entries, page, PAGE, header=header)
 
 
 async def workshops_command(update: Update, context: MultaqaContext) -> None:
@@ -78,12 +95,11 @@ async def workshops_command(update: Update, context: MultaqaContext) -> None:
         return
     if await event_over(update, context):
         return
-    view = await workshops_text(context.services, who.t, who.user.id)
+    view = await workshops_view(context.services, who.t, who.user.id)
     if view is None:
         await reply(update, context, who.t("agenda.not_yet"))
         return
-    text, rows = view
-    await reply(update, context, text, inline(rows))
+    await reply(update, context, view.text, inline(view.rows))
 
 
 async def tell_promoted(services: Services, promoted: list[int], workshop: Workshop) -> None:
@@ -93,46 +109,96 @@ async def tell_promoted(services: Services, promoted: list[int], workshop: Works
         services.kick_clock()
 
 
-async def on_button(update: Update, context: MultaqaContext) -> None:
-    """ws:join:N, ws:switch:N:FROM, ws:leave:N; anything else is refused."""
-    who = context.who
-    services = context.services
-    query = update.callback_query
-    press = callbacks.decode(query.data if query else None, PREFIX)
-    event = await services.event.current()
-    workshop = _index(event, press.arg()) if press and event else None
-    if (
-        press is None
-        or event is None
-        or workshop is None
-        or who.participant is None
-        or press.action not in ("join", "switch", "leave")
-    ):
-        log.warning("workshop button refused for user %s", who.user.id)
-        await toast(update, who.t("common.invalid_button"))
-        return
-    t = who.t
-    if await services.event.is_over():  # a list shown before the end, pressed after
+async def _workshop(
+    update: Update, context: MultaqaContext, workshop_id: str
+) -> tuple[EventDefinition, Workshop] | None:
+    """The event and the workshop a button names; None (and the press refused) when the
+    person is not registered or the workshop is no longer in the event, or (and the person
+    told) when the event is over."""
+    event = await context.services.event.current()
+    workshop = event.workshop(workshop_id) if event else None
+    if event is None or workshop is None or context.who.participant is None:
+        await callbacks.refuse(update, context, "no such workshop")
+        return None
+    if await context.services.event.is_over():  # a list shown before the end, pressed after
         await toast(update)
         await event_over(update, context)
+        return None
+    return event, workshop
+
+
+async def on_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """◀️ ▶️ in the list."""
+    who = context.who
+    view = (
+        await workshops_view(context.services, who.t, who.user.id, press["page"])
+        if who.participant
+        else None
+    )
+    if view is None:
+        await callbacks.refuse(update, context, "no list")
         return
+    await toast(update)
+    await drop_buttons(update)
+    if await event_over(update, context):
+        return
+    await reply(update, context, view.text, inline(view.rows))
+
+
+async def on_leave(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """✖️ Leave: ask first (the seat may go to someone waiting at once)."""
+    found = await _workshop(update, context, press["workshop"])
+    if found is None:
+        return
+    _, workshop = found
+    t = context.who.t
+    await toast(update)
+    await reply(
+        update,
+        context,
+        t("ws.leave_confirm", title=localized(dict(workshop.title), t)),
+        inline([[(t("ws.leave_yes"), LEAVE_YES(workshop.id))], [(t("ws.leave_no"), KEEP())]]),
+    )
+
+
+async def on_leave_yes(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Leave for good, then show the list again with the seats as they are now."""
+    found = await _workshop(update, context, press["workshop"])
+    if found is None:
+        return
+    _, workshop = found
+    who, services, t = context.who, context.services, context.who.t
+    left, promoted = await services.signups.leave(who.user.id, workshop.id, workshop.capacity)
+    await toast(update)
+    await drop_buttons(update)
+    await reply(
+        update,
+        context,
+        t("ws.left" if left else "ws.not_in", title=localized(dict(workshop.title), t)),
+    )
+    await services.event.plan_reminders(who.user.id)
+    await tell_promoted(services, promoted, workshop)
+    view = await workshops_view(services, t, who.user.id, near=workshop.id)
+    if view is not None:
+        await reply(update, context, view.text, inline(view.rows))
+
+
+async def on_join(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """➕ Sign up (or 🔁 switch within the same time slot)."""
+    found = await _workshop(update, context, press["workshop"])
+    if found is None:
+        return
+    event, workshop = found
+    who, services, t = context.who, context.services, context.who.t
     title = localized(dict(workshop.title), t)
-    if press.action == "leave":
-        left, promoted = await services.signups.leave(who.user.id, workshop.id, workshop.capacity)
-        await toast(update)
-        await drop_buttons(update)
-        await reply(update, context, t("ws.left" if left else "ws.not_in", title=title))
-        await services.event.plan_reminders(who.user.id)
-        await tell_promoted(services, promoted, workshop)
-        return
     same_slot = [w.id for w in event.workshops if w.slot == workshop.slot]
     leave, leave_capacity = None, 0
-    if press.action == "switch":
-        other = _index(event, press.arg(1))
-        if other is None or other.slot != workshop.slot:
-            await toast(update, t("common.invalid_button"))
-            return
-        leave, leave_capacity = other.id, other.capacity
+    if press.button is SWITCH:
+        seats = await services.signups.seats_of(who.user.id)
+        held = [s.workshop_id for s in seats if s.workshop_id in same_slot]
+        leave = next((w for w in held if w != workshop.id), None)  # None: a plain join
+        left_workshop = event.workshop(leave) if leave else None
+        leave_capacity = left_workshop.capacity if left_workshop else 0
     outcome, promoted = await services.signups.join(
         who.user.id, workshop.id, workshop.capacity, same_slot, leave, leave_capacity
     )
@@ -141,7 +207,6 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
     if outcome.conflict is not None:
         other = event.workshop(outcome.conflict)
         assert other is not None
-        other_index = event.workshops.index(other)
         index = event.workshops.index(workshop)
         await reply(
             update,
@@ -149,13 +214,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
             t("ws.same_slot", other=localized(dict(other.title), t), title=title),
             inline(
                 [
-                    [
-                        (
-                            t("ws.switch_yes", n=index + 1),
-                            callbacks.encode(PREFIX, "switch", index, other_index),
-                        )
-                    ],
-                    [(t("ws.switch_no"), callbacks.encode("wsk", "keep"))],
+                    [(t("ws.switch_yes", n=index + 1), SWITCH(workshop.id))],
+                    [(t("ws.switch_no"), KEEP())],
                 ]
             ),
         )
@@ -174,8 +234,8 @@ async def on_button(update: Update, context: MultaqaContext) -> None:
         await tell_promoted(services, promoted, left_workshop)
 
 
-async def keep_button(update: Update, context: MultaqaContext) -> None:
-    """'Keep my workshop' after a same-slot conflict."""
+async def on_keep(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """'Keep my workshop' after a same-slot conflict, or 'No, stay' before leaving."""
     await toast(update)
     await drop_buttons(update)
     await reply(update, context, context.who.t("ws.kept"))
@@ -185,6 +245,18 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups."""
     return [
         (0, CommandHandler("workshops", workshops_command, filters=filters.ChatType.PRIVATE)),
-        (0, CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")),
-        (0, CallbackQueryHandler(keep_button, pattern=r"^wsk:keep$")),
+        (
+            0,
+            callbacks.route(
+                WS,
+                {
+                    JOIN: on_join,
+                    SWITCH: on_join,
+                    LEAVE: on_leave,
+                    LEAVE_YES: on_leave_yes,
+                    KEEP: on_keep,
+                    PAGE: on_page,
+                },
+            ),
+        ),
     ]

@@ -55,6 +55,13 @@ class BotApiEmulator:
             "username": bot_username,
         }
         self.clock: Callable[[], float] = time.time
+        # Real seconds for what Telegram times in real time (a callback query's 15 s).
+        self.monotonic: Callable[[], float] = time.monotonic
+        self.callback_timeout = 15.0
+        # The people a web chat offers, in order: {"id", "name", "role", "language_code"}.
+        self.personas: list[dict[str, Any]] = []
+        # `multaqa sandbox` plugs the bot's clock in here (see sandbox.control.ClockControl).
+        self.clock_control: Any = None
         self.updates = UpdateQueue()
         self.files = FileStore()
         self.faults = Faults()

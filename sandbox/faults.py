@@ -161,6 +161,24 @@ class Faults:
             _check_rate(rate), random.Random(seed), _method_set(methods), seconds=seconds
         )
 
+    def status(self) -> dict[str, object]:
+        """What is switched on, and how many random faults hit so far (for the control API)."""
+        return {
+            "random": {
+                kind: {
+                    "rate": fault.rate,
+                    **({"codes": list(fault.codes)} if fault.codes else {}),
+                    **({"seconds": fault.seconds} if kind != ERROR else {}),
+                }
+                for kind, fault in self._random.items()
+            },
+            "chats": {
+                str(chat_id): {"code": fault.code, "remaining": fault.remaining}
+                for chat_id, fault in self._by_chat.items()
+            },
+            "injected": dict(self.injected),
+        }
+
     def draw(self, method: str) -> Mishap | None:
         """The random fault this request suffers, if any (each kind draws independently)."""
         if not self._random:

@@ -78,7 +78,14 @@ def busiest_window(stamps: Sequence[float], window: float) -> int:
 
 
 class FloodControl:
-    """Per-bot, per-private-chat and per-group send limits; off until enable() is called."""
+    """Per-bot, per-private-chat and per-group send limits; off until enable() is called.
+
+    A private chat is a token bucket, as Telegram's "avoid more than one message per second;
+    we may allow short bursts" behaves: `private_burst` messages at once (20: a dialog at
+    machine speed passes, a loop of messages to one person does not), then one per second.
+    Edits take from the same bucket (Telegram limits them too); the bot-wide 30/s counts new
+    messages only.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock  # monotonic seconds; tests inject a fake one
@@ -86,28 +93,46 @@ class FloodControl:
         self.per_bot_per_second = 30
         self.per_chat_per_second = 1
         self.per_group_per_minute = 20
+        self.private_burst = 20
         self.rejected = 0
         self.rejected_by_chat: Counter[int] = Counter()
         # Accepted sends (flood control on or off), in clock order, for rate measurements.
         self.sent_times: deque[float] = deque()
         self._bot: deque[float] = deque()
         self._chats: dict[int, deque[float]] = {}
+        self._buckets: dict[int, tuple[float, float]] = {}  # private chat -> (tokens, at)
+        self.edits = 0  # edits accepted (flood control on or off)
 
     def enable(
         self,
         per_bot_per_second: int = 30,
         per_chat_per_second: int = 1,
         per_group_per_minute: int = 20,
+        private_burst: int = 20,
     ) -> None:
         """Start refusing sends over these limits (windows start empty)."""
-        limits = (per_bot_per_second, per_chat_per_second, per_group_per_minute)
+        limits = (per_bot_per_second, per_chat_per_second, per_group_per_minute, private_burst)
         if min(limits) < 1:
             raise ValueError(f"flood limits must be positive, got {limits}")
         self.per_bot_per_second = per_bot_per_second
         self.per_chat_per_second = per_chat_per_second
         self.per_group_per_minute = per_group_per_minute
+        self.private_burst = private_burst
         self._reset_windows()
         self.enabled = True
+
+    def status(self) -> dict[str, object]:
+        """Limits and counters, for the control API."""
+        return {
+            "enabled": self.enabled,
+            "per_bot_per_second": self.per_bot_per_second,
+            "per_chat_per_second": self.per_chat_per_second,
+            "private_burst": self.private_burst,
+            "per_group_per_minute": self.per_group_per_minute,
+            "rejected": self.rejected,
+            "sent": len(self.sent_times),
+            "edits": self.edits,
+        }
 
     def disable(self) -> None:
         """Stop refusing sends (counters and sent_times are kept)."""
@@ -124,32 +149,58 @@ class FloodControl:
         """Drop the rolling windows."""
         self._bot.clear()
         self._chats.clear()
+        self._buckets.clear()
 
-    def _chat_limit(self, chat_id: int) -> tuple[int, float]:
-        """(limit, window seconds) for one chat: per minute in groups, per second otherwise."""
+    def _bucket_wait(self, chat_id: int, now: float) -> tuple[float, float]:
+        """(seconds until a private chat has a token, tokens it has now)."""
+        tokens, at = self._buckets.get(chat_id, (float(self.private_burst), now))
+        tokens = min(float(self.private_burst), tokens + (now - at) * self.per_chat_per_second)
+        if tokens >= 1.0 - _EPSILON:
+            return 0.0, tokens
+        return (1.0 - tokens) / self.per_chat_per_second, tokens
+
+    def _chat_wait(self, chat_id: int, now: float) -> float:
+        if not is_group(chat_id):
+            return self._bucket_wait(chat_id, now)[0]
+        chat_stamps = self._chats.setdefault(chat_id, deque())
+        return wait_for_slot(chat_stamps, self.per_group_per_minute, _MINUTE, now)
+
+    def _take(self, chat_id: int, now: float) -> None:
         if is_group(chat_id):
-            return self.per_group_per_minute, _MINUTE
-        return self.per_chat_per_second, _SECOND
+            self._chats.setdefault(chat_id, deque()).append(now)
+        else:
+            tokens = self._bucket_wait(chat_id, now)[1]
+            self._buckets[chat_id] = (tokens - 1.0, now)
+
+    def _refuse(self, chat_id: int, wait: float) -> ApiError:
+        self.rejected += 1
+        self.rejected_by_chat[chat_id] += 1
+        return too_many_requests(retry_after_seconds(wait))
 
     def admit(self, chat_id: int) -> ApiError | None:
         """Record an accepted send to chat_id, or return the 429 it must get instead."""
         now = self.clock()
         if self.enabled:
-            chat_stamps = self._chats.get(chat_id)
-            if chat_stamps is None:
-                chat_stamps = self._chats[chat_id] = deque()
-            limit, window = self._chat_limit(chat_id)
             wait = max(
                 wait_for_slot(self._bot, self.per_bot_per_second, _SECOND, now),
-                wait_for_slot(chat_stamps, limit, window, now),
+                self._chat_wait(chat_id, now),
             )
             if wait > 0:
-                self.rejected += 1
-                self.rejected_by_chat[chat_id] += 1
-                return too_many_requests(retry_after_seconds(wait))
+                return self._refuse(chat_id, wait)
             self._bot.append(now)
-            chat_stamps.append(now)
+            self._take(chat_id, now)
         self.sent_times.append(now)
+        return None
+
+    def admit_edit(self, chat_id: int) -> ApiError | None:
+        """Record an accepted edit in chat_id, or return the 429 it must get instead."""
+        now = self.clock()
+        if self.enabled:
+            wait = self._chat_wait(chat_id, now)
+            if wait > 0:
+                return self._refuse(chat_id, wait)
+            self._take(chat_id, now)
+        self.edits += 1
         return None
 
     def busiest(self, window: float = _SECOND) -> int:

@@ -138,6 +138,7 @@ def _post(
     if flooded is not None:
         raise flooded
     emu.delivered[chat.chat_id] += 1
+    chat.action_at = 0.0  # a message ends "typing…", as in Telegram
     message_id = chat.next_message_id()
     data = {
         "message_id": message_id,
@@ -260,7 +261,10 @@ def _editable(chat: ChatState, p: Params) -> StoredMessage:
 def _apply_edit(
     emu: BotApiEmulator, chat: ChatState, stored: StoredMessage, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Replace the message JSON (None values drop keys) and report an edit event."""
+    """Pass flood control, replace the message JSON (None values drop keys), report an edit."""
+    flooded = emu.flood.admit_edit(chat.chat_id)
+    if flooded is not None:
+        raise flooded
     data = {k: v for k, v in stored.data.items() if k not in changes}
     data.update((k, v) for k, v in changes.items() if v is not None)
     data["edit_date"] = emu.now()
@@ -310,6 +314,7 @@ def delete_message(emu: BotApiEmulator, p: Params) -> bool:
     if emu.now() - int(stored.data["date"]) > _DELETE_WINDOW:
         raise bad_request("message can't be deleted for everyone")
     del chat.messages[stored.message_id]
+    chat.touch()
     return True
 
 
@@ -320,4 +325,6 @@ def send_chat_action(emu: BotApiEmulator, p: Params) -> bool:
         raise bad_request("wrong parameter action in request")
     chat = target_chat(emu, p, "sendChatAction")
     chat.chat_actions.append(action)
+    chat.action_at = emu.monotonic()
+    chat.touch()
     return True

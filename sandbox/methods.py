@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import messaging
 from .commands import check_commands, normalise_scope
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .html import utf16_len
 from .messaging import target_chat
 from .params import Params
@@ -18,6 +18,10 @@ from .state import CallbackAnswer
 if TYPE_CHECKING:
     from .emulator import BotApiEmulator
 
+_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
 _MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files
 
 
@@ -58,8 +62,12 @@ async def get_updates(emu: BotApiEmulator, p: Params) -> list[dict[str, Any]]:
         queue.confirm(offset)
     limit = min(max(p.integer("limit", 100) or 100, 1), 100)
     timeout = p.number("timeout")
+    # A newer getUpdates ends the one still waiting, as Telegram does with two pollers.
+    poll = queue.start_poll()
     if not len(queue) and timeout > 0:
-        await queue.wait(timeout)
+        await queue.wait(timeout, poll)
+    if queue.superseded(poll):
+        raise ApiError(409, _CONFLICT)
     return queue.peek(limit)
 
 
@@ -108,14 +116,17 @@ def answer_callback_query(emu: BotApiEmulator, p: Params) -> bool:
     """answerCallbackQuery: each query can be answered once."""
     query_id = p.text("callback_query_id") or ""
     pending = emu.callbacks.get(query_id)
-    if pending is None or pending.answer is not None:
+    expired = pending is not None and emu.monotonic() - pending.asked_at > emu.callback_timeout
+    if pending is None or pending.answer is not None or expired:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = p.text("text") or ""
     if utf16_len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
     answer = CallbackAnswer(query_id, text, p.flag("show_alert"), p.text("url"))
     pending.answer = answer
-    emu.chats[pending.chat_id].answered_callbacks.append(answer)
+    chat = emu.chats[pending.chat_id]
+    chat.answered_callbacks.append(answer)
+    chat.touch()
     if pending.waiter is not None and not pending.waiter.done():
         pending.waiter.set_result(answer)
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ class PendingCallback:
     chat_id: int
     answer: CallbackAnswer | None = None
     waiter: asyncio.Future[CallbackAnswer] | None = None
+    asked_at: float = 0.0  # monotonic seconds: Telegram lets a query be answered for ~15 s
 
 
 @dataclass
@@ -63,8 +65,26 @@ class ChatState:
     inbox: list[BotMessage] = field(default_factory=list)
     events: asyncio.Queue[BotMessage] = field(default_factory=asyncio.Queue)
     chat_actions: list[str] = field(default_factory=list)
+    action_at: float = 0.0  # monotonic time of the last chat action ("typing…" for 5 s)
     answered_callbacks: list[CallbackAnswer] = field(default_factory=list)
     last_message_id: int = 0
+    # Bumped on every visible change (new message, edit, deletion, toast, block), so a web
+    # page can wait for the next change instead of polling.
+    version: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def touch(self) -> None:
+        """Note a visible change and wake whoever waits for one."""
+        self.version += 1
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+    async def wait_change(self, after: int, seconds: float) -> None:
+        """Return once version > after, or after `seconds`."""
+        if self.version > after:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.changed.wait(), seconds)
 
     @property
     def chat_id(self) -> int:
@@ -79,6 +99,7 @@ class ChatState:
     def store(self, message: StoredMessage) -> None:
         """Keep a new message; bot messages also track the reply keyboard they set."""
         self.messages[message.message_id] = message
+        self.touch()
         if not message.from_bot:
             return
         self.bot_message_ids.append(message.message_id)
@@ -92,6 +113,7 @@ class ChatState:
     def emit(self, message: StoredMessage, kind: str) -> BotMessage:
         """Record a bot-side event (new message or edit) for inbox and next_message()."""
         message.kind = kind
+        self.touch()
         event = BotMessage.from_stored(self.chat_id, message)
         self.inbox.append(event)
         self.events.put_nowait(event)

@@ -27,6 +27,19 @@ class UpdateQueue:
         # Set while at least one long poll is parked, so tests can sync without sleeping.
         self.parked = asyncio.Event()
         self.closed = False
+        self._poll_seq = 0  # the newest getUpdates call; older waiting ones get 409
+
+    def start_poll(self) -> int:
+        """Register a getUpdates call; wakes an older one still waiting (it is superseded)."""
+        self._poll_seq += 1
+        if self.waiting:
+            self._arrived.set()
+            self._arrived = asyncio.Event()
+        return self._poll_seq
+
+    def superseded(self, poll: int) -> bool:
+        """Whether a newer getUpdates call came in after this one."""
+        return poll != self._poll_seq
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -75,13 +88,16 @@ class UpdateQueue:
         """Drop everything pending (deleteWebhook drop_pending_updates)."""
         self._queue.clear()
 
-    async def wait(self, seconds: float) -> None:
-        """Sleep until an update arrives, the queue closes, or `seconds` pass."""
+    async def wait(self, seconds: float, poll: int | None = None) -> None:
+        """Sleep until an update arrives, the queue closes, a newer poll comes, or `seconds`
+        pass."""
         deadline = time.monotonic() + seconds
         self.waiting += 1
         self.parked.set()
         try:
             while not self._queue and not self.closed:
+                if poll is not None and self.superseded(poll):
+                    return
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return

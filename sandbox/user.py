@@ -190,7 +190,9 @@ class SimUser:
         if self._chat.blocked:
             raise AssertionError(f"{self.first_name} has blocked the bot; call unblock() first")
         query_id = self._emu.new_callback_id()
-        self._emu.callbacks[query_id] = PendingCallback(query_id, self.id)
+        self._emu.callbacks[query_id] = PendingCallback(
+            query_id, self.id, asked_at=self._emu.monotonic()
+        )
         payload = {
             "id": query_id,
             "from": self._chat.user,
@@ -239,6 +241,34 @@ class SimUser:
         raise AssertionError(
             f"{self.first_name} sees no button labelled {label!r}; {self._visible_buttons()}"
         )
+
+    async def press_button(
+        self, message_id: int, *, label: str | None = None, row: int = 0, column: int = 0
+    ) -> dict[str, Any]:
+        """Press a button of any message still in the chat: by label, or by its position."""
+        stored = self._chat.messages.get(message_id)
+        if stored is None or not stored.from_bot:
+            raise AssertionError(f"no bot message {message_id} in {self.first_name}'s chat")
+        markup = stored.data.get("reply_markup")
+        if label is not None:
+            button = find_inline_button(markup, label)
+        else:
+            rows = (markup or {}).get("inline_keyboard", [])
+            in_range = 0 <= row < len(rows) and 0 <= column < len(rows[row])
+            button = rows[row][column] if in_range else None
+        if button is None:
+            raise AssertionError(
+                f"message {message_id} has no button {label or (row, column)!r}; "
+                f"{self._visible_buttons()}"
+            )
+        if not button.get("callback_data"):
+            raise AssertionError(f"button {button.get('text')!r} is not a callback button")
+        return self._callback(stored, button["callback_data"])
+
+    @property
+    def chat_state(self) -> ChatState:
+        """The chat as the emulator holds it (for the web chat)."""
+        return self._chat
 
     async def press_data(self, message_id: int, data: str) -> dict[str, Any]:
         """Send a callback query with arbitrary data on a message (forgery tests)."""
@@ -326,6 +356,7 @@ class SimUser:
         if self._chat.blocked:
             return None
         self._chat.blocked = True
+        self._chat.touch()
         return self._member_change("member", "kicked")
 
     async def unblock(self) -> dict[str, Any] | None:
@@ -333,6 +364,7 @@ class SimUser:
         if not self._chat.blocked:
             return None
         self._chat.blocked = False
+        self._chat.touch()
         return self._member_change("kicked", "member")
 
     def __repr__(self) -> str:

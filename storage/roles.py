@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from storage.clock import Clock
 from storage.database import Database
 
 Role = Literal["organizer", "delegate"]
+Source = Literal["settings", "terminal", "invite"]  # where a grant came from (0006_role_source)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGrant:
+    """One role held by one person, and where it came from."""
+
+    user_id: int
+    role: str
+    source: str
+    granted_by: int | None
+    granted_at: str
 
 
 class RoleRepository:
@@ -31,28 +44,97 @@ class RoleRepository:
         )
         return [row["user_id"] for row in rows]
 
-    async def bootstrap_organizers(self, user_ids: Iterable[int]) -> list[int]:
-        """Make sure the organizers named in settings hold the role; returns the new ones."""
+    async def grants(self, role: Role | None = None) -> list[RoleGrant]:
+        """Every role held, with where it came from (for `multaqa roles list`)."""
+        rows = await self._db.fetchall(
+            "SELECT user_id, role, source, granted_by, granted_at FROM roles "
+            + ("WHERE role = ? " if role else "")
+            + "ORDER BY role, user_id",
+            (role,) if role else (),
+        )
+        return [RoleGrant(**dict(row)) for row in rows]
+
+    async def sync_organizers(self, user_ids: Iterable[int]) -> tuple[list[int], list[int]]:
+        """ORGANIZER_IDS is the truth at every start: the ids in it hold the organizer role,
+        and those granted it from settings before but no longer in it lose it. A role granted
+        on the terminal is left alone. Both are audited. Returns (granted, revoked)."""
+        wanted = set(user_ids)
         now = self._clock.now().isoformat()
-        added = []
+        granted, revoked = [], []
         async with self._db.transaction() as conn:
-            for user_id in user_ids:
+            for user_id in sorted(wanted):
                 cur = await conn.execute(
-                    "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at) "
-                    "VALUES (?, 'organizer', NULL, ?)",
+                    "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at, source) "
+                    "VALUES (?, 'organizer', NULL, ?, 'settings')",
                     (user_id, now),
                 )
                 if cur.rowcount:
-                    added.append(user_id)
+                    granted.append(user_id)
                     await _audit(
-                        conn,
-                        now,
-                        None,
-                        "role.grant",
-                        f"user:{user_id}",
-                        {"role": "organizer", "source": "settings"},
+                        conn, now, None, "role.grant", f"user:{user_id}", _from("settings")
                     )
-        return added
+            cur = await conn.execute(
+                "SELECT user_id FROM roles WHERE role = 'organizer' AND source = 'settings'"
+            )
+            for (user_id,) in await cur.fetchall():
+                if user_id in wanted:
+                    continue
+                await conn.execute(
+                    "DELETE FROM roles WHERE user_id = ? AND role = 'organizer'", (user_id,)
+                )
+                revoked.append(user_id)
+                await _audit(
+                    conn,
+                    now,
+                    None,
+                    "role.revoke",
+                    f"user:{user_id}",
+                    {**_from("settings"), "reason": "not in ORGANIZER_IDS"},
+                )
+        return granted, revoked
+
+    async def grant(self, user_id: int, role: Role, actor_id: int | None, source: Source) -> bool:
+        """Grant a role (audited). An existing grant takes the new source: a role granted on
+        the terminal to someone also in ORGANIZER_IDS stays when they leave ORGANIZER_IDS.
+        False when it was already held from that source."""
+        now = self._clock.now().isoformat()
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "SELECT source FROM roles WHERE user_id = ? AND role = ?", (user_id, role)
+            )
+            row = await cur.fetchone()
+            if row is not None and row[0] == source:
+                return False
+            await conn.execute(
+                "INSERT INTO roles (user_id, role, granted_by, granted_at, source) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, role) DO UPDATE SET "
+                "source = excluded.source, granted_by = excluded.granted_by, "
+                "granted_at = excluded.granted_at",
+                (user_id, role, actor_id, now, source),
+            )
+            details = {"role": role, "source": source}
+            if row is not None:
+                details["was"] = row[0]
+            await _audit(conn, now, actor_id, "role.grant", f"user:{user_id}", details)
+        return True
+
+    async def revoke(self, user_id: int, role: Role, actor_id: int | None, source: Source) -> bool:
+        """Take a role away (audited); False when it was not held."""
+        now = self._clock.now().isoformat()
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM roles WHERE user_id = ? AND role = ?", (user_id, role)
+            )
+            if not cur.rowcount:
+                return False
+            await _audit(
+                conn, now, actor_id, "role.revoke", f"user:{user_id}", {"role": role, "by": source}
+            )
+        return True
+
+
+def _from(source: str) -> dict[str, Any]:
+    return {"role": "organizer", "source": source}
 
 
 async def _audit(

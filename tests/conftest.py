@@ -17,8 +17,10 @@ ORGANIZER_ID = 900001
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A fresh emulator per test."""
+    """A fresh emulator per test, with Telegram's flood limits on (a private chat takes a short
+    burst, then one message a second), so a flow that floods one person fails here first."""
     emu = BotApiEmulator()
+    emu.flood.enable()
     await emu.start()
     try:
         yield emu

@@ -165,7 +165,10 @@ def cmd_qr(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _config_failed(exc)
     try:
-        written = asyncio.run(make_poster(settings, args.register, args.out, args.bot_username))
+        invite = (args.invite, args.label or "", args.days) if args.invite else None
+        written = asyncio.run(
+            make_poster(settings, args.register, args.out, args.bot_username, invite)
+        )
     except TelegramUnreachable as exc:
         print(exc, file=sys.stderr)  # one line, no traceback (already in a language)
         return EXIT_CONFIG
@@ -189,12 +192,28 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sandbox(args: argparse.Namespace) -> int:
-    """Run the Bot API emulator as a standalone server."""
-    from sandbox.__main__ import main as sandbox_main
+def cmd_roles(args: argparse.Namespace) -> int:
+    """List, grant and revoke roles."""
+    import asyncio
 
-    sandbox_main(args.rest)
-    return 0
+    from bot.cli.roles import run_roles
+    from storage.database import DatabaseTooNewError
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _config_failed(exc)
+    try:
+        return asyncio.run(run_roles(args, settings))
+    except DatabaseTooNewError as exc:
+        return _fail(out.text("cli.roles_failed"), [str(exc)])
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """The emulator, the bot against it and a web chat: try the bot with nothing to set up."""
+    from bot.cli.sandbox import run_sandbox
+
+    return run_sandbox(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,14 +243,24 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--register", action="store_true", help=out.text("cli.help_qr_register"))
     qr.add_argument("--out", type=Path, help=out.text("cli.help_qr_out"))
     qr.add_argument("--bot-username", help=out.text("cli.help_qr_bot_username"))
+    qr.add_argument("--invite", type=int, metavar="REC", help=out.text("cli.help_qr_invite"))
+    qr.add_argument("--label", help=out.text("cli.help_qr_label"))
+    qr.add_argument("--days", type=int, default=14, help=out.text("cli.help_qr_days"))
     qr.set_defaults(func=cmd_qr)
+    roles = sub.add_parser("roles", help=out.text("cli.help_roles"))
+    from bot.cli.roles import add_arguments as add_roles_arguments
+
+    add_roles_arguments(roles)
+    roles.set_defaults(func=cmd_roles)
     texts = sub.add_parser("i18n", help=out.text("cli.help_i18n"))
     texts_sub = texts.add_subparsers(dest="i18n_command", required=True)
     texts_sub.add_parser("check", help=out.text("cli.help_i18n_check"))
     texts_sub.add_parser("pot", help=out.text("cli.help_i18n_pot"))
     texts.set_defaults(func=cmd_i18n)
     sandbox = sub.add_parser("sandbox", help=out.text("cli.help_sandbox"))
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER, help=out.text("cli.help_sandbox_rest"))
+    from bot.cli.sandbox import add_arguments as add_sandbox_arguments
+
+    add_sandbox_arguments(sandbox)
     sandbox.set_defaults(func=cmd_sandbox)
     return parser
 
@@ -241,12 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv, lang = _take_lang(list(sys.argv[1:] if argv is None else argv))
     out.use_language(lang)
     parser = build_parser()
-    # The emulator has its own options (`multaqa sandbox --port 8081`): pass them through.
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "sandbox":
-        args.rest = [*extra, *args.rest]
-    elif extra:
-        parser.error(out.text("cli.unrecognized", arguments=" ".join(extra)))
+    args = parser.parse_args(argv)
     from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from telegram import Bot
@@ -35,10 +36,33 @@ class TelegramUnreachable(RuntimeError):
     """getMe could not reach Telegram (no network, a wrong BOT_API_BASE_URL)."""
 
 
+async def create_invite(settings: Settings, rec_id: int, label: str, days: int) -> str:
+    """A one-time delegate invite for a recommendation; returns its /start payload."""
+    from bot.followup.service import FollowUpService
+
+    clock = SystemClock()
+    db = await Database(settings.database_path).open()
+    try:
+        followup = FollowUpService.for_database(db, settings, clock)
+        if await followup.repo.get(rec_id) is None:
+            raise ValueError(f"there is no recommendation R-{rec_id}")
+        token = await followup.repo.create_invite(
+            "delegate", label, None, timedelta(days=days), [rec_id]
+        )
+    finally:
+        await db.close()
+    return f"inv-{token}"
+
+
 async def make_poster(
-    settings: Settings, register: bool, out: Path | None, bot_username: str | None
+    settings: Settings,
+    register: bool,
+    out: Path | None,
+    bot_username: str | None,
+    invite: tuple[int, str, int] | None = None,
 ) -> Path:
-    """Write the poster; asks Telegram (getMe) for the bot's username unless given."""
+    """Write the poster; asks Telegram (getMe) for the bot's username unless given. With
+    `invite` (recommendation id, label, days valid), a one-time invite for its owner."""
     if bot_username is None:
         bot = Bot(
             settings.bot_token.get_secret_value(),
@@ -53,8 +77,13 @@ async def make_poster(
     payload = "register" if register else f"checkin-{settings.checkin_code}"
     texts = Translations(settings.default_locale)
     key = "qr.register" if register else "qr.checkin"
+    name = "register" if register else "checkin"
+    if invite is not None:
+        payload = await create_invite(settings, *invite)
+        key, name = "qr.invite", f"invite-R{invite[0]}"
+        cli_texts.echo("cli.qr_invite_link", link=deep_link(bot_username, payload))
     # The poster's renderer orders Arabic itself: no invisible direction marks in its lines.
     lines = [terminal(texts["ar"](key)), terminal(texts["fr"](key))]
-    target = out or Path(f"multaqa-{'register' if register else 'checkin'}.png")
+    target = out or Path(f"multaqa-{name}.png")
     render_poster(deep_link(bot_username, payload), await _title(settings, texts), lines, target)
     return target

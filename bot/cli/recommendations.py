@@ -8,6 +8,7 @@ from bot.cli import texts as out
 from bot.cli.broadcast import ask
 from bot.documents.rec_import import apply_import, plan_import
 from bot.event.service import EventService
+from bot.followup.service import FollowUpService
 from bot.i18n import shown
 from bot.settings import Settings
 from storage.clock import SystemClock
@@ -57,6 +58,7 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
             out.echo("cli.ri_nothing")
             return 1
         created = await apply_import(plan, recommendations, None)
+        await FollowUpService.for_database(db, settings, clock).adopt_new(created, None)
         refs = t.plain("common.list_separator").join(f"R-{i}" for i in created)
         out.echo_plural("cli.ri_created", len(created), refs=refs)
         return 0

@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from bot.event.checks import Fields, cross_problems
+from bot.event.follow_up import FollowUpPolicy
 from bot.event.models import (
     DEFAULT_TIMEZONE,
     AgendaItem,
@@ -32,7 +33,7 @@ from bot.event.models import (
 from bot.event.problems import EventFileError, Loc, Problem, line_of, message_of
 from bot.i18n import Message, Plural
 
-SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders")
+SECTIONS = ("event", "agenda", "workshops", "functions", "regions", "reminders", "follow_up")
 # The fields the checks across fields read: still checked in an entry rejected for another field.
 _CROSS_FIELDS = frozenset(
     {
@@ -215,6 +216,11 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
     reminders: Reminders | None = Reminders()
     if data.get("reminders") is not None:
         reminders, _ = _validate(Reminders, data["reminders"], ("reminders",), context, problems)
+    follow_up: FollowUpPolicy | None = FollowUpPolicy()
+    if data.get("follow_up") is not None:
+        follow_up, _ = _validate(
+            FollowUpPolicy, data["follow_up"], ("follow_up",), context, problems
+        )
 
     def fields(entries: list[tuple[int, Any, Fields]]) -> list[tuple[int, Fields]]:
         return [(i, entry_fields) for i, _, entry_fields in entries]
@@ -224,7 +230,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
             info_fields, fields(agenda), fields(workshops), fields(functions), fields(regions), zone
         )
     )
-    if problems or info is None or reminders is None:
+    if problems or info is None or reminders is None or follow_up is None:
         return problems, None
     definition = EventDefinition(
         event=info,
@@ -233,6 +239,7 @@ def _check(data: dict[Any, Any]) -> tuple[list[Problem], EventDefinition | None]
         functions=[option for _, option, _ in functions if option],
         regions=[option for _, option, _ in regions if option],
         reminders=reminders,
+        follow_up=follow_up,
     )
     return [], definition
 

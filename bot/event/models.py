@@ -28,6 +28,7 @@ from pydantic import (
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from bot.event.checks import cross_problems
+from bot.event.follow_up import FollowUpPolicy
 from bot.event.problems import invalid
 
 DEFAULT_TIMEZONE = "Africa/Casablanca"
@@ -203,6 +204,7 @@ class EventDefinition(_Model):
     functions: list[Option] = Field(default_factory=list)
     regions: list[Option] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
+    follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
 
     @field_validator("agenda")
     @classmethod

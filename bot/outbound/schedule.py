@@ -22,9 +22,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram.ext import Application
+from telegram.ext import Application, ContextTypes
 
-from bot.context import Services
+from bot.context import Services, services_of
+from bot.followup.delivery import deliver_follow_up
+from bot.followup.service import FOLLOW_UP_KINDS
 from bot.outbound.sender import Outcome, html_sender
 from bot.outbound.start import start_campaign
 from bot.views.reminders import prompt_text
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 PIPELINE = 200  # prompts claimed and waiting for their turn at most
 WATCH_SECONDS = 1.0  # how often a sleeping clock checks whether another process wrote
+SWEEP_SECONDS = 600.0  # digests and weekly summaries are planned per period: rarely
 
 
 async def _due_now(services: Services) -> int:
@@ -93,6 +96,9 @@ async def deliver_due_prompts(services: Services) -> int:
 
 
 async def _deliver(services: Services, prompt: Prompt) -> None:
+    if prompt.kind in FOLLOW_UP_KINDS:
+        await deliver_follow_up(services, prompt)
+        return
     participant = await services.participants.get(prompt.user_id)
     if participant is None or not participant.reachable:
         await services.prompts.settle(
@@ -220,6 +226,25 @@ def start_clock(application: Application, services: Services) -> None:  # type: 
     clockwork = _running[id(services)] = Clockwork(services)
     clockwork.start()
     services.kick = clockwork.wake
+    queue = application.job_queue
+    if queue is not None:  # digests and weekly summaries: rows planned once per period
+        for job in queue.get_jobs_by_name("follow-up sweep"):
+            job.schedule_removal()
+        queue.run_repeating(
+            _sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name="follow-up sweep"
+        )
+
+
+async def sweep(services: Services) -> int:
+    """Plan the rows of periods that began (digests, weekly summaries); idempotent."""
+    planned = await services.followup.sweep()
+    if planned:
+        services.kick_clock()
+    return planned
+
+
+async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await sweep(services_of(context.application))
 
 
 async def stop_clock(services: Services) -> None:

@@ -4,12 +4,14 @@ morning agenda, so both say the same thing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.event.file import AgendaItem, EventDefinition, Workshop
 from bot.event.service import localized_text as localized
 from bot.i18n import Markup, Translator
 from bot.labels import room_label
+from bot.views.paging import Entry, Page, paged
 from storage.event import Seat
 
 KIND_ICONS = {"plenary": "🎤", "talk": "🗣", "workshop_slot": "🧩", "break": "☕"}
@@ -25,13 +27,14 @@ def _now_and_next(event: EventDefinition, now: datetime) -> tuple[str | None, st
     return current, upcoming
 
 
-def _item_line(
+def _item_entries(
     t: Translator,
     event: EventDefinition,
     item: AgendaItem,
     marker: str,
     mine: list[tuple[Workshop, Seat]],
-) -> Markup:
+) -> list[Markup]:
+    """The item's lines, then one entry per parallel workshop (a slot may hold many)."""
     title = localized(dict(item.title), t)
     line = t(
         "agenda.item",
@@ -52,42 +55,58 @@ def _item_line(
             room=room_label(t, workshop.room),
             position=seat.position,
         )
+    entries = [t("agenda.marked", marker=marker, line=line) if marker else line]
     if item.kind == "workshop_slot" and not own:  # no seat here yet: show what runs then
-        for w in event.workshops:
-            if w.slot == item.id:
-                line += "\n" + t(
-                    "agenda.workshop",
-                    title=localized(dict(w.title), t),
-                    room=room_label(t, w.room),
-                )
-    return t("agenda.marked", marker=marker, line=line) if marker else line
+        entries += [
+            t("agenda.workshop", title=localized(dict(w.title), t), room=room_label(t, w.room))
+            for w in event.workshops
+            if w.slot == item.id
+        ]
+    return entries
 
 
-def agenda_text(
-    t: Translator, event: EventDefinition, now: datetime, mine: list[tuple[Workshop, Seat]]
-) -> Markup:
-    """The whole day, grouped by date, now/next marked, the person's workshop shown."""
+def agenda_page(
+    t: Translator,
+    event: EventDefinition,
+    now: datetime,
+    mine: list[tuple[Workshop, Seat]],
+    page: int = 0,
+    nav: Callable[[int], str] = lambda n: "",
+) -> Page:
+    """One page of the day, grouped by date, now/next marked, the person's workshop shown (a
+    long programme with many parallel workshops has several pages; `nav` builds their
+    buttons)."""
     info = event.event
     current, upcoming = _now_and_next(event, now)
-    parts = [
-        t(
-            "agenda.header",
-            title=localized(dict(info.title), t),
-            venue=localized(dict(info.venue.name), t),
-        )
-    ]
+    header = t(
+        "agenda.header",
+        title=localized(dict(info.title), t),
+        venue=localized(dict(info.venue.name), t),
+    )
+    entries = []
     day = None
     for item in event.agenda:
         item_day = t.date(item.start, event.zone)
         if item_day != day:
             day = item_day
-            parts.append("\n" + t("agenda.day", day=day))
+            entries.append(Entry("\n" + t("agenda.day", day=day)))
         marker = (
             t("agenda.now")
             if item.id == current
             else (t("agenda.next") if item.id == upcoming else Markup())
         )
-        parts.append(_item_line(t, event, item, marker, mine))
+        entries += [Entry(line) for line in _item_entries(t, event, item, marker, mine)]
+    footer = Markup()
     if not any(seat for _, seat in mine) and event.workshops:
-        parts.append("\n" + t("agenda.no_workshop"))
-    return Markup("\n").join(parts)
+        footer = "\n" + t("agenda.no_workshop")
+    return paged(entries, page, nav, header=header, footer=footer, separator="\n")
+
+
+def agenda_text(
+    t: Translator, event: EventDefinition, now: datetime, mine: list[tuple[Workshop, Seat]]
+) -> Markup:
+    """The agenda's first page as one text (the morning reminder); more pages are pointed to."""
+    view = agenda_page(t, event, now, mine)
+    if view.count > 1:
+        return view.text + "\n\n" + t("agenda.more")
+    return view.text

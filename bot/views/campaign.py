@@ -14,12 +14,11 @@ from storage.campaigns import Campaign, Progress
 PREFIX = "bc"
 
 
-def button(action: str, *args: object) -> str:
-    """Callback data of a broadcast button."""
-    return callbacks.encode(PREFIX, action, *args)
-
-
-_b = button
+BC = callbacks.Prefix(PREFIX, role="organizer")  # broadcasts: organizers only
+STOP = BC.button("stop", callbacks.Id("campaign"))
+RESUME = BC.button("resume", callbacks.Id("campaign"))
+UNSCHEDULE = BC.button("unsched", callbacks.Id("campaign"))
+EXPORT = BC.button("export", callbacks.Id("campaign"))
 
 
 def progress_view(
@@ -37,14 +36,14 @@ def progress_view(
     if finished:
         rows = []
         if progress.failed or progress.unreachable:
-            rows.append([(t("bc.export"), _b("export", campaign.id))])
+            rows.append([(t("bc.export"), EXPORT(campaign.id))])
         return t("bc.report", **figures), inline(rows) if rows else None
     if campaign.state == "paused":
-        return t("bc.paused", **figures), inline([[(t("bc.resume"), _b("resume", campaign.id))]])
+        return t("bc.paused", **figures), inline([[(t("bc.resume"), RESUME(campaign.id))]])
     minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
     return (
         t("bc.progress", **figures, eta=t.plural("bc.minutes", minutes)),
-        inline([[(t("bc.stop"), _b("stop", campaign.id))]]),
+        inline([[(t("bc.stop"), STOP(campaign.id))]]),
     )
 
 

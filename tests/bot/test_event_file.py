@@ -537,7 +537,7 @@ def test_duplicate_key() -> None:
         (
             "- event\n- agenda\n",
             "day.yaml: the top level must be a mapping with the sections"
-            " event, agenda, workshops, functions, regions, reminders",
+            " event, agenda, workshops, functions, regions, reminders, follow_up",
         ),
     ],
 )

@@ -100,7 +100,7 @@ async def test_forged_broadcast_buttons_from_a_participant_do_nothing(
         assert answer.text == "This button is not valid."
     assert await bot.services.db.fetchall("SELECT * FROM campaigns") == []
     assert await bot.services.drafts.get(user.id, "broadcast") is None
-    assert "broadcast button refused" in caplog.text
+    assert "button refused (needs organizer)" in caplog.text
 
 
 async def test_restart_mid_campaign_completes_with_nobody_skipped(

@@ -78,7 +78,9 @@ async def test_sign_up_switch_and_leave(emulator: BotApiEmulator, event_bot: Run
     await user.send("/workshops")
     await said(user)
     await user.press("✖️ Leave workshop 2")
-    assert "You left" in await shown_text(user)
+    assert "Leave “Framing partnerships" in await said_text(user)
+    await user.press("✖️ Yes, leave")
+    assert "You left" in await said_text(user)
     assert await event_bot.services.signups.seats_of(user.id) == []
 
 
@@ -146,7 +148,9 @@ async def test_200_people_race_for_30_seats_through_the_bot(
     await leaver.send("/workshops")
     await said(leaver)
     await leaver.press("✖️ Leave workshop 1")
-    await shown(leaver)
+    await said(leaver)
+    await leaver.press("✖️ Yes, leave")
+    await said(leaver)
     assert "A seat freed up" in await said_text(first_waiting, timeout=10)
     assert await event_bot.services.signups.counts() == {"management": (30, 169)}
 

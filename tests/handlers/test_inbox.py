@@ -187,10 +187,10 @@ async def test_a_replayed_proposal_part_is_not_appended_twice(
     await user.press("💡 General (not tied to a workshop)")
     await shown(user)
     part = await user.send("Train the centres' staff in digital tools.")
-    assert "42/3,000 characters" in await said_text(user)
+    assert "42 of 3,000 characters" in await said_text(user)
     await _as_if_killed_before_marked(bot, part)
     await user.send("Every year.")
-    assert "55/3,000 characters" in await said_text(user)  # 42 + separator + 11, not 97
+    assert "55 of 3,000 characters" in await said_text(user)  # 42 + separator + 11, not 97
     await user.press("✅ Done")
     assert "P-0001" in await shown_text(user)
     proposal = await bot.services.proposals.get(1)

@@ -114,8 +114,13 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
     )
     await tick(bot.services)
     assert "merged into recommendation R-1" in await said_text(author)
+    told = await said_text(delegate)  # the owner is told at once, in their language
+    assert "Vous êtes désormais en charge" in told and "R-1" in told
+    assert "delegate" in await bot.services.roles.roles_of(delegate.id)
     await author.send("/mine")
-    assert "merged into recommendation R-1" in await said_text(author)
+    mine = await said_text(author)
+    assert "merged into recommendation R-1" in mine
+    assert "إحداث دليل موحد" in mine and "not started" in mine  # what it became, and how it stands
 
     # A second proposal merged into the existing recommendation; then drop it, asked first.
     await _proposal(
@@ -154,14 +159,17 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
     await organizer.press("Yes, drop it")
     assert "R-1 dropped" in await shown_text(organizer)
     assert (await bot.services.recommendations.get(1)).status == "dropped"
+    await tick(bot.services)
+    assert "L'échéance" in await said_text(delegate)  # told of the new due date
+    assert "ont abandonné" in await said_text(delegate)
 
 
 @pytest.mark.parametrize(
     "forged",
     [
-        "rv:menu",
-        "rv:q:a:n",
-        "rv:acc:1:a:n:0",
+        "rv:menu:0",
+        "rv:show:*:n:0",
+        "rv:acc:1:*:n",
         "rv:rej:1",
         "rv:newrec:1",
         "rv:into:1:1",
@@ -182,7 +190,7 @@ async def test_forged_review_buttons_from_a_participant_do_nothing(
     proposal = await bot.services.proposals.get(1)
     assert proposal is not None and proposal.status == "new"
     assert await bot.services.recommendations.all() == []
-    assert "review button refused" in caplog.text
+    assert "button refused (needs organizer)" in caplog.text
 
 
 async def test_a_decision_on_a_proposal_withdrawn_while_its_card_was_open_is_refused(

@@ -103,17 +103,19 @@ async def test_flood_control_is_off_by_default(emu: BotApiEmulator, bot: telegra
     assert len(emu.flood.sent_times) == 100  # recorded even when off, for rate measurements
 
 
-async def test_per_chat_limit_and_clock(
+async def test_private_chat_allows_a_short_burst_then_one_per_second(
     emu: BotApiEmulator, bot: telegram.Bot, clock: FakeClock, http: httpx.AsyncClient
 ) -> None:
     alice, bob = await started(emu, "Alice"), await started(emu, "Bob")
-    emu.flood.enable()
+    emu.flood.enable(private_burst=3)  # a burst of 3, then 1 per second, edits included
     first = await bot.send_message(alice.id, "one")
+    await bot.send_message(alice.id, "two")
+    await bot.edit_message_text("one (edited)", chat_id=alice.id, message_id=first.message_id)
     with pytest.raises(RetryAfter) as caught:
-        await bot.send_message(alice.id, "two")
+        await bot.send_message(alice.id, "three")
     assert seconds(caught.value.retry_after) == 1
     clock.advance(0.999)
-    response = await http.post("/sendMessage", json={"chat_id": alice.id, "text": "still two"})
+    response = await http.post("/sendMessage", json={"chat_id": alice.id, "text": "still three"})
     assert response.status_code == 429
     assert response.json() == {
         "ok": False,
@@ -121,16 +123,37 @@ async def test_per_chat_limit_and_clock(
         "description": "Too Many Requests: retry after 1",
         "parameters": {"retry_after": 1},
     }
-    # Other chats, edits and chat actions are not held back by Alice's window.
+    with pytest.raises(RetryAfter):  # an edit waits like a send
+        await bot.edit_message_text("one (again)", chat_id=alice.id, message_id=first.message_id)
+    # Other chats and chat actions are not held back by Alice's bucket.
     await bot.send_message(bob.id, "hi Bob")
-    await bot.edit_message_text("one (edited)", chat_id=alice.id, message_id=first.message_id)
     await bot.send_chat_action(alice.id, "typing")
-    clock.advance(0.001)  # exactly 1 s after the accepted send: a slot is free
-    await bot.send_message(alice.id, "two")
-    assert [m.text for m in alice.inbox] == ["one", "one (edited)", "two"]
-    assert emu.sent_count(alice.id) == 2 and emu.sent_count(bob.id) == 1
-    assert emu.delivered_counts() == {alice.id: 2, bob.id: 1}
-    assert emu.flood.rejected == 2 and emu.flood.rejected_by_chat == {alice.id: 2}
+    clock.advance(0.001)  # one token back after exactly 1 s
+    await bot.send_message(alice.id, "three")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(alice.id, "four")
+    assert [m.text for m in alice.inbox] == ["one", "two", "one (edited)", "three"]
+    assert emu.sent_count(alice.id) == 3 and emu.sent_count(bob.id) == 1
+    assert emu.delivered_counts() == {alice.id: 3, bob.id: 1}
+    assert emu.flood.rejected == 4 and emu.flood.rejected_by_chat == {alice.id: 4}
+    assert emu.flood.edits == 1
+
+
+async def test_a_quiet_private_chat_gets_its_burst_back(
+    emu: BotApiEmulator, bot: telegram.Bot, clock: FakeClock
+) -> None:
+    alice = await started(emu, "Alice")
+    emu.flood.enable(private_burst=2)
+    for text in ("a", "b"):
+        await bot.send_message(alice.id, text)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(alice.id, "c")
+    clock.advance(10)  # the bucket refills, but holds no more than the burst
+    for text in ("c", "d"):
+        await bot.send_message(alice.id, text)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(alice.id, "e")
+    assert emu.sent_count(alice.id) == 4
 
 
 async def test_per_bot_limit(emu: BotApiEmulator, bot: telegram.Bot, clock: FakeClock) -> None:
@@ -177,7 +200,7 @@ async def test_disable_lifts_the_limits(
     emu: BotApiEmulator, bot: telegram.Bot, clock: FakeClock
 ) -> None:
     alice = await started(emu, "Alice")
-    emu.flood.enable()
+    emu.flood.enable(private_burst=1)
     await bot.send_message(alice.id, "one")
     with pytest.raises(RetryAfter):
         await bot.send_message(alice.id, "two")
@@ -304,41 +327,3 @@ async def test_stop_with_a_request_hanging(caplog: pytest.LogCaptureFixture) -> 
             await pending
     assert emu.sent_count(alice.id) == 0
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-
-
-async def test_multaqa_sandbox_serves_the_bot_api_standalone(tmp_path) -> None:
-    """`multaqa sandbox --port N` runs the emulator as a server; SIGTERM stops it."""
-    import asyncio
-    import signal
-    import socket
-    import sys
-
-    import httpx
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        first = await asyncio.wait_for(process.stdout.readline(), 30)  # printed once listening
-        assert str(port) in first.decode()
-        async with httpx.AsyncClient() as client:
-            me = (await client.get(f"http://127.0.0.1:{port}/bot123456:TEST-token/getMe")).json()
-            assert me["ok"] and me["result"]["is_bot"]
-            sent = await client.post(
-                f"http://127.0.0.1:{port}/sandbox/users/42/send", json={"text": "/start"}
-            )
-            assert sent.status_code == 200
-    finally:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 15)

@@ -31,7 +31,10 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "drafts",
             "event_file_seen",
             "event_versions",
+            "follow_state",
+            "follow_up_prefs",
             "inbox",
+            "invites",
             "participants",
             "prompts",
             "proposal_attachments",
@@ -40,6 +43,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "roles",
             "schema_migrations",
             "signups",
+            "status_updates",
         ]
         assert await db.schema_version() == db.latest_version
         indexes = await db.fetchall(
@@ -63,6 +67,8 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "recommendations_owner",
             "signups_user",
             "signups_workshop",
+            "status_updates_at",
+            "status_updates_rec",
         ]
         keys = await db.fetchall("SELECT name FROM pragma_table_info('drafts') WHERE pk > 0")
         assert {r["name"] for r in keys} == {"user_id", "flow"}
@@ -130,7 +136,9 @@ async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
     db = await Database(tmp_path / "m.db").open()
     with pytest.raises(RuntimeError):
         async with db.transaction() as conn:
-            await conn.execute("INSERT INTO roles VALUES (1, 'organizer', NULL, 'now')")
+            await conn.execute(
+                "INSERT INTO roles (user_id, role, granted_at) VALUES (1, 'organizer', 'now')"
+            )
             raise RuntimeError("boom")
     assert await db.fetchall("SELECT * FROM roles") == []
     await db.close()
@@ -172,12 +180,41 @@ async def test_organizers_from_settings_are_granted_once_and_audited(tmp_path: P
     clock = FakeClock()
     db = await Database(tmp_path / "m.db").open()
     roles = RoleRepository(db, clock)
-    assert await roles.bootstrap_organizers([5, 6]) == [5, 6]
-    assert await roles.bootstrap_organizers([5, 6]) == []
+    assert await roles.sync_organizers([5, 6]) == ([5, 6], [])
+    assert await roles.sync_organizers([5, 6]) == ([], [])
     assert await roles.roles_of(5) == frozenset({"organizer"})
     entries = await AuditLog(db, clock).entries()
     assert [(e["action"], e["subject"]) for e in entries] == [
         ("role.grant", "user:6"),
         ("role.grant", "user:5"),
+    ]
+    await db.close()
+
+
+async def test_organizer_ids_are_the_truth_except_for_terminal_grants(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = await Database(tmp_path / "m.db").open()
+    roles = RoleRepository(db, clock)
+    await roles.sync_organizers([5, 6, 7])
+    assert await roles.grant(7, "organizer", None, "terminal")  # now kept on purpose
+    assert await roles.sync_organizers([5]) == ([], [6])
+    assert await roles.holders("organizer") == [5, 7]
+    assert [(g.user_id, g.source) for g in await roles.grants()] == [
+        (5, "settings"),
+        (7, "terminal"),
+    ]
+    assert await roles.revoke(7, "organizer", None, "terminal")
+    assert not await roles.revoke(7, "organizer", None, "terminal")
+    entries = [
+        (e["action"], e["subject"], e["details"]) for e in await AuditLog(db, clock).entries()
+    ]
+    assert entries[:3] == [
+        ("role.revoke", "user:7", {"role": "organizer", "by": "terminal"}),
+        (
+            "role.revoke",
+            "user:6",
+            {"role": "organizer", "source": "settings", "reason": "not in ORGANIZER_IDS"},
+        ),
+        ("role.grant", "user:7", {"role": "organizer", "source": "terminal", "was": "settings"}),
     ]
     await db.close()

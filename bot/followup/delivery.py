@@ -1,0 +1,67 @@
+"""Sending the follow-up rows the clock found due: prompts to delegates, escalations and
+weekly summaries to organizers, digests to participants."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+
+from bot.context import Services
+from bot.followup.service import Composed
+from bot.outbound.sender import Outcome, Send
+from storage.event import Prompt
+
+log = logging.getLogger(__name__)
+
+# Organizers may hold the role without having registered: their private chat is their id.
+_TO_ORGANIZERS = ("escalation", "weekly_summary")
+
+
+def _sender(message: Composed) -> Send:
+    async def send(bot: Bot, chat_id: int) -> Message:
+        return await bot.send_message(
+            chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
+        )
+
+    return send
+
+
+async def deliver_follow_up(services: Services, prompt: Prompt) -> None:
+    """Compose the row from the database as it is now, send it, settle it."""
+    followup = services.followup
+    participant = await services.participants.get(prompt.user_id)
+    if participant is not None and not participant.reachable:
+        await services.prompts.settle(prompt.id, "unreachable")
+        return
+    if participant is None and prompt.kind not in _TO_ORGANIZERS:
+        await services.prompts.settle(prompt.id, "dropped")
+        return
+    chat_id = participant.chat_id if participant else prompt.user_id
+    t = services.texts[participant.locale if participant else services.texts.default_locale]
+    covered = None
+    if prompt.kind == "followup":
+        forced = tuple(int(r) for r in prompt.payload.get("recs", []))
+        composed = await followup.compose_prompt(prompt.user_id, t, forced)
+        message, covered = composed if composed else (None, None)
+    elif prompt.kind == "escalation":
+        message = await followup.compose_escalation(prompt, t)
+    elif prompt.kind == "weekly_summary":
+        message = await followup.compose_weekly(prompt.user_id, t)
+    else:
+        message = await followup.compose_digest(prompt, t)
+    if message is None:
+        await services.prompts.settle(prompt.id, "dropped")
+        if prompt.kind == "followup":
+            await followup.plan_delegate(prompt.user_id)
+        return
+    result = await services.runner.sender.deliver(chat_id, _sender(message))
+    if result.outcome is Outcome.UNREACHABLE and participant is not None:
+        await services.participants.set_reachable(participant.user_id, False)
+    await services.prompts.settle(prompt.id, result.outcome.value)
+    if prompt.kind == "followup" and covered is not None:
+        if result.outcome is Outcome.SENT:
+            await followup.prompt_sent(prompt.user_id, covered)
+        else:
+            await followup.plan_delegate(prompt.user_id)

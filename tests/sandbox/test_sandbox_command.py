@@ -1,0 +1,70 @@
+"""`multaqa sandbox`, the README's first command, as a person runs it: a process that serves
+the web chat with the bot answering, and stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_sandbox_starts_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--lang",
+        "en",  # what it prints comes from the catalogue, in this language
+        "sandbox",
+        "--port",
+        str(port),
+        "--db",
+        str(tmp_path / "sandbox.db"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,  # nothing from the current folder (no .env) is needed
+    )
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        assert f"http://127.0.0.1:{port}" in first
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            page = await client.get("/")
+            assert page.status_code == 200 and "<title>Multaqa sandbox</title>" in page.text
+            assert (await client.get("/sandbox/web/chat.js")).status_code == 200
+            people = (await client.get("/sandbox/personas")).json()
+            roles = {p["role"] for p in people}
+            assert {"participant", "organizer", "delegate"} <= roles
+            amina = people[0]["id"]
+            await client.post(f"/sandbox/users/{amina}/send", json={"text": "/start"})
+            chat = {"version": 0, "messages": []}
+            for _ in range(20):  # each call waits for the next change (long poll)
+                if any(m["from_bot"] for m in chat["messages"]):
+                    break
+                chat = (
+                    await client.get(
+                        f"/sandbox/users/{amina}/chat",
+                        params={"after": chat["version"], "wait": 5},
+                        timeout=10,
+                    )
+                ).json()
+            greeting = next(m for m in chat["messages"] if m["from_bot"])
+            assert "ملتقى" in greeting["html"]  # the bot answered, in Arabic
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(process.wait(), 30)
+    out, err = await process.communicate()
+    assert code == 0, err.decode()[-2000:]
+    assert "Multaqa sandbox stopped" in out.decode()
+    assert "Traceback" not in err.decode()

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
-from pathlib import Path
 
 from telegram import Bot, Update
 from telegram.error import Forbidden, TelegramError
@@ -37,8 +36,8 @@ from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.conversation import Conversations
 from bot.desk import OrganizerTools
-from bot.event.file import load_event_file
 from bot.event.service import EventService
+from bot.event.startup import load_at_start
 from bot.followup.service import FollowUpService
 from bot.i18n import Translations
 from bot.intake import REPLAY_SAFE_KEY
@@ -167,7 +166,11 @@ def build_services(
         timedelta(minutes=settings.prompt_expiry_minutes),
     )
     services.runner = CampaignRunner(
-        campaigns, BulkSender(bulk_bot, policy, budget), settings.default_locale, report
+        campaigns,
+        BulkSender(bulk_bot, policy, budget),
+        settings.default_locale,
+        report,
+        fallback=settings.broadcast_fallback,
     )
     return services
 
@@ -284,25 +287,6 @@ async def on_error(update: object, context: MultaqaContext) -> None:
         log.info("could not tell user %s about the error", user_id)
 
 
-async def _load_event_file(services: Services, path: Path) -> None:
-    """EVENT_FILE at start: load it if it differs from the stored event (checked in `run`)."""
-    definition = load_event_file(path)
-    current = await services.event.current()
-    if current is not None and current.to_json() == definition.to_json():
-        return
-    report = await services.event.load(definition, None)
-    if report.version is None:
-        log.error(
-            "EVENT_FILE not loaded: it removes workshops people signed up for (%s); "
-            "use `multaqa event load --force`",
-            ", ".join(w for w, _ in report.blocked),
-        )
-    else:
-        log.info(
-            "event file loaded as version %d (%d change(s))", report.version, len(report.changes)
-        )
-
-
 def build_application(settings: Settings, clock: Clock | None = None) -> Application:
     """The Application, started by `bot.intake.start_bot` (`multaqa run` and the tests)."""
     protect_logs([settings.bot_token.get_secret_value()])  # tests and `multaqa run` alike
@@ -343,7 +327,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
                 await services.roles.roles_of(user_id),
             )
         if settings.event_file is not None:
-            await _load_event_file(services, settings.event_file)
+            await load_at_start(services, settings.event_file)
         await services.prompts.release_in_flight()
         resumed = await services.runner.resume_all()
         if resumed:

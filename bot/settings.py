@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
     # Telegram's free limit is ~30/s; paid broadcasts and the emulator allow more.
     broadcast_rate: float = Field(default=28.8, gt=0, le=1000)
+    # BROADCAST_FALLBACK="ar:fr,en;fr:ar,en;en:fr,ar": the versions tried, in order, for
+    # someone whose language the organizer did not write (see bot.outbound.versions).
+    broadcast_fallback: Annotated[dict[str, list[str]], NoDecode] = Field(
+        default_factory=lambda: {"ar": ["fr", "en"], "fr": ["ar", "en"], "en": ["fr", "ar"]}
+    )
     event_file: Path | None = None  # loaded (with change notices) at start when it changed
     proposals_per_hour: int = Field(default=5, ge=1, le=100)
     # A flow nobody answered is forgotten after this long (handlers/conversation.py); a
@@ -93,6 +98,28 @@ class Settings(BaseSettings):
     @classmethod
     def _lists_from_csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("broadcast_fallback", mode="before")
+    @classmethod
+    def _fallback_from_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        order: dict[str, list[str]] = {}
+        for part in value.split(";"):
+            if part.strip():
+                locale, _, rest = part.partition(":")
+                order[locale.strip()] = [code.strip() for code in rest.split(",") if code.strip()]
+        return order
+
+    @field_validator("broadcast_fallback")
+    @classmethod
+    def _fallback_codes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = sorted({c for k, v in value.items() for c in (k, *v)} - set(SUPPORTED_LOCALES))
+        if bad:
+            raise ValueError(
+                f"unknown language(s) {', '.join(bad)}: write e.g. ar:fr,en;fr:ar,en;en:fr,ar"
+            )
+        return value
 
     @field_validator("bot_token")
     @classmethod

@@ -11,6 +11,7 @@ from bot.context import MultaqaContext, Services
 from bot.i18n import Translator
 from bot.views.agenda import agenda_page
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
+from handlers.event_dates import event_over
 
 PREFIX = "ag"
 AGENDA = callbacks.Prefix(PREFIX)
@@ -44,6 +45,8 @@ async def send_agenda(
 async def agenda_command(update: Update, context: MultaqaContext) -> None:
     """/agenda."""
     who = context.who
+    if await event_over(update, context):
+        return
     if not await send_agenda(context.services, context, chat_id_of(update), who.user.id, who.t):
         await reply(update, context, who.t("agenda.not_yet"))
 
@@ -53,6 +56,8 @@ async def on_page(update: Update, context: MultaqaContext, press: callbacks.Pres
     who = context.who
     await toast(update)
     await drop_buttons(update)
+    if await event_over(update, context):
+        return
     if not await send_agenda(
         context.services, context, chat_id_of(update), who.user.id, who.t, press["page"]
     ):

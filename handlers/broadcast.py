@@ -25,6 +25,7 @@ from bot.event.service import EventService
 from bot.event.service import localized_text as localized
 from bot.i18n import RTL_LOCALES, Markup, Translator, directed
 from bot.outbound.sender import html_sender
+from bot.outbound.versions import audience_per_version
 from bot.views.paging import Entry, paged
 from handlers.campaign import BC, CAMPAIGN_ROUTES, UNSCHEDULE, start_campaign
 from handlers.common import (
@@ -104,7 +105,12 @@ async def _ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
     elif draft.step == "confirm":
         await _preview(update, context, draft)
     elif draft.step == "schedule":
-        await show(update, context, t("bc.ask_time"), inline([[(t("common.back"), BACK())]]))
+        await show(
+            update,
+            context,
+            t("bc.ask_time", **await context.services.event.date_examples()),
+            inline([[(t("common.back"), BACK())]]),
+        )
 
 
 async def _ask_audience(update: Update, context: MultaqaContext) -> None:
@@ -187,6 +193,7 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
         await send(context.bot, chat_id)
     audience = _audience_of(draft)
     count = await context.services.campaigns.count_audience(audience)
+    versions = await _versions_line(context, draft.data["texts"], audience)
     rows = [
         [(t("bc.send_now"), SEND())],
         [(t("bc.schedule"), LATER())],
@@ -199,9 +206,28 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
             "bc.confirm",
             audience=await _audience_label(context.services, t, audience),
             people=t.plural("bc.people", count),
-        ),
+        )
+        + versions,
         inline(rows),
     )
+
+
+async def _versions_line(
+    context: MultaqaContext, texts: dict[str, str], audience: Audience
+) -> Markup:
+    """Who gets which language version (by the fallback order), when there is a choice to
+    make: several versions, or people whose language has none."""
+    services, t = context.services, context.who.t
+    per_locale = await services.campaigns.count_audience_by_locale(audience)
+    if set(per_locale) <= set(texts) and len(texts) == 1:
+        return Markup()
+    counts = audience_per_version(texts, per_locale, services.settings.broadcast_fallback)
+    names = services.texts.language_names()
+    parts = [
+        t("bc.version_count", language=names[code], people=t.plural("bc.people", n))
+        for code, n in counts.items()
+    ]
+    return "\n" + t("bc.versions", counts=Markup(" · ").join(parts))
 
 
 _BACK = {
@@ -290,9 +316,10 @@ async def on_edit(update: Update, context: MultaqaContext, draft: Draft) -> bool
 async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text: str) -> None:
     t = context.who.t
     services = context.services
-    when = parse_local_time(text, services.clock.now(), services.settings.zone)
+    zone = await services.event.zone()
+    when = parse_local_time(text, services.clock.now(), zone)
     if when is None or when <= services.clock.now():
-        await reply(update, context, t("bc.bad_time"))
+        await reply(update, context, t("bc.bad_time", **await services.event.date_examples()))
         return
     campaign_id = await _create(context, draft)
     await services.campaigns.schedule(campaign_id, when)
@@ -303,7 +330,7 @@ async def _take_time(update: Update, context: MultaqaContext, draft: Draft, text
     await reply(
         update,
         context,
-        t("bc.scheduled", when=t.datetime(when, services.settings.zone, "EEEE d MMMM, HH:mm")),
+        t("bc.scheduled", when=t.datetime(when, zone, "EEEE d MMMM, HH:mm")),
         inline([[(t("bc.cancel_scheduled"), UNSCHEDULE(campaign_id))]]),
     )
 

@@ -9,6 +9,7 @@ from bot.context import MultaqaContext, Services
 from bot.event.service import localized_text as localized
 from bot.labels import room_label
 from handlers.common import reply
+from handlers.event_dates import checkin_open
 
 
 def is_checkin(services: Services, payload: str) -> bool:
@@ -20,6 +21,8 @@ async def check_in(update: Update, context: MultaqaContext) -> None:
     """Mark the person present (once) and tell them where to go."""
     who = context.who
     services = context.services
+    if not await checkin_open(update, context):
+        return
     first = await services.checkins.check_in(who.user.id)
     confirmed = [
         w for w, seat in await services.event.my_workshops(who.user.id) if seat.state == "confirmed"

@@ -16,8 +16,9 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations, wants_file
+from bot.documents.isolated import parse_event_upload
 from bot.event.diff import diff_events
-from bot.event.file import EventFileError, decode_event_bytes, parse_event_text
+from bot.event.file import EventDefinition, EventFileError, decode_event_bytes
 from bot.event.service import change_line
 from bot.guard import has_role
 from bot.i18n import Markup, shown
@@ -57,7 +58,7 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
     source = document.file_name or "event.yaml"
     try:
         text = decode_event_bytes(bytes(data), source)
-        new = parse_event_text(text, source)
+        new = await parse_event_upload(text, source)
     except EventFileError as exc:
         problems = exc.problems
         listed = Markup("\n").join(
@@ -73,7 +74,9 @@ async def _take_file(update: Update, context: MultaqaContext) -> None:
     lines = []
     if old is not None:
         lines = [line for c in diff_events(old, new) if (line := change_line(t, c, old, new))]
-    await conversations(context).start(update, context, FLOW, "confirm", {"yaml": text})
+    await conversations(context).start(
+        update, context, FLOW, "confirm", {"definition": new.to_json()}
+    )
     listed = Markup("\n").join(lines[:MAX_LINES]) or t("evf.no_changes")
     await reply(
         update,
@@ -107,9 +110,11 @@ async def on_button(update: Update, context: MultaqaContext, press: callbacks.Pr
         await conversations(context).end(context, draft)
         await reply(update, context, who.t("evf.cancelled"))
         return
-    report = await services.event.load(
-        parse_event_text(draft.data["yaml"]), who.user.id, force=press.action == "force"
-    )
+    if "definition" in draft.data:  # checked when it was sent: no second parse
+        new = EventDefinition.from_json(draft.data["definition"])
+    else:  # a draft written before this version kept the YAML itself
+        new = await parse_event_upload(draft.data["yaml"], "event.yaml")
+    report = await services.event.load(new, who.user.id, force=press.action == "force")
     if report.version is None:
         t = who.t
         names = t.plain("common.list_separator").join(

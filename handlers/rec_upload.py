@@ -18,7 +18,8 @@ from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
 from bot.guard import has_role
-from bot.i18n import Markup, shown
+from bot.i18n import Markup, Translator, shown
+from bot.views.paging import utf16_len
 from handlers.common import drop_buttons, inline, reply, toast
 from storage.drafts import Draft
 
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 
 FLOW = "rec_import"
 PREFIX = "ri"
-SHOWN = 20
+IN_PREVIEW = 3000  # UTF-16 units of row reasons shown inside the preview itself
+PART_SIZE = 3800  # UTF-16 units of row reasons per extra message (Telegram allows 4,096)
 RI = callbacks.Prefix(PREFIX, role="organizer")
 GO = RI.button("go")
 CANCEL = RI.button("cancel")
@@ -35,10 +37,50 @@ CANCEL = RI.button("cancel")
 async def _plan(context: MultaqaContext, file_id: str, file_name: str) -> ImportPlan:
     services = context.services
     data = await (await context.bot.get_file(file_id)).download_as_bytearray()
-    today = services.clock.now().astimezone(services.settings.zone).date()
+    today = await services.event.today()
     return await plan_import(
-        bytes(data), file_name, await services.event.current(), services.participants, today
+        bytes(data),
+        file_name,
+        await services.event.current(),
+        services.participants,
+        today,
+        services.recommendations,
     )
+
+
+def _row_lines(t: Translator, plan: ImportPlan) -> list[Markup]:
+    """Every row not used (row number and reason), then every row left out as identical."""
+    lines = [t("ri.row", row=p.row, reason=shown(t, p.reason)) for p in plan.problems]
+    lines += [t("ri.row_warning", row=p.row, reason=shown(t, p.reason)) for p in plan.identical]
+    return lines
+
+
+def _parts(lines: list[Markup], size: int) -> list[Markup]:
+    """Lines grouped into texts of at most `size` UTF-16 units (a line is never cut)."""
+    parts: list[Markup] = []
+    current: list[Markup] = []
+    for line in lines:
+        if current and utf16_len("\n".join([*current, line])) > size:
+            parts.append(Markup("\n").join(current))
+            current = []
+        current.append(line)
+    if current:
+        parts.append(Markup("\n").join(current))
+    return parts
+
+
+async def _show_rows(update: Update, context: MultaqaContext, plan: ImportPlan) -> Markup:
+    """The refused and identical rows: inside the preview when they fit, else listed in as
+    many messages as needed before it (each well under Telegram's 4,096 characters)."""
+    t = context.who.t
+    lines = _row_lines(t, plan)
+    if utf16_len("\n".join(lines)) <= IN_PREVIEW:
+        return Markup("\n").join(lines) or Markup("—")
+    parts = _parts(lines, PART_SIZE)
+    for number, part in enumerate(parts, start=1):
+        header = t("ri.rows_part", part=number, parts=len(parts))
+        await reply(update, context, header + "\n" + part)
+    return t("ri.rows_above")
 
 
 async def on_document(update: Update, context: MultaqaContext) -> None:
@@ -63,11 +105,9 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
     if plan.file_problem:
         await reply(update, context, t("ri.file_problem", problem=shown(t, plan.file_problem)))
         return
-    problems = Markup("\n").join(
-        t("ri.row", row=p.row, reason=shown(t, p.reason)) for p in plan.problems[:SHOWN]
-    )
-    if len(plan.problems) > SHOWN:
-        problems += t.plural("evf.more", len(plan.problems) - SHOWN)
+    problems = await _show_rows(update, context, plan)
+    if plan.identical:
+        problems += "\n" + t.plural("ri.identical", len(plan.identical))
     await conversations(context).start(
         update, context, FLOW, "confirm", {"file_id": document.file_id, "name": name}
     )
@@ -81,7 +121,7 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
             "ri.preview",
             n=len(plan.planned),
             bad=len(plan.problems),
-            problems=problems or "—",
+            problems=problems,
         ),
         inline(rows),
     )

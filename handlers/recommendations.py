@@ -44,6 +44,7 @@ async def recommendation_line(
         owner_name = owner.full_name if owner else None
         if owners is not None and rec.owner_id:
             owners[rec.owner_id] = owner_name  # type: ignore[assignment]
+    zone = await services.event.zone()
     theme = rec.workshop_id or "general"
     label = themes_.get(theme, theme) if themes_ is not None else None
     return t(
@@ -53,10 +54,8 @@ async def recommendation_line(
         text=rec.text if len(rec.text) <= 80 else rec.text[:80] + "…",
         owner=owner_name or t("rv.no_owner"),
         due=t.date(
-            datetime.combine(rec.due_date, datetime.min.time()).replace(
-                tzinfo=services.settings.zone
-            ),
-            services.settings.zone,
+            datetime.combine(rec.due_date, datetime.min.time()).replace(tzinfo=zone),
+            zone,
             "short",
         )
         if rec.due_date

@@ -52,6 +52,7 @@ from handlers.common import (
     show,
     toast,
 )
+from handlers.event_dates import registration_open
 from handlers.registration_questions import (
     BACK,
     CONFIRM,
@@ -111,6 +112,8 @@ async def begin(
         await reply(update, context, who.t("reg.resume"))
         await ask(update, context, draft)
         return
+    if not who.is_organizer and not await registration_open(update, context, payload):
+        return  # organizers can still register (and add people) outside the window
     data: dict = {"payload": payload} if payload else {}
     if locale:
         data["locale"] = locale

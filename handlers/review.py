@@ -27,7 +27,7 @@ from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
 from handlers.proposals import notify_author, status_text, theme_label, themes
 from handlers.recommendations import FLOW, REC_TEXT_LIMIT, RV
 from storage.drafts import Draft
-from storage.proposals import Proposal, ProposalStatus
+from storage.proposals import Proposal, ProposalStatus, ProposalWithdrawn
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +179,13 @@ async def _decide(
     status: ProposalStatus,
     note: str | None = None,
     rec_id: int | None = None,
-) -> None:
+) -> bool:
+    """Record the decision, audit it and tell the author; False (and the organizer told)
+    when the author withdrew the proposal meanwhile."""
     services, who = context.services, context.who
-    await services.proposals.review(proposal.id, status, who.user.id, note, rec_id)
+    if not await services.proposals.review(proposal.id, status, who.user.id, note, rec_id):
+        await reply(update, context, who.t("rv.withdrawn", ref=proposal.reference))
+        return False
     await services.audit.record(
         who.user.id,
         f"proposal.{status}",
@@ -191,6 +195,7 @@ async def _decide(
     updated = await services.proposals.get(proposal.id)
     if updated is not None:
         await notify_author(services, updated)
+    return True
 
 
 async def on_menu(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
@@ -221,8 +226,8 @@ async def on_accept(update: Update, context: MultaqaContext, press: callbacks.Pr
     proposal = await _proposal(update, context, press)
     if proposal is None:
         return
-    await _decide(update, context, proposal, "accepted")
-    await reply(update, context, context.who.t("rv.accepted", ref=proposal.reference))
+    if await _decide(update, context, proposal, "accepted"):
+        await reply(update, context, context.who.t("rv.accepted", ref=proposal.reference))
     await _show(update, context, press["theme"], press["order"], proposal.id)
 
 
@@ -287,7 +292,9 @@ async def on_into(update: Update, context: MultaqaContext, press: callbacks.Pres
         await callbacks.refuse(update, context, "stale merge")
         return
     await toast(update)
-    await services.recommendations.merge(rec.id, merged_into.id, who.user.id)
+    if not await services.recommendations.merge(rec.id, merged_into.id, who.user.id):
+        await reply(update, context, t("rv.withdrawn", ref=merged_into.reference))
+        return
     await _decide(update, context, merged_into, "merged", rec_id=rec.id)
     await reply(update, context, t("rv.merged", ref=merged_into.reference, rec=rec.reference))
 
@@ -329,7 +336,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         "tag": t("rv.ask_tag"),
         "rec_text": t("rv.ask_rec_text", limit=t.plural("count.characters", REC_TEXT_LIMIT)),
         "rec_owner": t("rv.ask_owner"),
-        "rec_due": t("rv.ask_due"),
+        "rec_due": t("rv.ask_due", **await context.services.event.date_examples()),
     }[draft.step]
     label = t("rv.no_note") if draft.step == "note" else t("rv.skip")
     await reply(update, context, text, inline([[(label, skip())]]) if skip else None)
@@ -351,8 +358,9 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
     if draft.step == "note":
         proposal = await services.proposals.get(draft.data["pid"])
         await conversations(context).end(context, draft)
-        if proposal is not None:
-            await _decide(update, context, proposal, "rejected", note=text[:500])
+        if proposal is not None and await _decide(
+            update, context, proposal, "rejected", note=text[:500]
+        ):
             await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif draft.step == "tag":
         if len(text) > TAG_LIMIT or "\n" in text:  # not a tag: maybe not meant as one
@@ -393,9 +401,14 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
             rows.append([(t("rv.skip"), NO_OWNER())])
             await reply(update, context, t("rv.pick_owner"), inline(rows))
     elif draft.step == "rec_due":
-        due = parse_due(text, services.clock.now().astimezone(services.settings.zone).date())
+        due = parse_due(text, await services.event.today())
         if due is None:
-            await reply(update, context, t("rv.bad_due"), inline([[(t("rv.skip"), NO_DUE())]]))
+            await reply(
+                update,
+                context,
+                t("rv.bad_due", **await services.event.date_examples()),
+                inline([[(t("rv.skip"), NO_DUE())]]),
+            )
         elif "rid" in draft.data:
             await recommendations.edit(update, context, draft, due=due)
         else:
@@ -431,8 +444,7 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
     if action == "nonote" and draft.step == "note":
         proposal = await services.proposals.get(draft.data["pid"])
         await conversations(context).end(context, draft)
-        if proposal is not None:
-            await _decide(update, context, proposal, "rejected")
+        if proposal is not None and await _decide(update, context, proposal, "rejected"):
             await reply(update, context, t("rv.rejected", ref=proposal.reference))
     elif action == "noowner" and draft.step == "rec_owner":
         draft.data["owner"], draft.step = None, "rec_due"
@@ -449,15 +461,20 @@ async def _create_recommendation(
 ) -> None:
     services, who, t = context.services, context.who, context.who.t
     theme = draft.data["theme"]
-    rec_id = await services.recommendations.create(
-        None if theme == "general" else theme,
-        draft.data["text"],
-        guess_language(draft.data["text"]),
-        draft.data.get("owner"),
-        due,
-        who.user.id,
-        sources=[draft.data["pid"]],
-    )
+    try:
+        rec_id = await services.recommendations.create(
+            None if theme == "general" else theme,
+            draft.data["text"],
+            guess_language(draft.data["text"]),
+            draft.data.get("owner"),
+            due,
+            who.user.id,
+            sources=[draft.data["pid"]],
+        )
+    except ProposalWithdrawn:  # nothing was created
+        await conversations(context).end(context, draft)
+        await reply(update, context, t("rv.withdrawn", ref=f"P-{draft.data['pid']:04d}"))
+        return
     await conversations(context).end(context, draft)
     await services.followup.adopt_new([rec_id], who.user.id)
     services.kick_clock()

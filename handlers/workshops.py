@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.labels import room_label
 from bot.views.paging import Entry, Page, cut, page_of, paged
 from handlers.common import drop_buttons, inline, reply, toast
+from handlers.event_dates import event_over
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ async def workshops_command(update: Update, context: MultaqaContext) -> None:
     if who.participant is None:
         await reply(update, context, who.t("ws.register_first"))
         return
+    if await event_over(update, context):
+        return
     view = await workshops_view(context.services, who.t, who.user.id)
     if view is None:
         await reply(update, context, who.t("agenda.not_yet"))
@@ -110,11 +113,16 @@ async def _workshop(
     update: Update, context: MultaqaContext, workshop_id: str
 ) -> tuple[EventDefinition, Workshop] | None:
     """The event and the workshop a button names; None (and the press refused) when the
-    person is not registered or the workshop is no longer in the event."""
+    person is not registered or the workshop is no longer in the event, or (and the person
+    told) when the event is over."""
     event = await context.services.event.current()
     workshop = event.workshop(workshop_id) if event else None
     if event is None or workshop is None or context.who.participant is None:
         await callbacks.refuse(update, context, "no such workshop")
+        return None
+    if await context.services.event.is_over():  # a list shown before the end, pressed after
+        await toast(update)
+        await event_over(update, context)
         return None
     return event, workshop
 
@@ -132,6 +140,8 @@ async def on_page(update: Update, context: MultaqaContext, press: callbacks.Pres
         return
     await toast(update)
     await drop_buttons(update)
+    if await event_over(update, context):
+        return
     await reply(update, context, view.text, inline(view.rows))
 
 
@@ -182,13 +192,15 @@ async def on_join(update: Update, context: MultaqaContext, press: callbacks.Pres
     who, services, t = context.who, context.services, context.who.t
     title = localized(dict(workshop.title), t)
     same_slot = [w.id for w in event.workshops if w.slot == workshop.slot]
-    leave = None
+    leave, leave_capacity = None, 0
     if press.button is SWITCH:
         seats = await services.signups.seats_of(who.user.id)
         held = [s.workshop_id for s in seats if s.workshop_id in same_slot]
         leave = next((w for w in held if w != workshop.id), None)  # None: a plain join
+        left_workshop = event.workshop(leave) if leave else None
+        leave_capacity = left_workshop.capacity if left_workshop else 0
     outcome, promoted = await services.signups.join(
-        who.user.id, workshop.id, workshop.capacity, same_slot, leave=leave
+        who.user.id, workshop.id, workshop.capacity, same_slot, leave, leave_capacity
     )
     await toast(update)
     await drop_buttons(update)

@@ -201,6 +201,16 @@ class CampaignRepository:
         )
         return int(row["n"]) if row else 0
 
+    async def count_audience_by_locale(self, audience: Audience) -> dict[str, int]:
+        """How many people of the audience read each language (to say who gets which
+        version of a message)."""
+        sql = _recipients_sql(audience)
+        rows = await self._db.fetchall(
+            f"SELECT locale, COUNT(*) AS n FROM ({sql}) GROUP BY locale",
+            _params(audience, self._default_locale),
+        )
+        return {row["locale"]: int(row["n"]) for row in rows}
+
     async def create(
         self,
         author_id: int | None,

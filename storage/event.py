@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -43,15 +44,208 @@ class EventStore:
         row = await self._db.fetchone("SELECT COALESCE(MAX(id), 0) AS v FROM event_versions")
         return int(row["v"]) if row else 0
 
-    async def save(self, slug: str, definition_json: str, loaded_by: int | None) -> int:
-        """Store a new version."""
+    @asynccontextmanager
+    async def loading(self) -> AsyncIterator[EventLoad]:
+        """One transaction for everything loading a version does (see `EventLoad`)."""
         async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO event_versions (slug, definition, loaded_at, loaded_by) "
-                "VALUES (?, ?, ?, ?)",
-                (slug, definition_json, self._clock.now().isoformat(), loaded_by),
+            yield EventLoad(conn, self._clock)
+
+    async def file_seen(self, path: str) -> FileSeen | None:
+        """What was last decided about the event file at `path` (loaded or kept aside)."""
+        row = await self._db.fetchone(
+            "SELECT path, sha256, version, told_version FROM event_file_seen WHERE path = ?",
+            (path,),
+        )
+        if row is None:
+            return None
+        return FileSeen(row["path"], row["sha256"], row["version"], row["told_version"])
+
+    async def remember_file(
+        self, path: str, sha256: str, version: int | None, told_version: int | None = None
+    ) -> None:
+        """Record the content of the event file last decided about."""
+        async with self._db.transaction() as conn:
+            await _remember_file(conn, self._clock, path, sha256, version, told_version)
+
+    async def loaded_through_bot(self, version: int) -> bool:
+        """Whether a version was loaded by an organizer through the bot."""
+        row = await self._db.fetchone(
+            "SELECT loaded_by FROM event_versions WHERE id = ?", (version,)
+        )
+        return row is not None and row["loaded_by"] is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FileSeen:
+    """The event file's content (hash) when it was last loaded or deliberately kept aside."""
+
+    path: str
+    sha256: str
+    version: int | None  # the version it became, None when it was kept aside
+    told_version: int | None  # the version organizers were told was kept over the file
+
+
+async def _remember_file(
+    conn: Any,
+    clock: Clock,
+    path: str,
+    sha256: str,
+    version: int | None,
+    told_version: int | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO event_file_seen (path, sha256, version, told_version, seen_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, "
+        "version = excluded.version, told_version = excluded.told_version, "
+        "seen_at = excluded.seen_at",
+        (path, sha256, version, told_version, clock.now().isoformat()),
+    )
+
+
+# A due row as written: (key, kind, user_id, subject, due_at in UTC ISO, payload JSON).
+PromptRow = tuple[str, str, int, str | None, str, str]
+
+
+class EventLoad:
+    """The reads and writes of loading an event version, inside one BEGIN IMMEDIATE
+    transaction: the version, the seats it releases or gives, the notices and everyone's
+    reminders commit together or not at all. Set-wise: a handful of statements whatever the
+    number of participants."""
+
+    def __init__(self, conn: Any, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def latest(self) -> StoredEvent | None:
+        """The current version, read under the write lock (no other load can interleave)."""
+        rows = await self._rows(
+            "SELECT id, definition FROM event_versions ORDER BY id DESC LIMIT 1"
+        )
+        return StoredEvent(rows[0][0], rows[0][1]) if rows else None
+
+    async def counts(self) -> dict[str, tuple[int, int]]:
+        """workshop id -> (confirmed, waiting)."""
+        rows = await self._rows(
+            "SELECT workshop_id, SUM(state = 'confirmed'), SUM(state = 'waiting') "
+            "FROM signups GROUP BY workshop_id"
+        )
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+    async def members(self, workshop_ids: Iterable[str]) -> dict[str, list[int]]:
+        """Everyone signed up (confirmed or waiting) to these workshops, in arrival order."""
+        wanted = sorted(set(workshop_ids))
+        found: dict[str, list[int]] = {w: [] for w in wanted}
+        if wanted:
+            marks = ",".join("?" * len(wanted))
+            for workshop_id, user_id in await self._rows(
+                f"SELECT workshop_id, user_id FROM signups WHERE workshop_id IN ({marks}) "
+                "ORDER BY id",
+                wanted,
+            ):
+                found[workshop_id].append(user_id)
+        return found
+
+    async def save(
+        self, slug: str, definition_json: str, loaded_by: int | None, file: FileStamp | None
+    ) -> int:
+        """Store the new version (and, loaded from a file, that file's content hash)."""
+        cur = await self._conn.execute(
+            "INSERT INTO event_versions (slug, definition, loaded_at, loaded_by) "
+            "VALUES (?, ?, ?, ?)",
+            (slug, definition_json, self._clock.now().isoformat(), loaded_by),
+        )
+        version = int(cur.lastrowid or 0)
+        if file is not None:
+            await _remember_file(self._conn, self._clock, file.path, file.sha256, version, None)
+        return version
+
+    async def drop_workshop(self, workshop_id: str) -> None:
+        """Release every seat of a workshop that no longer exists."""
+        await self._conn.execute("DELETE FROM signups WHERE workshop_id = ?", (workshop_id,))
+
+    async def promote(self, workshop_id: str, capacity: int) -> list[int]:
+        """Fill free seats from the waiting list, in arrival order."""
+        return await _promote(self._conn, workshop_id, capacity)
+
+    async def people(self) -> list[tuple[int, str]]:
+        """(user id, locale) of every participant."""
+        return [(r[0], r[1]) for r in await self._rows("SELECT user_id, locale FROM participants")]
+
+    async def add_prompts(self, rows: list[PromptRow]) -> None:
+        """Add notices; an existing key is left alone."""
+        await self._conn.executemany(
+            "INSERT OR IGNORE INTO prompts (key, kind, user_id, subject, due_at, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    async def replan_reminders(self, plan: ReminderPlan) -> None:
+        """Make everyone's pending reminders match `plan`, in a few set-wise statements:
+        rows no longer wanted are deleted, the others inserted or moved (only where their time
+        differs). The keys are those `PromptRepository.plan` uses for one person."""
+        kept = [s for _, kind, s, due in plan.common if kind == "session" and due is not None]
+        kept += [w for w, (_, due) in plan.workshops.items() if due is not None]
+        marks = ",".join("?" * len(kept)) or "''"
+        await self._conn.execute(
+            f"DELETE FROM prompts WHERE state = 'pending' AND kind = 'session' "
+            f"AND (subject IS NULL OR subject NOT IN ({marks}))",
+            kept,
+        )
+        for _, kind, _subject, due in plan.common:
+            if due is None and kind != "session":
+                await self._conn.execute(
+                    "DELETE FROM prompts WHERE state = 'pending' AND kind = ?", (kind,)
+                )
+        workshops = list(plan.workshops)
+        if workshops:
+            await self._conn.execute(
+                f"DELETE FROM prompts WHERE state = 'pending' AND kind = 'session' "
+                f"AND subject IN ({','.join('?' * len(workshops))}) AND NOT EXISTS ("
+                "SELECT 1 FROM signups s WHERE s.user_id = prompts.user_id "
+                "AND s.workshop_id = prompts.subject AND s.state = 'confirmed')",
+                workshops,
             )
-            return int(cur.lastrowid or 0)
+        upsert = (
+            " ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, payload = '{}' "
+            "WHERE prompts.state = 'pending' AND prompts.due_at != excluded.due_at"
+        )
+        for prefix, kind, subject, due in plan.common:
+            if due is not None:
+                await self._conn.execute(
+                    "INSERT INTO prompts (key, kind, user_id, subject, due_at, payload) "
+                    "SELECT ? || user_id, ?, user_id, ?, ?, '{}' FROM participants WHERE true"
+                    + upsert,
+                    (prefix, kind, subject, due),
+                )
+        for workshop_id, (prefix, due) in plan.workshops.items():
+            if due is not None:
+                await self._conn.execute(
+                    "INSERT INTO prompts (key, kind, user_id, subject, due_at, payload) "
+                    "SELECT ? || user_id, 'session', user_id, ?, ?, '{}' FROM signups "
+                    "WHERE workshop_id = ? AND state = 'confirmed'" + upsert,
+                    (prefix, workshop_id, due, workshop_id),
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPlan:
+    """Everyone's reminders as a template: the same for every participant (`common`:
+    key prefix, kind, subject, due in UTC ISO or None when already past), and per workshop
+    for those holding a confirmed seat (`workshops`: id -> (key prefix, due or None))."""
+
+    common: list[tuple[str, str, str | None, str | None]]
+    workshops: dict[str, tuple[str, str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """Where a loaded version came from on disk, and that file's content hash."""
+
+    path: str
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,18 +316,18 @@ class SignupRepository:
         capacity: int,
         same_slot: Iterable[str] = (),
         leave: str | None = None,
+        leave_capacity: int = 0,
     ) -> tuple[JoinOutcome, list[int]]:
         """Take a seat (or a place on the waiting list). With `leave`, first give up that
-        workshop (a switch, in the same transaction). Returns the outcome and who was
-        promoted from the waiting list of the workshop left."""
+        workshop (a switch, in the same transaction): the seat it frees goes to the first
+        person waiting there (`leave_capacity` is that workshop's capacity), exactly as when
+        someone leaves. Returns the outcome and who was promoted in the workshop left."""
         promoted: list[int] = []
         async with self._db.transaction() as conn:
             existing = await _position(conn, user_id, workshop_id)
             if existing is not None:
                 return JoinOutcome(existing, already=True), []
-            if leave is not None:
-                promoted = await self._leave(conn, user_id, leave, None)
-            others = [w for w in same_slot if w != workshop_id]
+            others = [w for w in same_slot if w not in (workshop_id, leave)]
             if others:
                 marks = ",".join("?" * len(others))
                 cur = await conn.execute(
@@ -142,8 +336,10 @@ class SignupRepository:
                     (user_id, *others),
                 )
                 row = await cur.fetchone()
-                if row is not None:
-                    return JoinOutcome(None, conflict=row[0]), promoted
+                if row is not None:  # refused before anything is given up
+                    return JoinOutcome(None, conflict=row[0]), []
+            if leave is not None:
+                promoted = await self._leave(conn, user_id, leave, leave_capacity)
             cur = await conn.execute(
                 "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
                 (workshop_id,),
@@ -157,15 +353,13 @@ class SignupRepository:
             seat = await _position(conn, user_id, workshop_id)
         return JoinOutcome(seat), promoted
 
-    async def _leave(
-        self, conn: Any, user_id: int, workshop_id: str, capacity: int | None
-    ) -> list[int]:
+    async def _leave(self, conn: Any, user_id: int, workshop_id: str, capacity: int) -> list[int]:
         cur = await conn.execute(
             "DELETE FROM signups WHERE user_id = ? AND workshop_id = ? RETURNING state",
             (user_id, workshop_id),
         )
         row = await cur.fetchone()
-        if row is None or row[0] != "confirmed" or capacity is None:
+        if row is None or row[0] != "confirmed":
             return []
         return await _promote(conn, workshop_id, capacity)
 
@@ -179,11 +373,6 @@ class SignupRepository:
             if await cur.fetchone() is None:
                 return False, []
             return True, await self._leave(conn, user_id, workshop_id, capacity)
-
-    async def promote(self, workshop_id: str, capacity: int) -> list[int]:
-        """Fill free seats (after a leave elsewhere, or a larger capacity)."""
-        async with self._db.transaction() as conn:
-            return await _promote(conn, workshop_id, capacity)
 
     async def seats_of(self, user_id: int) -> list[Seat]:
         """Where this person is signed up."""
@@ -215,14 +404,6 @@ class SignupRepository:
             params.append(state)
         rows = await self._db.fetchall(sql + " ORDER BY id", params)
         return [r["user_id"] for r in rows]
-
-    async def drop_workshop(self, workshop_id: str) -> list[int]:
-        """Remove every sign-up of a workshop that no longer exists; returns who had one."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "DELETE FROM signups WHERE workshop_id = ? RETURNING user_id", (workshop_id,)
-            )
-            return [row[0] for row in await cur.fetchall()]
 
 
 class CheckinRepository:

@@ -65,6 +65,10 @@ class Recommendation:
         return f"R-{self.id}"
 
 
+class ProposalWithdrawn(Exception):
+    """The author withdrew the proposal while an organizer was deciding about it."""
+
+
 class ProposalRepository:
     """Reads and writes proposals and their attachments."""
 
@@ -219,6 +223,17 @@ class ProposalRepository:
         return tags
 
 
+@dataclass(frozen=True, slots=True)
+class NewRecommendation:
+    """A recommendation to create (from an imported row)."""
+
+    workshop_id: str | None
+    text: str
+    language: str
+    owner_id: int | None
+    due: date | None
+
+
 class RecommendationRepository:
     """Reads and writes recommendations."""
 
@@ -255,12 +270,46 @@ class RecommendationRepository:
             )
             rec_id = int(cur.lastrowid or 0)
             for proposal_id in sources or []:
-                await conn.execute(
+                cur = await conn.execute(
                     "UPDATE proposals SET status = 'merged', recommendation_id = ?, "
                     "reviewed_at = ?, reviewed_by = ? WHERE id = ? AND status != 'withdrawn'",
                     (rec_id, now, created_by, proposal_id),
                 )
+                if cur.rowcount == 0:  # rolls the recommendation back with it
+                    raise ProposalWithdrawn(proposal_id)
         return rec_id
+
+    async def create_many(self, rows: list[NewRecommendation], created_by: int | None) -> list[int]:
+        """Several recommendations in one transaction: all of them, or none (an import)."""
+        now = self._clock.now().isoformat()
+        ids = []
+        async with self._db.transaction() as conn:
+            for row in rows:
+                cur = await conn.execute(
+                    "INSERT INTO recommendations (workshop_id, text, language, owner_id, "
+                    "due_date, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        row.workshop_id,
+                        row.text,
+                        row.language,
+                        row.owner_id,
+                        row.due.isoformat() if row.due else None,
+                        now,
+                        created_by,
+                        now,
+                    ),
+                )
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    async def text_index(self) -> dict[tuple[str | None, str], int]:
+        """(workshop, text ignoring case and spacing) -> id of every recommendation not
+        dropped: to recognise a table imported twice, in one query."""
+        rows = await self._db.fetchall(
+            "SELECT id, workshop_id, text FROM recommendations WHERE status != 'dropped' "
+            "ORDER BY id DESC"
+        )
+        return {(r["workshop_id"], " ".join(r["text"].casefold().split())): r["id"] for r in rows}
 
     async def get(self, rec_id: int) -> Recommendation | None:
         """One recommendation with its source proposals."""

@@ -132,7 +132,7 @@ def cmd_event(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as exc:
         return _config_failed(exc)
-    report = asyncio.run(load_file(args.file, settings, args.force))
+    report = asyncio.run(load_file(args.file, settings, args.force, definition))
     for line in describe(report):
         print(line)  # already in the organizer's language (bot.cli.event)
     return 0 if report.version is not None else EXIT_CONFIG
@@ -159,7 +159,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
     """Write the check-in (or registration) poster."""
     import asyncio
 
-    from bot.cli.qr import make_poster
+    from bot.cli.qr import TelegramUnreachable, make_poster
 
     try:
         settings = load_settings()
@@ -170,6 +170,9 @@ def cmd_qr(args: argparse.Namespace) -> int:
         written = asyncio.run(
             make_poster(settings, args.register, args.out, args.bot_username, invite)
         )
+    except TelegramUnreachable as exc:
+        print(exc, file=sys.stderr)  # one line, no traceback (already in a language)
+        return EXIT_CONFIG
     except (RuntimeError, ValueError, OSError) as exc:
         return _fail(out.text("cli.qr_failed"), [str(exc)])
     out.echo("cli.qr_written", path=str(written))

@@ -136,6 +136,7 @@ async def run_broadcast(
         settings.default_locale,
         bar,
         progress_every=0.5,
+        fallback=settings.broadcast_fallback,
         owner=f"cli:{os.getpid()}:{uuid.uuid4().hex[:8]}",
     )
     try:

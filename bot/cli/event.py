@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.cli import texts as out
 from bot.event.file import EventDefinition, EventFileError, load_event_file
 from bot.event.service import EventService, LoadReport
+from bot.event.startup import stamp
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -66,12 +67,18 @@ def describe(report: LoadReport) -> list[str]:
     return lines
 
 
-async def load_file(path: Path, settings: Settings, force: bool) -> LoadReport:
-    """Load into the database; the bot's clock delivers the notices."""
+async def load_file(
+    path: Path, settings: Settings, force: bool, definition: EventDefinition | None = None
+) -> LoadReport:
+    """Load into the database (`definition`: the file already parsed by `check_file`); the
+    bot's clock delivers the notices."""
     clock = SystemClock()
     db = await Database(settings.database_path).open()
     try:
         service = EventService.for_database(db, settings, clock)
-        return await service.load(load_event_file(path), None, force=force)
+        # Recorded with the file's hash: if it is EVENT_FILE, the bot will not load it again.
+        file, _ = stamp(path)
+        new = definition if definition is not None else load_event_file(path)
+        return await service.load(new, None, force=force, file=file)
     finally:
         await db.close()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from telegram import Bot
+from telegram.error import NetworkError
 
 from bot.cli import texts as cli_texts
 from bot.documents.poster import deep_link, render_poster
@@ -29,6 +30,10 @@ async def _title(settings: Settings, texts: Translations) -> str:
         return f"{terminal(texts['ar']('qr.product'))}\n{terminal(texts['fr']('qr.product'))}"
     title = dict(event.event.title)
     return f"{localized_text(title, texts['ar'])}\n{localized_text(title, texts['fr'])}"
+
+
+class TelegramUnreachable(RuntimeError):
+    """getMe could not reach Telegram (no network, a wrong BOT_API_BASE_URL)."""
 
 
 async def create_invite(settings: Settings, rec_id: int, label: str, days: int) -> str:
@@ -64,8 +69,11 @@ async def make_poster(
             base_url=settings.bot_api_base_url,
             base_file_url=settings.bot_api_file_url,
         )
-        async with bot:
-            bot_username = bot.username
+        try:
+            async with bot:
+                bot_username = bot.username
+        except NetworkError as exc:  # TimedOut is one too
+            raise TelegramUnreachable(cli_texts.text("qr.unreachable")) from exc
     payload = "register" if register else f"checkin-{settings.checkin_code}"
     texts = Translations(settings.default_locale)
     key = "qr.register" if register else "qr.checkin"

@@ -23,9 +23,11 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
     db = await Database(settings.database_path).open()
     try:
         participants = ParticipantRepository(db, clock)
-        event = await EventService.for_database(db, settings, clock).current()
-        today = clock.now().astimezone(settings.zone).date()
-        plan = await plan_import(data, path.name, event, participants, today)
+        service = EventService.for_database(db, settings, clock)
+        event = await service.current()
+        today = await service.today()
+        recommendations = RecommendationRepository(db, clock)
+        plan = await plan_import(data, path.name, event, participants, today, recommendations)
         t = out.t()
         if plan.file_problem:
             out.echo(
@@ -43,6 +45,8 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
             )
         for problem in plan.problems:
             out.echo("cli.ri_not_used", row=problem.row, reason=shown(t, problem.reason))
+        for problem in plan.identical:
+            out.echo("cli.ri_already_there", row=problem.row, reason=shown(t, problem.reason))
         out.echo(
             "cli.ri_summary",
             planned=t.plural("cli.ri_to_create", len(plan.planned)),
@@ -53,7 +57,7 @@ async def run_import(path: Path, data: bytes, settings: Settings, yes: bool) -> 
         if not yes and not ask(out.plural("cli.ri_confirm", len(plan.planned)) + " "):
             out.echo("cli.ri_nothing")
             return 1
-        created = await apply_import(plan, RecommendationRepository(db, clock), None)
+        created = await apply_import(plan, recommendations, None)
         await FollowUpService.for_database(db, settings, clock).adopt_new(created, None)
         refs = t.plain("common.list_separator").join(f"R-{i}" for i in created)
         out.echo_plural("cli.ri_created", len(created), refs=refs)

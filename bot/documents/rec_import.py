@@ -23,9 +23,10 @@ The cells
               `général(e)`, `عام` or `عامة` for a recommendation of the whole event.
     text      required, at most 2,000 characters.
     owner     the delegate: a phone number (Moroccan by default), a Telegram `@username`, or a
-              name. A name may be part of the full name but must match exactly one registered
-              participant (an exact full name wins over longer names containing it). Empty: no
-              owner yet.
+              name. A name is matched by whole words of the full name ("Karim", not "Kar") and
+              must match exactly one registered participant (an exact full name wins over
+              longer names containing it); otherwise the row is refused with the candidates.
+              Empty: no owner yet.
     due       `2026-03-31`, `31/03/2026` or `31-03-2026` (or a date cell in XLSX); empty: none.
               Not before `today`.
     language  `ar`, `fr` or `en`. Empty or no column: guessed from the text — `ar` when it has
@@ -45,16 +46,19 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from bot.documents.isolated import IsolatedFailure, run_isolated
+from bot.documents.limits import xlsx_problem
+from bot.documents.owners import by_name, candidates_reason
 from bot.event.file import EventDefinition
 from bot.i18n import Message, Plural
 from bot.profile import clean_phone
 from bot.settings import SUPPORTED_LOCALES
 from storage.participants import Participant, ParticipantRepository
-from storage.proposals import RecommendationRepository
+from storage.proposals import NewRecommendation, RecommendationRepository
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000  # below the header
@@ -79,6 +83,7 @@ FILE_BAD_XLSX = Message("ri.file_bad_xlsx")
 FILE_NO_TEXT_COLUMN = Message("ri.file_no_text_column", row=0)
 FILE_DUPLICATE_COLUMN = Message("ri.file_duplicate_column", first="", second="", column="")
 FILE_NO_ROWS = Message("ri.file_no_rows")
+FILE_TOO_HEAVY = Message("ri.file_too_heavy")
 
 ROW_UNKNOWN_WORKSHOP = Message("ri.row_unknown_workshop", value="")
 ROW_NO_EVENT = Message("ri.row_no_event", value="")
@@ -91,6 +96,8 @@ ROW_BAD_PHONE = Message("ri.row_bad_phone", value="")
 ROW_BAD_DATE = Message("ri.row_bad_date", value="")
 ROW_DUE_PAST = Message("ri.row_due_past", value="")
 ROW_BAD_LANGUAGE = Message("ri.row_bad_language", value="")
+ROW_IDENTICAL = Message("ri.row_identical", ref="")
+ROW_REPEATED = Message("ri.row_repeated", row=0)
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "workshop": ("workshop", "atelier", "ورشة", "الورشة", "ورشة العمل"),
@@ -170,6 +177,9 @@ class ImportPlan:
     planned: list[PlannedRecommendation]
     problems: list[RowProblem]
     file_problem: Message | None
+    # Rows left out because they repeat an existing recommendation or an earlier row (a
+    # table sent twice): a warning, not created again.
+    identical: list[RowProblem] = field(default_factory=list)
 
 
 class _FileProblem(Exception):
@@ -431,6 +441,7 @@ class _Owners:
     def __init__(self, participants: ParticipantRepository) -> None:
         self._participants = participants
         self._seen: dict[str, tuple[Participant | None, Message | None]] = {}
+        self._folded: dict[int, list[str]] = {}  # name words, folded once per person
 
     async def resolve(self, value: str) -> tuple[Participant | None, Message | None]:
         """(the one participant meant, problem); (None, None) for an empty cell."""
@@ -450,11 +461,10 @@ class _Owners:
             if phone is None:
                 return None, ROW_BAD_PHONE.format(value=quoted)
             found = await self._participants.find(phone, limit=2)
-        else:
-            found = await self._participants.find(value, limit=_NAME_MATCHES + 1)
-            exact = [p for p in found if _fold(p.full_name) == _fold(value)]
-            if len(exact) == 1:
-                return exact[0], None
+        else:  # whole words of the name only (bot.documents.owners)
+            found, _ = await by_name(self._participants, value, self._folded)
+            if len(found) > 1:
+                return None, candidates_reason(quoted, found)
         if not found:
             return None, ROW_OWNER_NOT_FOUND.format(value=quoted)
         if len(found) > _NAME_MATCHES:
@@ -468,16 +478,39 @@ class _Owners:
         return found[0], None
 
 
+FileProblem = _FileProblem  # for the parsing process (bot.documents.isolated)
+read_table = _read_table
+columns_of = _columns
+
+
+async def _read_rows(data: bytes, file_name: str) -> list[tuple[int, list[Cell]]]:
+    """`read_table` in the parsing process, off the event loop; a workbook's zip directory
+    is checked first (limits.py), so a zip bomb is refused before anything is unpacked."""
+    if Path(file_name).suffix.lower() == ".xlsx" and 0 < len(data) <= MAX_BYTES:
+        problem = xlsx_problem(data)
+        if problem is not None:
+            raise _FileProblem(problem)
+    try:
+        status, value = await run_isolated("table", data, file_name)
+    except IsolatedFailure:
+        raise _FileProblem(FILE_TOO_HEAVY) from None
+    if status != "ok":
+        raise _FileProblem(value)
+    return value
+
+
 async def plan_import(
     data: bytes,
     file_name: str,
     event: EventDefinition | None,
     participants: ParticipantRepository,
     today: date,
+    recommendations: RecommendationRepository | None = None,
 ) -> ImportPlan:
-    """Read and check a CSV or XLSX table of recommendations; writes nothing."""
+    """Read and check a CSV or XLSX table of recommendations; writes nothing. With
+    `recommendations`, rows identical to existing ones are set apart (`identical`)."""
     try:
-        rows = _read_table(data, file_name)
+        rows = await _read_rows(data, file_name)
         columns = _columns(*rows[0])
     except _FileProblem as exc:
         return ImportPlan([], [], exc.args[0])
@@ -523,18 +556,42 @@ async def plan_import(
         )
     if not planned and not problems:
         return ImportPlan([], [], FILE_NO_ROWS)
-    return ImportPlan(planned, problems, None)
+    kept, identical = await _without_repeats(planned, recommendations)
+    return ImportPlan(kept, problems, None, identical)
+
+
+async def _without_repeats(
+    planned: list[PlannedRecommendation], recommendations: RecommendationRepository | None
+) -> tuple[list[PlannedRecommendation], list[RowProblem]]:
+    """Rows identical (same workshop, same text ignoring case and spacing) to an existing
+    recommendation or to an earlier row of the same table, set apart."""
+    kept: list[PlannedRecommendation] = []
+    identical: list[RowProblem] = []
+    existing = await recommendations.text_index() if recommendations is not None else {}
+    seen: dict[tuple[str | None, str], int] = {}
+    for item in planned:
+        key = (item.workshop_id, " ".join(item.text.casefold().split()))
+        if key in existing:
+            identical.append(RowProblem(item.row, ROW_IDENTICAL.format(ref=f"R-{existing[key]}")))
+        elif key in seen:
+            identical.append(RowProblem(item.row, ROW_REPEATED.format(row=seen[key])))
+        else:
+            seen[key] = item.row
+            kept.append(item)
+    return kept, identical
 
 
 async def apply_import(
     plan: ImportPlan, recommendations: RecommendationRepository, created_by: int | None
 ) -> list[int]:
-    """Create the planned recommendations (only those), in row order; returns their ids."""
+    """Create the planned recommendations (only those), in row order, in one transaction:
+    a crash mid-import leaves none of them, never half the table; returns their ids."""
     if plan.file_problem is not None:
         return []
-    return [
-        await recommendations.create(
-            p.workshop_id, p.text, p.language, p.owner_id, p.due, created_by
-        )
-        for p in plan.planned
-    ]
+    return await recommendations.create_many(
+        [
+            NewRecommendation(p.workshop_id, p.text, p.language, p.owner_id, p.due)
+            for p in plan.planned
+        ],
+        created_by,
+    )

@@ -3,8 +3,10 @@ offers, and each participant's reminders planned as rows for the clock."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.event.diff import Change, Span, diff_events
 from bot.event.file import AgendaItem, EventDefinition, Workshop
@@ -13,7 +15,17 @@ from bot.labels import room_label
 from bot.settings import Settings
 from storage.clock import Clock
 from storage.database import Database
-from storage.event import EventStore, PlannedPrompt, PromptRepository, Seat, SignupRepository
+from storage.event import (
+    EventStore,
+    FileStamp,
+    PlannedPrompt,
+    PromptRepository,
+    PromptRow,
+    ReminderPlan,
+    Seat,
+    SignupRepository,
+    StoredEvent,
+)
 from storage.participants import ParticipantRepository
 
 REMINDER_KINDS = ("day_before", "morning_agenda", "session")
@@ -73,6 +85,58 @@ class EventService:
             self._cached = (stored.version, EventDefinition.from_json(stored.definition_json))
         return self._cached[1]
 
+    async def zone(self) -> ZoneInfo:
+        """The one time zone: the loaded event's; the TIMEZONE setting before any event."""
+        event = await self.current()
+        return event.zone if event is not None else self.settings.zone
+
+    async def today(self) -> date:
+        """Today's date in the event's zone (due dates are days there)."""
+        return self.clock.now().astimezone(await self.zone()).date()
+
+    async def date_examples(self) -> dict[str, str]:
+        """Examples for prompts that ask for a date or a time, computed from today so that
+        they are never in the past: a due date a month ahead, a moment tomorrow morning."""
+        local = self.clock.now().astimezone(await self.zone())
+        due = (local + timedelta(days=30)).date()
+        tomorrow = (local + timedelta(days=1)).date()
+        return {
+            "due_iso": due.isoformat(),
+            "due_dmy": due.strftime("%d/%m/%Y"),
+            "when": f"{tomorrow.isoformat()} 08:15",
+        }
+
+    async def registration_state(self) -> tuple[str, datetime | None]:
+        """("open", None), ("not_yet", when it opens) or ("closed", when it closed), by the
+        event's registration window; always open before any event is loaded."""
+        event = await self.current()
+        if event is None:
+            return "open", None
+        now, info = self.clock.now(), event.event
+        if now < info.registration_opens:
+            return "not_yet", info.registration_opens
+        if now > info.registration_closes:
+            return "closed", info.registration_closes
+        return "open", None
+
+    async def checkin_state(self) -> str:
+        """ "open" on the event's days (in its zone), else "not_yet" or "over"."""
+        event = await self.current()
+        if event is None:
+            return "open"
+        zone, info = event.zone, event.event
+        today = self.clock.now().astimezone(zone).date()
+        if today < info.start.astimezone(zone).date():
+            return "not_yet"
+        if today > info.end.astimezone(zone).date() or self.clock.now() >= info.end:
+            return "over"
+        return "open"
+
+    async def is_over(self) -> bool:
+        """Whether the loaded event has ended."""
+        event = await self.current()
+        return event is not None and self.clock.now() >= event.event.end
+
     async def choices(self, kind: str) -> list[Choice]:
         """The functions or regions offered at registration: the event's, else settings'."""
         event = await self.current()
@@ -119,71 +183,125 @@ class EventService:
         await self.prompts.plan(user_id, REMINDER_KINDS, wanted)
 
     async def load(
-        self, new: EventDefinition, loaded_by: int | None, force: bool = False
+        self,
+        new: EventDefinition,
+        loaded_by: int | None,
+        force: bool = False,
+        file: FileStamp | None = None,
     ) -> LoadReport:
         """Make `new` the event: tell everyone concerned what changed, in their language;
         release seats of removed workshops (only with `force` if people hold them), give
-        seats freed by larger capacities, and re-plan everyone's reminders."""
-        old = await self.current()
-        changes = diff_events(old, new) if old is not None else []
-        counts = await self.signups.counts()
-        removed = [c.id for c in changes if c.subject == "workshop" and c.kind == "removed"]
-        blocked = [(w, sum(counts.get(w, (0, 0)))) for w in removed if sum(counts.get(w, (0, 0)))]
-        if blocked and not force:
-            return LoadReport(None, changes, blocked)
-        members = {
-            c.id: await self.signups.members(c.id) for c in changes if c.subject == "workshop"
-        }
-        version = await self.store.save(new.event.slug, new.to_json(), loaded_by)
-        self._cached = None
-        for workshop_id in removed:
-            await self.signups.drop_workshop(workshop_id)
-        promoted = []
-        for workshop in new.workshops:
-            for user_id in await self.signups.promote(workshop.id, workshop.capacity):
-                promoted.append((user_id, workshop))
-        notices = await self._tell(old, new, changes, members, version) if old else 0
-        for user_id, workshop in promoted:
-            await self.tell_promoted([user_id], workshop)
-        for user_id, _ in await self.participants.everyone():
-            await self.plan_reminders(user_id)
-        return LoadReport(version, changes, blocked, notices, len(promoted))
+        seats freed by larger capacities, and re-plan everyone's reminders.
 
-    async def _tell(
+        All of it is one transaction: a crash leaves either the old version with nothing
+        changed, or the new one with its seats, notices and reminders. It is set-wise (a few
+        statements whatever the number of participants); the old version is read under the
+        write lock, so two loads never diff against the same old version."""
+        now = self.clock.now()
+        async with self.store.loading() as tx:
+            stored = await tx.latest()
+            old = self._definition(stored) if stored is not None else None
+            changes = diff_events(old, new) if old is not None else []
+            counts = await tx.counts()
+            removed = [c.id for c in changes if c.subject == "workshop" and c.kind == "removed"]
+            blocked = [(w, sum(counts.get(w, (0, 0)))) for w in removed]
+            blocked = [(w, n) for w, n in blocked if n]
+            if blocked and not force:
+                return LoadReport(None, changes, blocked)
+            members = await tx.members(c.id for c in changes if c.subject == "workshop")
+            version = await tx.save(new.event.slug, new.to_json(), loaded_by, file)
+            for workshop_id in removed:
+                await tx.drop_workshop(workshop_id)
+            promoted = [
+                (user_id, workshop)
+                for workshop in new.workshops
+                for user_id in await tx.promote(workshop.id, workshop.capacity)
+            ]
+            people = await tx.people()
+            notices = self._change_notices(old, new, changes, members, people, version, now)
+            notices += self._promotion_notices(promoted, dict(people), now)
+            await tx.add_prompts(notices)
+            plan = reminder_plan(new, now)
+            # Same reminder times and the same seats: everyone's rows are already right.
+            if old is None or promoted or removed or plan != reminder_plan(old, now):
+                await tx.replan_reminders(plan)
+        self._cached = (version, new)
+        changed_people = sum(1 for row in notices if row[0].startswith("changes:"))
+        return LoadReport(version, changes, blocked, changed_people, len(promoted))
+
+    def _definition(self, stored: StoredEvent) -> EventDefinition:
+        if self._cached is not None and self._cached[0] == stored.version:
+            return self._cached[1]
+        return EventDefinition.from_json(stored.definition_json)
+
+    def _change_notices(
         self,
-        old: EventDefinition,
+        old: EventDefinition | None,
         new: EventDefinition,
         changes: list[Change],
         members: dict[str, list[int]],
+        people: list[tuple[int, str]],
         version: int,
-    ) -> int:
-        everyone = await self.participants.everyone()
-        lines: dict[int, list[Change]] = {}
-        for change in changes:
+        now: datetime,
+    ) -> list[PromptRow]:
+        """One notice per person concerned, in their language; a text is built once per
+        (language, set of changes), not once per person."""
+        if old is None or not changes:
+            return []
+        theirs: dict[int, list[int]] = {}
+        for index, change in enumerate(changes):
             concerned = (
                 members.get(change.id, [])
                 if change.subject == "workshop" and change.kind != "added"
-                else [uid for uid, _ in everyone]
+                else [uid for uid, _ in people]
             )
             for user_id in concerned:
-                lines.setdefault(user_id, []).append(change)
-        locales = dict(everyone)
-        now = self.clock.now()
-        notices = []
-        for user_id, theirs in lines.items():
-            t = self.texts[locales.get(user_id, self.texts.default_locale)]
-            text = [line for c in theirs if (line := change_line(t, c, old, new))]
-            if text:
-                notices.append(
-                    PlannedPrompt.notice(
-                        f"changes:{version}:{user_id}",
-                        user_id,
-                        Markup("\n").join([t("ev.changed"), *text]),
-                        now,
-                    )
+                theirs.setdefault(user_id, []).append(index)
+        locales = dict(people)
+        texts: dict[tuple[str, tuple[int, ...]], str | None] = {}
+        due = now.astimezone(UTC).isoformat()
+        rows: list[PromptRow] = []
+        for user_id, indexes in theirs.items():
+            locale = locales.get(user_id, self.texts.default_locale)
+            key = (locale, tuple(indexes))
+            if key not in texts:
+                t = self.texts[locale]
+                lines = [line for i in indexes if (line := change_line(t, changes[i], old, new))]
+                texts[key] = str(Markup("\n").join([t("ev.changed"), *lines])) if lines else None
+            text = texts[key]
+            if text is not None:
+                payload = json.dumps({"text": text}, ensure_ascii=False)
+                rows.append((f"changes:{version}:{user_id}", "notice", user_id, None, due, payload))
+        return rows
+
+    def _promotion_notices(
+        self, promoted: list[tuple[int, Workshop]], locales: dict[int, str], now: datetime
+    ) -> list[PromptRow]:
+        due = now.astimezone(UTC).isoformat()
+        rows: list[PromptRow] = []
+        for user_id, workshop in promoted:
+            if user_id not in locales:
+                continue
+            text = self._promoted_text(self.texts[locales[user_id]], workshop)
+            rows.append(
+                (
+                    f"promoted:{workshop.id}:{user_id}:{now.isoformat()}",
+                    "notice",
+                    user_id,
+                    workshop.id,
+                    due,
+                    json.dumps({"text": text}, ensure_ascii=False),
                 )
-        await self.prompts.add(notices)
-        return len(notices)
+            )
+        return rows
+
+    @staticmethod
+    def _promoted_text(t: Translator, workshop: Workshop) -> str:
+        return t(
+            "ws.promoted",
+            title=localized_text(dict(workshop.title), t),
+            room=room_label(t, workshop.room),
+        )
 
     async def tell_promoted(self, user_ids: list[int], workshop: Workshop) -> None:
         """Queue "a seat freed up" for each promoted person (in their language) and give
@@ -194,12 +312,7 @@ class EventService:
             participant = await self.participants.get(user_id)
             if participant is None:
                 continue
-            t = self.texts[participant.locale]
-            text = t(
-                "ws.promoted",
-                title=localized_text(dict(workshop.title), t),
-                room=room_label(t, workshop.room),
-            )
+            text = self._promoted_text(self.texts[participant.locale], workshop)
             notices.append(
                 PlannedPrompt.notice(
                     f"promoted:{workshop.id}:{user_id}:{now.isoformat()}",
@@ -267,6 +380,40 @@ def _reminders_for(
                 )
             )
     return [p for p in plan if p.due_at > now]
+
+
+def reminder_plan(event: EventDefinition, now: datetime) -> ReminderPlan:
+    """Everyone's reminders as `_reminders_for` gives them to one person, as a template the
+    database applies set-wise: the times are worked out once, not once per person."""
+    before = timedelta(minutes=event.reminders.minutes_before)
+    start = event.event.start
+
+    def due(moment: datetime) -> str | None:
+        return moment.astimezone(UTC).isoformat() if moment > now else None
+
+    common: list[tuple[str, str, str | None, str | None]] = [
+        (
+            "day_before:",
+            "day_before",
+            None,
+            due(_at_local(start - timedelta(days=1), event.reminders.day_before_at, event)),
+        ),
+        (
+            "morning:",
+            "morning_agenda",
+            None,
+            due(_at_local(start, event.reminders.morning_agenda_at, event)),
+        ),
+    ]
+    common += [
+        (f"session:{item.id}:", "session", item.id, due(item.start - before))
+        for item in event.agenda
+        if item.kind == "plenary"
+    ]
+    workshops = {
+        w.id: (f"session:{w.id}:", due(event.slot_of(w).start - before)) for w in event.workshops
+    }
+    return ReminderPlan(common, workshops)
 
 
 @dataclass(frozen=True, slots=True)

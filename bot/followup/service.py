@@ -120,9 +120,8 @@ class FollowUpService:
         return event.follow_up, event.zone, event.event.end
 
     async def zone(self) -> ZoneInfo:
-        """The event's zone (the settings' before any event is loaded)."""
-        event = await self.event.current()
-        return event.zone if event else ZoneInfo(self.event.settings.timezone)
+        """The one time zone (the event's; the settings' before any event is loaded)."""
+        return await self.event.zone()
 
     async def today(self) -> date:
         """Today in the event's zone."""

@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from bot.outbound.sender import BulkSender, Outcome, html_sender
+from bot.outbound.versions import version_for
 from storage.campaigns import Campaign, CampaignRepository, Delivery, Progress
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,12 @@ class CampaignRunner:
         default_locale: str,
         on_progress: ProgressCallback | None = None,
         progress_every: float = 3.0,
+        fallback: Mapping[str, Sequence[str]] | None = None,
         owner: str = "bot",
         lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.repo = repo
+        self.fallback = fallback  # language fallback order (bot.outbound.versions)
         self.sender = sender
         self.default_locale = default_locale
         self.on_progress = on_progress
@@ -175,11 +178,7 @@ class CampaignRunner:
         async with slots:
             if stop.is_set():
                 return  # stays `sending` until released as pending at the end of the run
-            text = (
-                campaign.texts.get(delivery.locale)
-                or campaign.texts.get(self.default_locale)
-                or next(iter(campaign.texts.values()))
-            )
+            text = campaign.texts[version_for(campaign.texts, delivery.locale, self.fallback)]
             send = html_sender(text, campaign.media_kind, campaign.media_file_id)
             result = await self.sender.deliver(delivery.chat_id, send, delivery.attempts)
             await self.repo.settle(

@@ -195,7 +195,11 @@ async def test_bad_rows_are_reported_and_good_rows_still_planned(world: World) -
         (3, 'unknown workshop "cooking"'),
         (4, "text missing"),
         (5, "text too long (2,001 characters, at most 2,000 characters)"),
-        (6, 'owner "Ali" matches 3 people — write the phone instead'),
+        (
+            6,
+            'owner "Ali" matches 2 people: Ali Benali (C), Ali Tazi (C) — write their phone '
+            "or @username instead",
+        ),
         (7, 'owner "Nadia" not found among registered participants'),
         (8, 'bad date "32/01/2026" (write 2026-03-31 or 31/03/2026)'),
         (9, "due date 2026-01-14 is in the past"),
@@ -254,8 +258,16 @@ async def test_owners_by_phone_username_and_name(world: World) -> None:
         (10, 7, "Said Amrani"),
     ]
     assert _reasons(plan) == [
-        (11, 'owner "Said" matches 2 people — write the phone instead'),
-        (12, 'owner "Ali" matches 3 people — write the phone instead'),
+        (
+            11,
+            'owner "Said" matches 2 people: Said Amrani (C), Said Amrani Idrissi (C) — write '
+            "their phone or @username instead",
+        ),
+        (
+            12,
+            'owner "Ali" matches 2 people: Ali Benali (C), Ali Tazi (C) — write their phone '
+            "or @username instead",
+        ),
         (13, 'owner "@nobody" not found among registered participants'),
     ]
 

@@ -4,6 +4,7 @@ clock (across a restart, dropped when late), change notices, and check-in."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,6 +84,42 @@ async def test_sign_up_switch_and_leave(emulator: BotApiEmulator, event_bot: Run
     assert await event_bot.services.signups.seats_of(user.id) == []
 
 
+async def test_a_switch_gives_the_freed_seat_to_the_first_person_waiting(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    holder = emulator.user(first_name="Holder", language_code="en")
+    first, second = (emulator.user(first_name=n, language_code="en") for n in ("First", "Second"))
+    await enrol(bot, holder, "en", "central")
+    for person in (first, second):
+        await enrol(bot, person, "en", "central")
+    slot = ["management", "partnerships"]
+    await bot.services.signups.join(holder.id, "management", 1, slot)  # capacity of the test
+    others = [emulator.user(first_name=f"S{i}", language_code="en") for i in range(29)]
+    for person in others:
+        await enrol(bot, person, "en", "central")
+        await bot.services.signups.join(person.id, "management", 30, slot)
+    for person in (first, second):
+        await bot.services.signups.join(person.id, "management", 30, slot)
+    assert await bot.services.signups.counts() == {"management": (30, 2)}
+
+    await holder.send("/workshops")
+    await said(holder)
+    await holder.press("➕ Sign up for workshop 2")
+    await said(holder)
+    await holder.press("🔁 Yes, switch to workshop 2")
+    assert "Framing partnerships" in await said_text(holder)
+    told = await said_text(first, timeout=10)
+    assert "A seat freed up" in told and "Developing the management" in told
+    assert await bot.services.signups.counts() == {
+        "management": (30, 1),
+        "partnerships": (1, 0),
+    }
+    seat = (await bot.services.signups.seats_of(second.id))[0]
+    assert (seat.state, seat.position) == ("waiting", 1)
+    await second.expect_silence(0.2)
+
+
 async def test_200_people_race_for_30_seats_through_the_bot(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:
@@ -151,6 +188,33 @@ async def test_reminders_fire_on_time_survive_a_restart_and_are_dropped_when_lat
     await user.expect_silence(0.2)
 
 
+async def test_a_load_plans_everyones_reminders_as_each_persons_own_plan_would(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    seated, waiting, free = (
+        emulator.user(first_name=n, language_code="fr") for n in ("Seated", "Waiting", "Free")
+    )
+    for person in (seated, waiting, free):
+        await enrol(bot, person, "fr", "central")
+    await bot.services.signups.join(seated.id, "management", 1, [])
+    await bot.services.signups.join(waiting.id, "management", 1, [])
+    later = EXAMPLE.read_text(encoding="utf-8").replace(  # the opening moves by 10 minutes
+        'start: "2019-01-30 09:00"\n    end: "2019-01-30 09:30"',
+        'start: "2019-01-30 09:10"\n    end: "2019-01-30 09:30"',
+    )
+    await bot.services.event.load(parse_event_text(later), None)
+    for person in (seated, waiting, free):
+        planned = await bot.services.prompts.of_user(person.id)
+        await bot.services.event.plan_reminders(person.id)  # one person's own plan
+        assert await bot.services.prompts.of_user(person.id) == planned
+    # The file's capacity (30) gave the waiting person a seat: their workshop is reminded too.
+    for person in (seated, waiting):
+        keys = [key for key, _, _ in await bot.services.prompts.of_user(person.id)]
+        assert f"session:management:{person.id}" in keys
+    assert not any("management" in key for key, _, _ in await bot.services.prompts.of_user(free.id))
+
+
 async def test_changes_are_told_to_those_concerned_in_their_language(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:
@@ -210,6 +274,9 @@ async def test_checkin_counts_once_and_newcomers_register_first(
     regular = emulator.user(first_name="Hicham", language_code="fr")
     await enrol(bot, regular, "fr", "central")
     await bot.services.signups.join(regular.id, "training-offer", 25, [])
+    await regular.send("/start checkin-venue")  # Monday: not yet
+    assert "ouvre le jour de l'événement, mercredi 30 janvier 2019" in await said_text(regular)
+    bot.clock.advance(timedelta(days=2))  # Wednesday 10:00, the event's day
     await regular.send("/start checkin-venue")
     first = await said_text(regular)
     assert "présence est enregistrée" in first and "Salle 3" in first
@@ -219,6 +286,7 @@ async def test_checkin_counts_once_and_newcomers_register_first(
     assert "Votre profil" in await said_text(regular)  # not the code: just the profile
     assert await bot.services.checkins.count() == 1
 
+    # Registration closed yesterday, but someone scanning the poster at the venue is there.
     newcomer: SimUser = emulator.user(first_name="Nabil", language_code="en")
     await newcomer.send("/start checkin-venue")
     await said(newcomer)
@@ -285,6 +353,106 @@ async def test_event_file_setting_is_loaded_at_start_once(
         assert await bot.services.event.store.latest_version() == 1  # unchanged: not again
     finally:
         await bot.stop()
+
+
+def _room_changed(text: str) -> str:
+    return text.replace('room: "Salle 2"', 'room: "Salle D"')
+
+
+async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], tmp_path: Path
+) -> None:
+    event_file = tmp_path / "event.yaml"
+    event_file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    bot = await make_bot(clock=FakeClock(MONDAY), event_file=event_file).start()
+    try:
+        member = emulator.user(first_name="Souad", language_code="en")
+        await enrol(bot, member, "en", "central")
+        await bot.services.signups.join(member.id, "partnerships", 30, [])
+        organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+        await enrol(bot, organizer, "en", "central")  # told in the language of their profile
+        changed = _room_changed(EXAMPLE.read_text(encoding="utf-8"))
+        await organizer.send_document("event.yaml", "application/x-yaml", changed.encode())
+        await said(organizer)
+        await organizer.press("✅ Load")
+        assert "Event loaded (version 2)" in await said_text(organizer)
+        await tick(bot.services)
+        assert "Salle D" in await said_text(member)
+
+        await bot.restart()  # the file did not change: the organizer's version stays
+        assert await bot.services.event.store.latest_version() == 2
+        assert (await bot.services.event.current()).workshop("partnerships").room == "Salle D"
+        told = await said_text(organizer)
+        assert "version 2" in told and f"multaqa event load {event_file}" in told
+        await tick(bot.services)
+        await member.expect_silence(0.2)  # nobody is told the reverse
+        await bot.restart()
+        await organizer.expect_silence(0.2)  # organizers are told once
+
+        event_file.write_text(  # the file itself changes: it is loaded
+            EXAMPLE.read_text(encoding="utf-8").replace('room: "Salle 3"', 'room: "Salle E"'),
+            encoding="utf-8",
+        )
+        await bot.restart()
+        assert await bot.services.event.store.latest_version() == 3
+        assert (await bot.services.event.current()).workshop("training-offer").room == "Salle E"
+    finally:
+        await bot.stop()
+
+
+async def test_multaqa_event_load_of_the_file_is_the_way_back_and_is_not_redone_at_start(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], tmp_path: Path
+) -> None:
+    from bot.cli.event import load_file
+
+    event_file = tmp_path / "event.yaml"
+    event_file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    bot = await make_bot(clock=FakeClock(MONDAY), event_file=event_file).start()
+    try:
+        organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+        changed = _room_changed(EXAMPLE.read_text(encoding="utf-8"))
+        await organizer.send_document("event.yaml", "application/x-yaml", changed.encode())
+        await said(organizer)
+        await organizer.press("✅ Load")
+        assert "Event loaded (version 2)" in await said_text(organizer)
+        report = await load_file(event_file, bot.settings, force=False)  # the terminal
+        assert report.version == 3
+        await bot.restart()
+        assert await bot.services.event.store.latest_version() == 3  # not loaded again
+        assert (await bot.services.event.current()).workshop("partnerships").room == "Salle 2"
+        await organizer.expect_silence(0.3)  # nothing kept over the file: nothing to say
+    finally:
+        await bot.stop()
+
+
+async def test_a_load_that_fails_midway_changes_nothing(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    member = emulator.user(first_name="Yasmine", language_code="en")
+    await enrol(bot, member, "en", "central")
+    await bot.services.signups.join(member.id, "repositioning", 35, [])
+    text = EXAMPLE.read_text(encoding="utf-8")
+    without = text[: text.index("  - id: repositioning")] + text[text.index("# FR : fonctions") :]
+    # The disk fails while the notices are written (after the version and the seats).
+    async with bot.services.db.transaction() as conn:
+        await conn.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON prompts WHEN NEW.kind = 'notice' "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    with pytest.raises(sqlite3.IntegrityError):
+        await bot.services.event.load(parse_event_text(without), None, force=True)
+    assert await bot.services.event.store.latest_version() == 1
+    assert (await bot.services.event.current()).workshop("repositioning") is not None
+    assert [s.workshop_id for s in await bot.services.signups.seats_of(member.id)] == [
+        "repositioning"
+    ]
+    async with bot.services.db.transaction() as conn:
+        await conn.execute("DROP TRIGGER fail")
+    report = await bot.services.event.load(parse_event_text(without), None, force=True)
+    assert report.version == 2
+    await tick(bot.services)
+    assert "is cancelled; your place is released" in await said_text(member)
 
 
 async def test_event_commands_on_the_terminal(emulator: BotApiEmulator, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from storage.campaigns import Audience
 from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text
+from tests.harness import RunningBot, said, said_text, shown, shown_text
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
 # The study day is Wednesday 30 January 2019, Casablanca (UTC+1 then). Default policy: first
@@ -303,6 +303,45 @@ async def test_invites_register_the_owner_and_refuse_expired_used_and_forged_lin
     await second.send(f"/start inv-{token}")
     assert "déjà été utilisé" in await said_text(second)
     rec = await repo.get(rec_id)
+    assert rec is not None and rec.owner_id == tazi.id
+
+
+async def test_an_invite_lets_its_owner_register_after_registration_closed(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    rec_id = await _recommendation(bot, None, date(2019, 4, 1))
+    token = await bot.services.followup.repo.create_invite(
+        "delegate", "M. Tazi", ORGANIZER_ID, timedelta(days=14), [rec_id]
+    )
+    move_to(bot, local(date(2019, 2, 4), 10))  # after the event: registration closed on the 29th
+    stranger = emulator.user(first_name="Stranger", language_code="en")
+    await stranger.send("/start")
+    assert "closed on 29 January 2019" in await said_text(stranger)
+
+    tazi = emulator.user(first_name="Tazi", language_code="en")
+    await tazi.send(f"/start inv-{token}")
+    assert "Register first" in await said_text(tazi)
+    await shown(tazi)  # the language question
+    await tazi.press("English")
+    await shown(tazi)
+    await tazi.press("✅ I agree")
+    await shown(tazi)
+    await tazi.send("Youssef Tazi")
+    await shown(tazi)
+    await tazi.press("Inspector")
+    await shown(tazi)
+    await tazi.press("Souss-Massa")
+    await shown(tazi)
+    await tazi.send("Délégation de Tiznit")
+    await shown(tazi)
+    await tazi.press("Skip")
+    await shown(tazi)  # the keyboard removed
+    assert "Please check your details" in await shown_text(tazi)
+    await tazi.press("✅ Confirm")
+    assert "You are registered" in await shown_text(tazi)
+    assert "1 recommendation is now in your charge" in await said_text(tazi)
+    rec = await bot.services.followup.repo.get(rec_id)
     assert rec is not None and rec.owner_id == tazi.id
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.event.file import load_event_file
+from bot.event.file import parse_event_text
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
+from tests.event_example import open_example_text
 from tests.handlers.reading import next_shown, next_shown_text
 from tests.handlers.test_broadcast import enrol
 from tests.harness import RunningBot
@@ -18,7 +19,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "study-day.yaml"
 async def test_a_region_reads_the_same_at_registration_and_in_admin(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
-    await bot.services.event.load(load_event_file(EXAMPLE), None)
+    await bot.services.event.load(parse_event_text(open_example_text()), None)
     user = emulator.user(first_name="Hamid", language_code="ar")
     await user.send("/start")
     await next_shown(user)
@@ -42,7 +43,7 @@ async def test_rooms_are_named_once(emulator: BotApiEmulator, bot: RunningBot) -
     text = EXAMPLE.read_text(encoding="utf-8").replace('room: "Salle 2"', "room: 12", 1)
     from bot.event.file import parse_event_text
 
-    await bot.services.event.load(parse_event_text(text), None)
+    await bot.services.event.load(parse_event_text(open_example_text(text)), None)
     user = emulator.user(first_name="Claire", language_code="fr")
     await enrol(bot, user, "fr", "central")
     await user.send("/workshops")

@@ -191,3 +191,42 @@ async def test_forged_review_buttons_from_a_participant_do_nothing(
     assert proposal is not None and proposal.status == "new"
     assert await bot.services.recommendations.all() == []
     assert "button refused (needs organizer)" in caplog.text
+
+
+async def test_a_decision_on_a_proposal_withdrawn_while_its_card_was_open_is_refused(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    author = emulator.user(first_name="Said", language_code="en")
+    await enrol(bot, author, "en", "central")
+    await _proposal(author, "Open the centres on Saturdays.", "💡 General (not tied to a workshop)")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await _open_queue(organizer)
+    assert "P-0001 (1/1)" in await said_text(organizer)  # the card is open
+
+    await author.send("/mine")
+    await said(author)
+    await author.press("↩️ Withdraw P-0001")
+    await said(author)
+    await author.press("Yes, withdraw it")
+    assert "P-0001 is withdrawn" in await said_text(author)
+
+    await organizer.press("✅ Accept")
+    refused = await said_text(organizer)
+    assert "P-0001 was withdrawn by its author" in refused and "nothing was recorded" in refused
+    await said(organizer)  # the queue, shown again without it
+    assert (await bot.services.proposals.get(1)).status == "withdrawn"
+    assert "proposal.accepted" not in [e["action"] for e in await bot.services.audit.entries()]
+    await tick(bot.services)
+    await author.expect_silence(0.3)  # not told of an acceptance
+
+    await organizer.press("🔗 Into a recommendation")  # the same card, another decision
+    await said(organizer)
+    await organizer.press("➕ A new recommendation")
+    await said(organizer)
+    await organizer.send("Open on Saturdays")
+    await said(organizer)
+    await organizer.press("Skip")
+    await said(organizer)
+    await organizer.press("Skip")
+    assert "was withdrawn by its author" in await said_text(organizer)
+    assert await bot.services.recommendations.all() == []

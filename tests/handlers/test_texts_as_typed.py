@@ -10,6 +10,7 @@ from bot.event.file import parse_event_text
 from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
+from tests.event_example import open_example_text
 from tests.handlers.reading import next_shown, next_shown_text
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_registration import walk_to_summary
@@ -144,7 +145,7 @@ async def test_workshop_titles_and_function_labels_read_as_typed(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
-    definition = parse_event_text(text)
+    definition = parse_event_text(open_example_text(text))
     workshop = definition.workshops[0]
     titles = {code: TITLE for code in ("ar", "fr", "en")}
     functions = [

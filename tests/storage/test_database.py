@@ -30,6 +30,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "daily_runs",
             "deliveries",
             "drafts",
+            "event_file_seen",
             "event_versions",
             "follow_state",
             "follow_up_prefs",

@@ -74,10 +74,12 @@ async def test_one_workshop_per_slot_and_switching(tmp_path: Path) -> None:
     assert again.already
     refused, _ = await signups.join(a, "w2", 5, slot)
     assert (refused.seat, refused.conflict) == (None, "w1")
-    switched, promoted = await signups.join(a, "w2", 5, slot, leave="w1")
+    switched, promoted = await signups.join(a, "w2", 5, slot, leave="w1", leave_capacity=1)
     assert switched.seat.state == "confirmed"
-    assert promoted == []  # a switch promotes through the caller, who knows the capacity
-    assert await signups.promote("w1", 1) == [b]
+    # The seat a switch frees goes to the first person waiting, as when someone leaves.
+    assert promoted == [b]
+    assert await signups.counts() == {"w1": (1, 0), "w2": (1, 0)}
+    assert (await signups.seats_of(b))[0].state == "confirmed"
     await db.close()
 
 

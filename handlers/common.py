@@ -208,3 +208,17 @@ def buttons_of(markup: InlineKeyboardMarkup | None) -> list[tuple[str, str]]:
         for button in row
         if button.callback_data is not None
     ]
+
+
+def file_of(message: Message) -> tuple[str, str, str | None] | None:
+    """(kind, Telegram file id, file name) of the file a message carries, for the kinds a
+    proposal or an evidence can hold; None for a message without one (or a sticker...)."""
+    if message.photo:
+        return "photo", message.photo[-1].file_id, None
+    if message.voice:
+        return "voice", message.voice.file_id, None
+    for kind in ("audio", "document", "video"):
+        media = getattr(message, kind)
+        if media is not None:
+            return kind, media.file_id, media.file_name
+    return None

@@ -21,7 +21,7 @@ from bot.followup.service import (
     rec_button_label,
     status_label,
 )
-from handlers.common import drop_buttons, inline, reply, toast
+from handlers.common import drop_buttons, file_of, inline, reply, toast
 from storage.drafts import Draft
 from storage.followup import Evidence, Tracked
 
@@ -259,17 +259,8 @@ async def _save(update: Update, context: MultaqaContext, draft: Draft, rec: Trac
 
 
 def _evidence_of(message: Message) -> Evidence | None:
-    if message.photo:
-        return Evidence("photo", message.photo[-1].file_id)
-    if message.voice:
-        return Evidence("voice", message.voice.file_id)
-    if message.audio:
-        return Evidence("audio", message.audio.file_id, message.audio.file_name)
-    if message.document:
-        return Evidence("document", message.document.file_id, message.document.file_name)
-    if message.video:
-        return Evidence("video", message.video.file_id, message.video.file_name)
-    return None
+    found = file_of(message)
+    return Evidence(*found) if found else None
 
 
 async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool | None:

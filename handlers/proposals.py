@@ -24,7 +24,7 @@ from bot.conversation import Flow, conversations
 from bot.event.service import localized_text as localized
 from bot.i18n import Markup, Translator
 from bot.views.paging import Entry, paged
-from handlers.common import drop_buttons, inline, reply, show, toast
+from handlers.common import drop_buttons, file_of, inline, reply, show, toast
 from storage.drafts import Draft
 from storage.event import PlannedPrompt
 from storage.proposals import Attachment, Proposal
@@ -62,17 +62,8 @@ async def theme_label(services: Services, t: Translator, theme: str) -> str:
 
 
 def _attachment_of(message: Message) -> Attachment | None:
-    if message.photo:
-        return Attachment("photo", message.photo[-1].file_id)
-    if message.voice:
-        return Attachment("voice", message.voice.file_id)
-    if message.audio:
-        return Attachment("audio", message.audio.file_id, message.audio.file_name)
-    if message.document:
-        return Attachment("document", message.document.file_id, message.document.file_name)
-    if message.video:
-        return Attachment("video", message.video.file_id, message.video.file_name)
-    return None
+    found = file_of(message)
+    return Attachment(*found) if found else None  # type: ignore[arg-type]
 
 
 def _content(message: Message) -> tuple[str, Attachment | None] | None:

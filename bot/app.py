@@ -181,8 +181,15 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     if user is None or user.is_bot:
         return
     services = context.services
-    participant = await services.participants.get(user.id)
-    drafts = {draft.flow: draft for draft in await services.drafts.of_user(user.id)}
+    # One trip to the database for what every update needs (see Database.read_together).
+    participant, drafts_of_user, roles, version = await services.db.read_together(
+        services.participants.get_query(user.id),
+        services.drafts.of_user_query(user.id),
+        services.roles.roles_of_query(user.id),
+        services.event.store.latest_version_query(),
+    )
+    services.event.note_version(version)
+    drafts = {draft.flow: draft for draft in drafts_of_user}
     draft = drafts.get(registration.FLOW)
     chosen = participant.locale if participant else (draft.data.get("locale") if draft else None)
     locale = services.texts.pick(chosen, user.language_code)
@@ -190,7 +197,7 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
         user=user,
         participant=participant,
         drafts=drafts,
-        roles=await services.roles.roles_of(user.id),
+        roles=roles,
         locale=locale,
         t=services.texts[locale],
     )

@@ -8,12 +8,13 @@ handlers/conversation.py."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage.clock import Clock
-from storage.database import Database
+from storage.database import Database, Query
 
 DEFAULT_TTL = timedelta(hours=24)
 
@@ -58,16 +59,21 @@ class DraftRepository:
         self._db = db
         self._clock = clock
 
-    async def of_user(self, user_id: int) -> list[Draft]:
+    def of_user_query(self, user_id: int) -> Query[list[Draft]]:
         """The person's live drafts, the active one first, then the most recently put aside.
         Expired drafts are never returned; the clock deletes them (`sweep`). Reading never
         writes: it runs for every update, replays included."""
-        rows = await self._db.fetchall(
+        return Query(
             f"SELECT {_COLUMNS} FROM drafts WHERE user_id = ? AND expires_at > ? "
             "ORDER BY active DESC, updated_at DESC",
             (user_id, stamp(self._clock.now())),
+            lambda rows: [_draft(row) for row in rows],
         )
-        return [_draft(row) for row in rows]
+
+    async def of_user(self, user_id: int) -> list[Draft]:
+        """See `of_user_query`."""
+        (drafts,) = await self._db.read_together(self.of_user_query(user_id))
+        return drafts
 
     async def get(self, user_id: int, flow: str) -> Draft | None:
         """The user's live draft in this flow (active or put aside), if any."""
@@ -79,29 +85,33 @@ class DraftRepository:
         bot answers. Returns the flows put aside."""
         now = self._clock.now()
         draft.active, draft.expires_at = True, stamp(now + ttl)
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        row = (
+            draft.user_id,
+            draft.flow,
+            draft.step,
+            json.dumps(draft.data, ensure_ascii=False),
+            draft.update_id,
+            draft.expires_at,
+            now.isoformat(),
+        )
+
+        def write(conn: sqlite3.Connection) -> list[str]:
+            put_aside = conn.execute(
                 "UPDATE drafts SET active = 0 WHERE user_id = ? AND active = 1 AND flow <> ? "
                 "RETURNING flow, expires_at",
                 (draft.user_id, draft.flow),
-            ) as cursor:  # an expired one is deactivated too, but was not "put aside"
-                aside = [row[0] for row in await cursor.fetchall() if row[1] > stamp(now)]
-            await conn.execute(
+            ).fetchall()
+            conn.execute(
                 f"INSERT INTO drafts ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT (user_id, flow) DO UPDATE SET step = excluded.step, "
                 "data = excluded.data, active = 1, update_id = excluded.update_id, "
                 "expires_at = excluded.expires_at, updated_at = excluded.updated_at",
-                (
-                    draft.user_id,
-                    draft.flow,
-                    draft.step,
-                    json.dumps(draft.data, ensure_ascii=False),
-                    draft.update_id,
-                    draft.expires_at,
-                    now.isoformat(),
-                ),
+                row,
             )
-        return aside
+            # an expired one is deactivated too, but was not "put aside"
+            return [flow for flow, expires_at in put_aside if expires_at > stamp(now)]
+
+        return await self._db.write(write)
 
     async def delete(self, user_id: int, flow: str) -> bool:
         """Forget the draft; True if there was one."""

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from storage.clock import Clock
-from storage.database import Database
+from storage.database import Database, Query
 
 SeatState = Literal["confirmed", "waiting"]
 
@@ -39,10 +39,19 @@ class EventStore:
         )
         return StoredEvent(row["id"], row["definition"]) if row else None
 
-    async def latest_version(self) -> int:
+    @staticmethod
+    def latest_version_query() -> Query[int]:
         """The newest version number (0 if none): cheap, to know when to re-read."""
-        row = await self._db.fetchone("SELECT COALESCE(MAX(id), 0) AS v FROM event_versions")
-        return int(row["v"]) if row else 0
+        return Query(
+            "SELECT COALESCE(MAX(id), 0) AS v FROM event_versions",
+            (),
+            lambda rows: int(rows[0]["v"]) if rows else 0,
+        )
+
+    async def latest_version(self) -> int:
+        """See `latest_version_query`."""
+        (version,) = await self._db.read_together(self.latest_version_query())
+        return version
 
     @asynccontextmanager
     async def loading(self) -> AsyncIterator[EventLoad]:

@@ -10,6 +10,7 @@ refused further writes (AlreadyApplied), so a press never takes two seats.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,23 +54,27 @@ class InboxRepository:
             return []
         now = int(time.time())
         ids = [int(raw["update_id"]) for raw in updates]
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                f"SELECT update_id FROM inbox WHERE update_id IN ({','.join('?' * len(ids))})",
-                ids,
-            )
-            seen = {row[0] for row in await cur.fetchall()}
-            await cur.close()
+        places = ",".join("?" * len(ids))
+
+        def store(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            seen = {
+                row[0]
+                for row in conn.execute(
+                    f"SELECT update_id FROM inbox WHERE update_id IN ({places})", ids
+                )
+            }
             fresh = []
             for update_id, raw in zip(ids, updates, strict=True):
                 if update_id not in seen:
                     seen.add(update_id)
                     fresh.append(raw)
-            await conn.executemany(
+            conn.executemany(
                 "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
                 [(int(r["update_id"]), json.dumps(r, ensure_ascii=False), now) for r in fresh],
             )
-        return fresh
+            return fresh
+
+        return await self._db.write(store)
 
     async def unhandled(self) -> list[InboxRow]:
         """Updates received but not handled (at start: to replay), oldest first."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.clock import Clock
-from storage.database import Database
+from storage.database import Database, Query
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +77,19 @@ class ParticipantRepository:
         self._db = db
         self._clock = clock
 
-    async def get(self, user_id: int) -> Participant | None:
+    @staticmethod
+    def get_query(user_id: int) -> Query[Participant | None]:
         """The participant with this Telegram id, if registered."""
-        row = await self._db.fetchone("SELECT * FROM participants WHERE user_id = ?", (user_id,))
-        return _participant(row) if row else None
+        return Query(
+            "SELECT * FROM participants WHERE user_id = ?",
+            (user_id,),
+            lambda rows: _participant(rows[0]) if rows else None,
+        )
+
+    async def get(self, user_id: int) -> Participant | None:
+        """See `get_query`."""
+        (participant,) = await self._db.read_together(self.get_query(user_id))
+        return participant
 
     async def save_profile(self, user_id: int, chat_id: int, fields: ProfileFields) -> Participant:
         """Create the participant or update their profile; they are reachable again."""

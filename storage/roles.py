@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from storage.clock import Clock
-from storage.database import Database
+from storage.database import Database, Query
 
 Role = Literal["organizer", "delegate"]
 Source = Literal["settings", "terminal", "invite"]  # where a grant came from (0006_role_source)
@@ -32,10 +32,19 @@ class RoleRepository:
         self._db = db
         self._clock = clock
 
-    async def roles_of(self, user_id: int) -> frozenset[str]:
+    @staticmethod
+    def roles_of_query(user_id: int) -> Query[frozenset[str]]:
         """The roles this user holds now."""
-        rows = await self._db.fetchall("SELECT role FROM roles WHERE user_id = ?", (user_id,))
-        return frozenset(row["role"] for row in rows)
+        return Query(
+            "SELECT role FROM roles WHERE user_id = ?",
+            (user_id,),
+            lambda rows: frozenset(row["role"] for row in rows),
+        )
+
+    async def roles_of(self, user_id: int) -> frozenset[str]:
+        """See `roles_of_query`."""
+        (roles,) = await self._db.read_together(self.roles_of_query(user_id))
+        return roles
 
     async def holders(self, role: Role) -> list[int]:
         """Everyone holding a role."""

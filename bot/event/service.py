@@ -4,6 +4,7 @@ offers, and each participant's reminders planned as rows for the clock."""
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,11 @@ from storage.event import (
 from storage.participants import ParticipantRepository
 
 REMINDER_KINDS = ("day_before", "morning_agenda", "session")
+
+# The event version an update reads, noted once at its start (bot.app.load_who reads it with
+# the person): its handlers see one version throughout, without a database trip each time.
+# Each update runs in its own task, so the note never outlives it; jobs read the database.
+_version_of_update: ContextVar[int | None] = ContextVar("multaqa_event_version", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +80,16 @@ class EventService:
             clock,
         )
 
+    @staticmethod
+    def note_version(version: int) -> None:
+        """The version this update reads (see `_version_of_update`)."""
+        _version_of_update.set(version)
+
     async def current(self) -> EventDefinition | None:
         """The newest loaded definition, or None before any was loaded."""
-        version = await self.store.latest_version()
+        version = _version_of_update.get()
+        if version is None:
+            version = await self.store.latest_version()
         if version == 0:
             return None
         if self._cached is None or self._cached[0] != version:
@@ -226,6 +239,7 @@ class EventService:
             if old is None or promoted or removed or plan != reminder_plan(old, now):
                 await tx.replan_reminders(plan)
         self._cached = (version, new)
+        _version_of_update.set(None)  # this update now reads the version it loaded
         changed_people = sum(1 for row in notices if row[0].startswith("changes:"))
         return LoadReport(version, changes, blocked, changed_people, len(promoted))
 

@@ -58,6 +58,24 @@ async def _in_thread(conn: aiosqlite.Connection, work: Work[T]) -> T:
     return await conn._execute(lambda: work(conn._conn))
 
 
+@dataclass(slots=True, eq=False)
+class _Write:
+    """A write waiting for its group commit (`Database.write`)."""
+
+    work: Work[Any]
+    applied: int | None  # the update this write marks applied, if it is its first
+    outcome: asyncio.Future[Any]
+
+
+def _settle(outcome: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if outcome.done():
+        return
+    if ok:
+        outcome.set_result(value)
+    else:
+        outcome.set_exception(value)
+
+
 class DatabaseClosedError(RuntimeError):
     """The database was used after `close()`."""
 
@@ -169,6 +187,7 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._closed = False
         self._handled: list[int] = []  # inbox rows to mark handled with the next commit
+        self._writes: list[_Write] = []  # queued for the next group commit (`write`)
 
     async def open(self) -> Database:
         """Open both connections, bring the schema up to date and prove the file writable.
@@ -352,48 +371,91 @@ class Database:
     async def write(self, work: Work[T]) -> T:
         """The same write path as `transaction()` (lock, `BEGIN IMMEDIATE`, the update's
         applied mark, the waiting handled marks, full-disk handling), with the statements
-        given as one function run in the writer's thread: one trip there instead of one per
-        statement. Each trip costs a thread hand-off and a wake-up of the event loop, and the
-        write lock is held meanwhile, so the writes made for every update (a draft, the inbox)
-        take this path. `work` must only run SQL: it runs off the event loop."""
+        given as one function run in the writer's thread. The writes made for every update
+        (a draft, the inbox) take this path.
+
+        Group commit: writes that queue up while another commits go together, in one
+        transaction and one trip to the writer's thread, each in its own savepoint, so one
+        that fails is undone alone. Under a burst the intake's write no longer waits behind
+        every handler's write, and each trip's thread hand-off is shared. Returns when the
+        write is committed. `work` must only run SQL: it runs off the event loop."""
         scope = update_scope.get()
         if scope is not None and scope.applied_before and not scope.wrote:
             raise AlreadyApplied(scope.update_id)
         applied = scope.update_id if scope is not None and not scope.wrote else None
-        async with self._write_lock:
-            conn = self._require(self._writer)
-            marks, self._handled = self._handled, []
-            stamp = int(datetime.now(UTC).timestamp())
-
-            def run(raw: sqlite3.Connection) -> T:
-                raw.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(raw)
-                    if applied is not None:
-                        raw.execute("UPDATE inbox SET applied = 1 WHERE update_id = ?", (applied,))
-                    if marks:
-                        raw.executemany(
-                            "UPDATE inbox SET state = 'handled', handled_at = ? "
-                            "WHERE update_id = ?",
-                            [(stamp, update_id) for update_id in marks],
-                        )
-                    raw.execute("COMMIT")
-                except BaseException:
-                    if raw.in_transaction:
-                        raw.execute("ROLLBACK")
-                    raise
-                return result
-
-            try:
-                result = await _in_thread(conn, run)
-            except BaseException as exc:
-                self._handled[:0] = marks  # not written: they go with the next commit
-                if _is_full(exc):
-                    raise DatabaseFullError(str(exc)) from exc
-                raise
+        pending = _Write(work, applied, asyncio.get_running_loop().create_future())
+        self._writes.append(pending)
+        try:
+            async with self._write_lock:
+                if not pending.outcome.done():  # nobody took it with theirs: lead a group
+                    batch, self._writes = self._writes, []
+                    # Shielded: the others of the group wait for it even if its leader is
+                    # cancelled (a cancelled write may still be committed, as ever).
+                    await asyncio.shield(self._commit_group(batch))
+        except asyncio.CancelledError:
+            if pending in self._writes:  # not begun: it must not be committed later
+                self._writes.remove(pending)
+            raise
+        result = pending.outcome.result()
         if scope is not None:
             scope.wrote = True
         return result
+
+    async def _commit_group(self, batch: list[_Write]) -> None:
+        """Commit queued writes together; each one's result or error goes to its future."""
+        marks, self._handled = self._handled, []
+        stamp = int(datetime.now(UTC).timestamp())
+
+        def run(raw: sqlite3.Connection) -> list[tuple[bool, Any]]:
+            outcomes: list[tuple[bool, Any]] = []
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                for item in batch:
+                    raw.execute("SAVEPOINT one_write")
+                    try:
+                        result = item.work(raw)
+                        if item.applied is not None:
+                            raw.execute(
+                                "UPDATE inbox SET applied = 1 WHERE update_id = ?", (item.applied,)
+                            )
+                    except Exception as exc:
+                        raw.execute("ROLLBACK TO one_write")
+                        outcomes.append((False, exc))
+                    else:
+                        outcomes.append((True, result))
+                    raw.execute("RELEASE one_write")
+                if marks:
+                    raw.executemany(
+                        "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?",
+                        [(stamp, update_id) for update_id in marks],
+                    )
+                raw.execute("COMMIT")
+            except BaseException:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                raise
+            return outcomes
+
+        try:
+            outcomes = await _in_thread(self._require(self._writer), run)
+        except BaseException as exc:
+            self._handled[:0] = marks  # not written: they go with the next commit
+            failure: Exception = (
+                DatabaseFullError(str(exc))
+                if _is_full(exc)
+                else exc
+                if isinstance(exc, Exception)
+                else DatabaseClosedError("the write was interrupted")
+            )
+            for item in batch:
+                _settle(item.outcome, False, failure)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for item, (ok, value) in zip(batch, outcomes, strict=True):
+            if not ok and _is_full(value):
+                value = DatabaseFullError(str(value))
+            _settle(item.outcome, ok, value)
 
     @property
     def unwritten_marks(self) -> int:

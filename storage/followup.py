@@ -267,6 +267,17 @@ class FollowUpRepository:
         )
         return [_update(row) for row in rows]
 
+    async def timelines(self) -> dict[int, list[StatusUpdate]]:
+        """Every recommendation's timeline (those that have one), each oldest first: one query
+        for all of them, grouped here."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM status_updates ORDER BY recommendation_id, at, id"
+        )
+        found: dict[int, list[StatusUpdate]] = {}
+        for row in rows:
+            found.setdefault(row["recommendation_id"], []).append(_update(row))
+        return found
+
     async def last_updates(self, limit: int = 10) -> list[StatusUpdate]:
         """The newest status updates of all recommendations."""
         rows = await self._db.fetchall(

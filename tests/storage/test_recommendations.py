@@ -5,12 +5,13 @@ queries however many recommendations there are."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from storage.clock import FakeClock
 from storage.database import Database
+from storage.followup import FollowUpRepository
 from storage.participants import ParticipantRepository, ProfileFields
 from storage.proposals import ProposalRepository, RecommendationRepository
 
@@ -94,3 +95,26 @@ async def test_the_list_takes_as_many_queries_for_thirty_recommendations_as_for_
     finally:
         await few.close()
         await many.close()
+
+
+async def test_timelines_are_each_recommendations_timeline_in_one_query(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = await Database(tmp_path / "d.db").open()
+    try:
+        _, ids = await _recommendations(db, clock, 4)
+        repo = FollowUpRepository(db, clock)
+        await repo.assign(ids[0], 7, 1)
+        await repo.record(ids[0], 7, "in_progress", 20, "started")
+        await repo.record(ids[0], 7, "blocked", None, "same moment: kept in the order written")
+        clock.advance(timedelta(days=1))
+        await repo.record(ids[2], 7, "done")
+        await repo.extend(ids[2], date(2019, 9, 1), 1)
+        await repo.record(ids[0], 7, "in_progress", 40)
+        counter = _count_reads(db)
+        timelines = await repo.timelines()
+        assert counter() == 1
+        assert timelines == {rec_id: await repo.timeline(rec_id) for rec_id in (ids[0], ids[2])}
+        assert [u.kind for u in timelines[ids[0]]] == ["owner", "status", "status", "status"]
+        assert [u.progress for u in timelines[ids[0]][1:]] == [20, 20, 40]
+    finally:
+        await db.close()

@@ -183,62 +183,11 @@ async def _send_evidence(update: Update, context: MultaqaContext, rec: Tracked) 
         await send(chat.id, evidence.file_id, caption=caption)
 
 
-async def _tables(context: MultaqaContext) -> list[reports.Table]:
-    """Recommendations and their timeline, in the organizer's language."""
-    t = context.who.t
-    services = context.services
-    zone = await services.followup.zone()
-    recs = await services.followup.repo.all()
-    names: dict[int | None, str] = {}
-
-    async def name(user_id: int | None) -> str:
-        if user_id not in names:
-            names[user_id] = await _name(context, user_id) if user_id else ""
-        return names[user_id]
-
-    main_rows, history_rows = [], []
-    for rec in recs:
-        last = await services.followup.repo.last_status_update(rec.id)
-        main_rows.append(
-            [
-                rec.reference,
-                str(await services.followup.workshop_title(t, rec.workshop_id)),
-                rec.text,
-                await name(rec.owner_id),
-                rec.due_date.isoformat() if rec.due_date else "",
-                t.plain(f"rec.{rec.status}"),
-                rec.progress,
-                last.at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if last else "",
-                (last.comment or "") if last else "",
-            ]
-        )
-        for u in await services.followup.repo.timeline(rec.id):
-            history_rows.append(
-                [
-                    rec.reference,
-                    u.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    await name(u.by_user) if u.by_user else t("fu.system"),
-                    u.kind,
-                    t.plain(f"rec.{u.from_status}") if u.from_status else "",
-                    t.plain(f"rec.{u.to_status}") if u.to_status else "",
-                    u.progress if u.progress is not None else "",
-                    u.comment or "",
-                    " ".join(e.file_id for e in u.evidence),
-                ]
-            )
-    headers = t.plain("fu.export.headers").split("|")
-    history_headers = t.plain("fu.export.history_headers").split("|")
-    return [
-        reports.Table(t.plain("fu.export.sheet"), headers, main_rows),
-        reports.Table(t.plain("fu.export.history_sheet"), history_headers, history_rows),
-    ]
-
-
 async def _export(update: Update, context: MultaqaContext, kind: str) -> None:
     t = context.who.t
     chat = update.effective_chat
     assert chat is not None
-    tables = await _tables(context)
+    tables = await reports.export_tables(context.services.followup, t)
     if kind == "xlsx":
         data = await asyncio.to_thread(reports.xlsx_bytes, tables, t.locale == "ar")
         name = unmarked(t.plain("fu.export.file_xlsx"))

@@ -497,6 +497,12 @@ class Database:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    async def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version` on the reader: it changes when another connection
+        (another process: the CLI) committed, without reading a table or taking a lock."""
+        row = await self.fetchone("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
     async def table_names(self) -> list[str]:
         """User tables, for tests and diagnostics."""
         rows = await self.fetchall(

@@ -89,6 +89,20 @@ class Tracked:
         return self.status in OPEN_STATUSES
 
 
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """A recommendation as the progress board shows it: times and dates as stored."""
+
+    id: int
+    workshop_id: str | None
+    text: str
+    status: str
+    progress: int
+    owner_name: str | None  # None: no owner, or an owner who is not a participant
+    due_date: str | None
+    updated_at: str
+
+
 InviteOutcome = Literal["ok", "expired", "used", "unknown"]
 
 
@@ -208,6 +222,27 @@ class FollowUpRepository:
             )
         return [_tracked(row) for row in rows]
 
+    async def board(self) -> list[BoardEntry]:
+        """Every recommendation with its owner's name, oldest first (the dashboard's board)."""
+        rows = await self._db.fetchall(
+            "SELECT r.id, r.workshop_id, r.text, r.status, r.progress, r.due_date, r.updated_at, "
+            "p.full_name FROM recommendations r LEFT JOIN participants p "
+            "ON p.user_id = r.owner_id ORDER BY r.id"
+        )
+        return [
+            BoardEntry(
+                row["id"],
+                row["workshop_id"],
+                row["text"],
+                row["status"],
+                row["progress"],
+                row["full_name"],
+                row["due_date"],
+                row["updated_at"],
+            )
+            for row in rows
+        ]
+
     async def open_overdue(self, today: date) -> list[Tracked]:
         """Open recommendations whose due date has passed, most late first."""
         rows = await self._db.fetchall(
@@ -231,6 +266,17 @@ class FollowUpRepository:
             "SELECT * FROM status_updates WHERE recommendation_id = ? ORDER BY at, id", (rec_id,)
         )
         return [_update(row) for row in rows]
+
+    async def timelines(self) -> dict[int, list[StatusUpdate]]:
+        """Every recommendation's timeline (those that have one), each oldest first: one query
+        for all of them, grouped here."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM status_updates ORDER BY recommendation_id, at, id"
+        )
+        found: dict[int, list[StatusUpdate]] = {}
+        for row in rows:
+            found.setdefault(row["recommendation_id"], []).append(_update(row))
+        return found
 
     async def last_updates(self, limit: int = 10) -> list[StatusUpdate]:
         """The newest status updates of all recommendations."""

@@ -184,6 +184,11 @@ class OrganizerDesk:
                 [(k, u, text, json.dumps(b), now) for k, u, text, b in notices],
             )
 
+    async def notice_exists(self, key: str) -> bool:
+        """Whether a notice with this key was ever queued (sent or not)."""
+        row = await self._db.fetchone("SELECT 1 FROM organizer_notices WHERE key = ?", (key,))
+        return row is not None
+
     async def claim_due(self, limit: int = 50) -> list[OrganizerNotice]:
         """Due notices, marked sending (a crash may at most repeat these)."""
         async with self._db.transaction() as conn:

@@ -234,6 +234,19 @@ class NewRecommendation:
     due: date | None
 
 
+def _recommendation(row: sqlite3.Row, sources: list[int]) -> Recommendation:
+    return Recommendation(
+        row["id"],
+        row["workshop_id"],
+        row["text"],
+        row["language"],
+        row["owner_id"],
+        date.fromisoformat(row["due_date"]) if row["due_date"] else None,
+        row["status"],
+        sources,
+    )
+
+
 class RecommendationRepository:
     """Reads and writes recommendations."""
 
@@ -319,27 +332,26 @@ class RecommendationRepository:
         sources = await self._db.fetchall(
             "SELECT id FROM proposals WHERE recommendation_id = ? ORDER BY id", (rec_id,)
         )
-        return Recommendation(
-            row["id"],
-            row["workshop_id"],
-            row["text"],
-            row["language"],
-            row["owner_id"],
-            date.fromisoformat(row["due_date"]) if row["due_date"] else None,
-            row["status"],
-            [s["id"] for s in sources],
-        )
+        return _recommendation(row, [s["id"] for s in sources])
 
     async def all(self, workshop_id: str | None = None) -> list[Recommendation]:
-        """Every recommendation (of a workshop), oldest first."""
-        if workshop_id is None:
-            rows = await self._db.fetchall("SELECT id FROM recommendations ORDER BY id")
-        else:
-            rows = await self._db.fetchall(
-                "SELECT id FROM recommendations WHERE workshop_id = ? ORDER BY id", (workshop_id,)
-            )
-        found = [await self.get(row["id"]) for row in rows]
-        return [r for r in found if r is not None]
+        """Every recommendation (of a workshop), oldest first: two queries whatever their
+        number (a page of the list reads them all at each press)."""
+        where, params = (
+            ("", ()) if workshop_id is None else ("WHERE workshop_id = ?", (workshop_id,))
+        )
+        rows = await self._db.fetchall(f"SELECT * FROM recommendations {where} ORDER BY id", params)
+        if not rows:
+            return []
+        sources = await self._db.fetchall(
+            "SELECT id, recommendation_id FROM proposals WHERE recommendation_id IN "
+            f"(SELECT id FROM recommendations {where}) ORDER BY id",
+            params,
+        )
+        by_recommendation: dict[int, list[int]] = {}
+        for source in sources:
+            by_recommendation.setdefault(source["recommendation_id"], []).append(source["id"])
+        return [_recommendation(row, by_recommendation.get(row["id"], [])) for row in rows]
 
     async def update(
         self,

@@ -1,12 +1,19 @@
 """Layers point one way: storage knows nothing above it, and only the composition root
-(bot/app.py) reaches up into the handlers. Lazy imports inside functions count too."""
+(bot/app.py) reaches up into the handlers. Lazy imports inside functions count too. And all
+SQL lives in storage: no statement is written in bot/ or handlers/."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# A string that starts like an SQL statement (in capitals, as this project writes SQL): a
+# sentence that merely begins with "Update" or "Select" is not one.
+_STATEMENT = re.compile(
+    r"\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|PRAGMA|CREATE|ALTER|DROP|BEGIN)\b(?![_A-Z])"
+)
 
 
 def _imports(path: Path) -> set[str]:
@@ -40,3 +47,35 @@ def test_the_check_sees_an_import_hidden_in_a_function(tmp_path: Path) -> None:
     module = tmp_path / "late.py"
     module.write_text("def f():\n    from handlers.agenda import agenda_text\n")
     assert _imports(module) == {"handlers"}
+
+
+def _statements(path: Path) -> list[str]:
+    """Each string literal of this file that starts like an SQL statement, as `path:line`;
+    wherever it is (a call, a constant, a default), an f-string by its first part."""
+    return [
+        f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{node.lineno}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _STATEMENT.match(node.value)
+    ]
+
+
+def test_sql_is_written_only_in_storage() -> None:
+    sources = [p for package in ("bot", "handlers") for p in (ROOT / package).rglob("*.py")]
+    assert [where for path in sorted(sources) for where in _statements(path)] == []
+
+
+def test_the_sql_check_sees_statements_in_calls_constants_and_f_strings(tmp_path: Path) -> None:
+    module = tmp_path / "late.py"
+    module.write_text(
+        "Q = 'SELECT 1 FROM t'\n"  # line 1
+        "async def f(db, key, t):\n"
+        "    await db.execute(\n"
+        "        'UPDATE t SET a = 1 '\n"  # line 4
+        "        'WHERE key = ?', (key,))\n"
+        "    await db.fetchall(f'DELETE FROM {t}')\n"  # line 6
+        "    await db.fetchone('PRAGMA data_version')\n"  # line 7
+        "    return 'Update your profile', 'UPDATES', 'DELETED', 'WITHDRAWN'\n"
+    )
+    assert sorted(int(where.rsplit(":", 1)[1]) for where in _statements(module)) == [1, 4, 6, 7]

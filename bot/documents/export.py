@@ -1,10 +1,11 @@
 """Exports of the whole event: one XLSX workbook with a sheet per table, or one CSV file per
 table (UTF-8 with a BOM, so Excel reads Arabic).
 
-Built for size: rows stream from one SQLite read snapshot straight into the file (XlsxWriter's
-constant-memory mode, csv.writer), never held in memory together; the work is synchronous and is
-run in a worker thread by `export_async`. Labels (workshop titles, functions, regions,
-statuses, column headers) come translated in `ExportLabels`, built on the event loop before.
+Built for size: rows stream from one SQLite read snapshot (storage.exports, where the queries
+are) straight into the file (XlsxWriter's constant-memory mode, csv.writer), never held in
+memory together; the work is synchronous and is run in a worker thread by `export_async`.
+Labels (workshop titles, functions, regions, statuses, column headers) come translated in
+`ExportLabels`, built on the event loop before.
 
 Every text cell that a spreadsheet could read as a formula (starting with = + - @, a tab or a
 carriage return) is made inert with a leading apostrophe (`inert`): names, texts and file
@@ -17,7 +18,6 @@ import csv
 import html
 import json
 import re
-import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ import xlsxwriter
 
 from bot.i18n import Translator
 from storage.backup import create_private
+from storage.exports import ExportRepository
 
 Format = Literal["xlsx", "csv"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -122,16 +123,11 @@ def _person(user_id: int | None) -> object:
 
 
 Rows = Iterator[list[object]]
-Sheet = tuple[str, list[str], Callable[[sqlite3.Connection, ExportLabels], Rows]]
+Sheet = tuple[str, list[str], Callable[[ExportRepository, ExportLabels], Rows]]
 
 
-def _participants(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for r in conn.execute(
-        "SELECT p.*, c.at AS checkin_at, (SELECT GROUP_CONCAT(s.workshop_id || ':' || s.state, "
-        "'|') FROM signups s WHERE s.user_id = p.user_id) AS seats FROM participants p "
-        "LEFT JOIN checkins c ON c.user_id = p.user_id WHERE p.user_id > 0 "
-        "ORDER BY p.registered_at, p.user_id"
-    ):
+def _participants(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for r in tables.participants():
         seats = []
         for seat in (r["seats"] or "").split("|"):
             if seat:
@@ -156,12 +152,9 @@ def _participants(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-def _signups(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
+def _signups(tables: ExportRepository, lb: ExportLabels) -> Rows:
     position: dict[str, int] = {}
-    for r in conn.execute(
-        "SELECT s.*, p.full_name FROM signups s LEFT JOIN participants p USING (user_id) "
-        "ORDER BY s.workshop_id, s.state, s.id"
-    ):
+    for r in tables.signups():
         waiting = ""
         if r["state"] == "waiting":
             position[r["workshop_id"]] = position.get(r["workshop_id"], 0) + 1
@@ -176,21 +169,13 @@ def _signups(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-def _checkins(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for r in conn.execute(
-        "SELECT c.user_id, c.at, p.full_name FROM checkins c LEFT JOIN participants p "
-        "USING (user_id) ORDER BY c.at"
-    ):
+def _checkins(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for r in tables.checkins():
         yield [_person(r["user_id"]), r["full_name"] or "", lb.when(r["at"])]
 
 
-def _proposals(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for r in conn.execute(
-        "SELECT pr.*, p.full_name, (SELECT GROUP_CONCAT(a.kind || ': ' || "
-        "COALESCE(a.file_name, a.file_id), char(10)) FROM proposal_attachments a "
-        "WHERE a.proposal_id = pr.id ORDER BY a.position) AS files FROM proposals pr "
-        "LEFT JOIN participants p ON p.user_id = pr.author_id ORDER BY pr.id"
-    ):
+def _proposals(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for r in tables.proposals():
         yield [
             f"P-{r['id']:04d}",
             _person(r["author_id"]),
@@ -207,25 +192,12 @@ def _proposals(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-# The follow-up timeline (storage.followup): status changes and progress reports, oldest first.
-_HISTORY = (
-    "SELECT u.*, p.full_name FROM status_updates u LEFT JOIN participants p "
-    "ON p.user_id = u.by_user WHERE u.kind IN ('status', 'comment') {where} "
-    "ORDER BY u.recommendation_id, u.at, u.id"
-)
-
-
-def _recommendations(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    history = _HISTORY.format(where="AND u.recommendation_id = ?")
-    reader = conn.cursor()
-    for r in conn.execute(
-        "SELECT r.*, p.full_name FROM recommendations r LEFT JOIN participants p "
-        "ON p.user_id = r.owner_id ORDER BY r.id"
-    ):
+def _recommendations(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for r in tables.recommendations():
         steps = "\n".join(  # the statuses only: the comments are in the next sheet
             f"{lb.when(h['at'])} {lb.code('rstatus', h['to_status'])}"
             + (f" {h['progress']}%" if h["progress"] is not None else "")
-            for h in reader.execute(history, (r["id"],))
+            for h in tables.history(r["id"])
             if h["to_status"]
         )
         yield [
@@ -243,8 +215,8 @@ def _recommendations(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-def _history(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for h in conn.execute(_HISTORY.format(where="")):
+def _history(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for h in tables.history():
         yield [
             f"R-{h['recommendation_id']}",
             lb.when(h["at"]),
@@ -256,13 +228,8 @@ def _history(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-def _broadcasts(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for r in conn.execute(
-        "SELECT c.*, SUM(d.state = 'sent') AS sent, SUM(d.state = 'failed') AS failed, "
-        "SUM(d.state = 'unreachable') AS unreachable, SUM(d.state IN ('pending', 'sending')) "
-        "AS pending FROM campaigns c LEFT JOIN deliveries d ON d.campaign_id = c.id "
-        "GROUP BY c.id ORDER BY c.id"
-    ):
+def _broadcasts(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for r in tables.broadcasts():
         texts = json.loads(r["texts"] or "{}")
         yield [
             r["id"],
@@ -280,11 +247,8 @@ def _broadcasts(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-def _deliveries(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for r in conn.execute(
-        "SELECT d.*, p.full_name FROM deliveries d LEFT JOIN participants p "
-        "ON p.user_id = d.user_id ORDER BY d.campaign_id, d.user_id"
-    ):
+def _deliveries(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for r in tables.deliveries():
         yield [
             r["campaign_id"],
             _person(r["user_id"]),
@@ -296,11 +260,8 @@ def _deliveries(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
         ]
 
 
-def _audit(conn: sqlite3.Connection, lb: ExportLabels) -> Rows:
-    for r in conn.execute(
-        "SELECT a.*, p.full_name FROM audit_log a LEFT JOIN participants p "
-        "ON p.user_id = a.actor_id ORDER BY a.id"
-    ):
+def _audit(tables: ExportRepository, lb: ExportLabels) -> Rows:
+    for r in tables.audit():
         yield [
             lb.when(r["at"]),
             r["actor_id"] if r["actor_id"] is not None else lb.plain("ex.system"),
@@ -401,14 +362,6 @@ def sheets() -> list[Sheet]:
     ]
 
 
-def _open(db_path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute("BEGIN")  # one read snapshot for every sheet: the export is consistent
-    return conn
-
-
 def _stamp(lb: ExportLabels, now: datetime) -> str:
     return now.astimezone(lb.zone).strftime("%Y%m%d-%H%M")
 
@@ -433,23 +386,20 @@ def write_xlsx(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) ->
         },
     )
     bold = workbook.add_format({"bold": True})
-    conn = _open(db_path)
-    try:
+    with ExportRepository.open(db_path) as tables:  # one read snapshot for every sheet
         for key, columns, rows in sheets():
             sheet = workbook.add_worksheet(lb.plain(f"ex.sheet.{key}")[:31])
             if lb.t.is_rtl:
                 sheet.right_to_left()
             sheet.freeze_panes(1, 0)
             sheet.write_row(0, 0, [lb.plain(f"ex.col.{c}") for c in columns], bold)
-            for index, row in enumerate(rows(conn, lb), start=1):
+            for index, row in enumerate(rows(tables, lb), start=1):
                 for column, value in enumerate(row):
                     if isinstance(value, str):
                         if value:  # an empty text stays an empty cell
                             sheet.write_string(index, column, str(inert(value)))
                     elif value is not None:
                         sheet.write_number(index, column, value)  # type: ignore[arg-type]
-    finally:
-        conn.close()
     workbook.close()
     partial.replace(target)
     return target
@@ -460,18 +410,15 @@ def write_csv(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = _stamp(lb, now)
     written = []
-    conn = _open(db_path)
-    try:
+    with ExportRepository.open(db_path) as tables:  # one read snapshot for every file
         for key, columns, rows in sheets():
             target = out_dir / f"multaqa-{key}-{stamp}.csv"
             with create_private(target).open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow([lb.plain(f"ex.col.{c}") for c in columns])
-                for row in rows(conn, lb):
+                for row in rows(tables, lb):
                     writer.writerow([inert(v) for v in row])
             written.append(target)
-    finally:
-        conn.close()
     return written
 
 

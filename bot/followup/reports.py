@@ -2,7 +2,9 @@
 XLSX (a sheet for the recommendations, one for the timeline; right to left in Arabic) or CSV
 (UTF-8 with BOM so Excel reads Arabic), and a chart of statuses per workshop (PNG; matplotlib 3.11+
 shapes Arabic and orders it right to left itself, through libraqm: shaping it again beforehand
-would reverse it). All of it is built in a worker thread: never on the event loop."""
+would reverse it). The tables are read on the event loop, all the recommendations and all the
+timelines in one query each (`export_tables`); the files and the chart are built in a worker
+thread: never on the event loop."""
 
 from __future__ import annotations
 
@@ -10,6 +12,11 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.followup.service import FollowUpService
+    from bot.i18n import Translator
 
 STATUS_ORDER = ("not_started", "in_progress", "blocked", "done", "dropped")
 STATUS_COLOURS = {
@@ -36,6 +43,76 @@ class Table:
     title: str
     headers: Sequence[str]
     rows: Iterable[Sequence[object]]
+
+
+async def export_tables(followup: FollowUpService, t: Translator) -> list[Table]:
+    """Recommendations and their timeline, in the reader's language. Each person's name,
+    workshop title and status label is looked up once, not once per row."""
+    zone = await followup.zone()
+    recs = await followup.repo.all()
+    timelines = await followup.repo.timelines()
+    names: dict[int, str] = {}
+    titles: dict[str | None, str] = {}
+
+    async def name(user_id: int | None) -> str:
+        if not user_id:
+            return ""
+        if user_id not in names:
+            person = await followup.participants.get(user_id)
+            names[user_id] = person.full_name if person else str(user_id)
+        return names[user_id]
+
+    async def title(workshop_id: str | None) -> str:
+        if workshop_id not in titles:
+            titles[workshop_id] = str(await followup.workshop_title(t, workshop_id))
+        return titles[workshop_id]
+
+    statuses: dict[str, str] = {}
+
+    def status(code: str | None) -> str:
+        if not code:
+            return ""
+        if code not in statuses:
+            statuses[code] = t.plain(f"rec.{code}")
+        return statuses[code]
+
+    main_rows, history_rows = [], []
+    for rec in recs:
+        timeline = timelines.get(rec.id, [])
+        last = next((u for u in reversed(timeline) if u.kind == "status"), None)
+        main_rows.append(
+            [
+                rec.reference,
+                await title(rec.workshop_id),
+                rec.text,
+                await name(rec.owner_id),
+                rec.due_date.isoformat() if rec.due_date else "",
+                status(rec.status),
+                rec.progress,
+                last.at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if last else "",
+                (last.comment or "") if last else "",
+            ]
+        )
+        for u in timeline:
+            history_rows.append(
+                [
+                    rec.reference,
+                    u.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    await name(u.by_user) if u.by_user else t("fu.system"),
+                    u.kind,
+                    status(u.from_status),
+                    status(u.to_status),
+                    u.progress if u.progress is not None else "",
+                    u.comment or "",
+                    " ".join(e.file_id for e in u.evidence),
+                ]
+            )
+    headers = t.plain("fu.export.headers").split("|")
+    history_headers = t.plain("fu.export.history_headers").split("|")
+    return [
+        Table(t.plain("fu.export.sheet"), headers, main_rows),
+        Table(t.plain("fu.export.history_sheet"), history_headers, history_rows),
+    ]
 
 
 def xlsx_bytes(tables: Sequence[Table], right_to_left: bool) -> bytes:

@@ -60,7 +60,7 @@ async def plan_summaries(services: Services, now: datetime) -> int:
     planned = []
     for user_id, locale in await _organizers(services):
         key = f"summary:{day}:{user_id}"
-        if not await tools.notices.wants_summary(user_id) or await _exists(services, key):
+        if not await tools.notices.wants_summary(user_id) or await tools.notices.notice_exists(key):
             continue
         t = services.texts[locale]
         head = t("sum.title", day=t.date(now, event.zone), today=today)
@@ -72,11 +72,6 @@ async def plan_summaries(services: Services, now: datetime) -> int:
             planned.append((key if index == 0 else f"{key}:{index}", user_id, part, buttons))
     await tools.notices.add_notices(planned)
     return len(planned)
-
-
-async def _exists(services: Services, key: str) -> bool:
-    row = await services.db.fetchone("SELECT 1 FROM organizer_notices WHERE key = ?", (key,))
-    return row is not None
 
 
 async def purge_once_a_day(services: Services, now: datetime) -> int:

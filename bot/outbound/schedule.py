@@ -181,17 +181,13 @@ class Clockwork:
                 log.exception("the clock failed a pass; trying again shortly")
                 await asyncio.sleep(WATCH_SECONDS)
 
-    async def _data_version(self) -> int:
-        row = await self.services.db.fetchone("PRAGMA data_version")
-        return int(row[0]) if row else 0
-
     async def _sleep(self, idle_since: datetime | None) -> None:
         """Until the next row is due, a wake-up, or a write by another process.
 
         `idle_since`: when the last pass began, if it found nothing to do."""
         services = self.services
         due = await next_due(services.db)
-        version = await self._data_version()
+        version = await services.db.data_version()
         while True:
             now = services.clock.now()
             if due is not None and due.at <= now:
@@ -210,7 +206,7 @@ class Clockwork:
                 return
             except TimeoutError:
                 pass
-            if (current := await self._data_version()) != version:
+            if (current := await services.db.data_version()) != version:
                 version = current
                 due = await next_due(services.db)
 

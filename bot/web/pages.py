@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any
 
 from bot.context import Services
 from bot.documents.figures import EventLabels
@@ -98,33 +97,25 @@ class BoardRow:
 async def board_rows(
     services: Services, t: Translator, labels: EventLabels, public: bool = False
 ) -> list[BoardRow]:
-    """Recommendations, grouped by workshop in the event's order (the table read as it is:
-    a progress column appears when the follow-up work adds it)."""
+    """Recommendations with their progress, grouped by workshop in the event's order."""
     names = labels.names
-    rows: list[Any] = await services.db.fetchall(
-        "SELECT r.*, p.full_name FROM recommendations r LEFT JOIN participants p "
-        "ON p.user_id = r.owner_id ORDER BY r.id"
-    )
+    entries = await services.followup.repo.board()
     order = {w: i for i, w in enumerate(labels.capacities)}
-    rows.sort(key=lambda r: (order.get(r["workshop_id"], len(order)), r["id"]))
+    entries.sort(key=lambda r: (order.get(r.workshop_id, len(order)), r.id))
     found = []
-    for r in rows:
-        keys = r.keys()
-        progress = r["progress"] if "progress" in keys and r["progress"] is not None else None
-        if progress is None and r["status"] == "done":
-            progress = 100
+    for r in entries:
         found.append(
             BoardRow(
-                theme=names.theme(r["workshop_id"]),
-                status_code=r["status"],
-                updated_at=r["updated_at"],
-                ref=f"R-{r['id']}",
-                text=r["text"],
-                status=names.code("rstatus", r["status"]),
-                progress=progress,
-                owner="" if public else (r["full_name"] or ""),
-                due=r["due_date"] or "",
-                updated=names.when(r["updated_at"]),
+                theme=names.theme(r.workshop_id),
+                status_code=r.status,
+                updated_at=r.updated_at,
+                ref=f"R-{r.id}",
+                text=r.text,
+                status=names.code("rstatus", r.status),
+                progress=r.progress,
+                owner="" if public else (r.owner_name or ""),
+                due=r.due_date or "",
+                updated=names.when(r.updated_at),
             )
         )
     return found

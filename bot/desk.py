@@ -140,13 +140,11 @@ class OrganizerTools:
     web_runner: Any = None  # the dashboard's aiohttp runner while it serves
 
     async def start(self, application: Any, services: Any) -> None:
-        """At start: notices left in flight go back to pending, the daily jobs and the
-        dashboard start."""
-        from bot.outbound.daily import start_daily
+        """At start: notices left in flight go back to pending (the clock delivers them and
+        runs the daily jobs: bot.outbound.daily), and the dashboard starts."""
         from bot.web import start_web
 
         await self.notices.release_in_flight()
-        start_daily(application)
         self.web_runner = await start_web(services)
         if self.web_runner is None:  # off, or could not listen: no links to a dead address
             self.base_url = None

@@ -91,10 +91,10 @@ class SandboxClock:
         return when.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
 
     async def status(self) -> dict[str, Any]:
-        from storage.due import next_due
+        from bot.outbound.schedule import next_for_people
 
         now = self.clock.now()
-        due = await next_due(self.services.db)
+        due = await next_for_people(self.services)
         return {
             "now": now.isoformat(),
             "local": self._local(now),
@@ -125,10 +125,10 @@ class SandboxClock:
         return {"moved": True, **await self.status()}
 
     async def to_next(self) -> dict[str, Any]:
-        from storage.due import next_due
+        from bot.outbound.schedule import next_for_people
 
         await self._plan()
-        due = await next_due(self.services.db)
+        due = await next_for_people(self.services)
         if due is None:
             return {"moved": False, **await self.status()}
         self.clock.advance_to(due.at)

@@ -1,6 +1,7 @@
-"""The organizers' daily jobs, on the same clock-and-rows rule as reminders: a repeating job
-looks at the time and at the database, never at memory, so a restart neither loses nor
-repeats a day's work.
+"""The organizers' daily jobs, on the same clock-and-rows rule as reminders: the clock
+(bot.outbound.schedule) wakes at `next_daily_at` and runs `plan_daily`, which looks at the time
+and at the database, never at memory, so a restart neither loses nor repeats a day's work; the
+notices it plans are rows the clock delivers like any other due row.
 
 - the daily summary, during the registration window, at `organizers.daily_summary_at` (event
   file): one row per organizer and day in organizer_notices (keyed `summary:<day>:<id>`),
@@ -12,13 +13,13 @@ repeats a day's work.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes
 
-from bot.context import Services, services_of
+from bot.context import Services
 from bot.documents.figures import split_message
 from bot.i18n import Html
 from bot.outbound.sender import Outcome
@@ -26,8 +27,6 @@ from bot.views.admin import SUMMARY
 from storage.organizers import OrganizerNotice
 
 log = logging.getLogger(__name__)
-
-TICK_SECONDS = 20.0
 
 
 async def _organizers(services: Services) -> list[tuple[int, str]]:
@@ -162,27 +161,49 @@ async def deliver_notices(services: Services) -> int:
     return sent
 
 
-async def daily_tick(services: Services) -> None:
-    """One turn: plan what is due today, then deliver the notices."""
-    now = services.clock.now()
+async def plan_daily(services: Services, now: datetime) -> None:
+    """Plan what is due today: the summaries, the purge, the backup (each idempotent)."""
     for step in (plan_summaries, purge_once_a_day, backup_once_a_day):
         try:
             await step(services, now)
         except Exception as exc:
             log.error("daily job %s failed: %s", step.__name__, type(exc).__name__, exc_info=exc)
+
+
+async def daily_tick(services: Services) -> None:
+    """One turn by hand (tests, tools): plan what is due today, then deliver the notices."""
+    await plan_daily(services, services.clock.now())
     await deliver_notices(services)
 
 
-async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await daily_tick(services_of(context.application))
+def _next_at(now: datetime, zone: ZoneInfo, at: time) -> datetime:
+    """The first moment after `now` when the local clock in `zone` shows `at`."""
+    local = now.astimezone(zone)
+    moment = datetime.combine(local.date(), at, tzinfo=zone)
+    if moment <= now:
+        moment = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)
+    return moment
 
 
-def start_daily(application: Application) -> None:  # type: ignore[type-arg]
-    """Run `daily_tick` every few seconds (named, replaced if already there)."""
-    queue = application.job_queue
-    if queue is None:
-        log.warning("no job queue: daily summaries, purges and backups will not run")
-        return
-    for job in queue.get_jobs_by_name("organizers-daily"):
-        job.schedule_removal()
-    queue.run_repeating(_job, interval=TICK_SECONDS, first=2.0, name="organizers-daily")
+async def next_summary_at(services: Services, now: datetime) -> datetime | None:
+    """When the next daily summary is planned (None outside the registration window)."""
+    event = await services.event.current()
+    if event is None:
+        return None
+    moment = _next_at(now, event.zone, event.organizers.daily_summary_at)
+    closes = event.event.registration_closes.astimezone(event.zone).date()
+    return moment if moment.astimezone(event.zone).date() <= closes else None
+
+
+async def next_daily_at(services: Services, now: datetime) -> datetime:
+    """When `plan_daily` next has something to do: the summary's time, the backup's time, or
+    the purge's day (its due time, then each midnight after it)."""
+    zone = services.settings.zone
+    hour, minute = (int(p) for p in services.settings.backup_at.split(":"))
+    moments = [_next_at(now, zone, time(hour, minute))]
+    if (summary := await next_summary_at(services, now)) is not None:
+        moments.append(summary)
+    purge = await services.organizers.desk.purge_due_at()
+    if purge is not None:
+        moments.append(purge if purge > now else _next_at(now, zone, time(0, 0)))
+    return min(moments)

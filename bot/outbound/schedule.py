@@ -11,7 +11,9 @@ How it wakes (no polling of the tables):
   `on_move` listeners);
 - when another process (the CLI) wrote to the database: while asleep the clock reads
   SQLite's `PRAGMA data_version` once a second (no table read, no write lock) and looks for
-  the next due row again when it changed.
+  the next due row again when it changed;
+- at the organizers' daily moments (`bot.outbound.daily.next_daily_at`: the summary, the
+  backup, the purge), where it runs their planning; their notices are due rows like others.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from telegram.ext import Application, ContextTypes
 from bot.context import Services, services_of
 from bot.followup.delivery import deliver_follow_up
 from bot.followup.service import FOLLOW_UP_KINDS
+from bot.outbound.daily import deliver_notices, next_daily_at, next_summary_at, plan_daily
 from bot.outbound.sender import Outcome, html_sender
 from bot.outbound.start import start_campaign
 from bot.views.reminders import prompt_text
-from storage.due import next_due
+from storage.due import NextDue, next_due
 from storage.event import Prompt
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,11 @@ SWEEP_SECONDS = 600.0  # digests and weekly summaries are planned per period: ra
 async def _due_now(services: Services) -> int:
     """Start due broadcasts, send due prompts; returns how many rows were handled."""
     async with services.clock_lock:  # never two passes at once
-        return await _start_due_campaigns(services) + await deliver_due_prompts(services)
+        return (
+            await _start_due_campaigns(services)
+            + await deliver_due_prompts(services)
+            + await deliver_notices(services)
+        )
 
 
 async def tick(services: Services) -> int:
@@ -127,6 +134,7 @@ class Clockwork:
         self._handled = 0  # rows handled since the last `catch_up`
         self._task: asyncio.Task[None] | None = None
         self._unlisten: Callable[[], None] | None = None
+        self._daily_at: datetime | None = None  # None: plan the day's work at the first pass
 
     def start(self) -> None:
         """Run the clock (and listen to the injected clock's moves, if it can move)."""
@@ -169,6 +177,9 @@ class Clockwork:
             try:
                 self._wake.clear()
                 began = self.services.clock.now()
+                if self._daily_at is None or began >= self._daily_at:
+                    await plan_daily(self.services, began)
+                    self._daily_at = await next_daily_at(self.services, began)
                 handled = await _due_now(self.services)
                 self._passes += 1  # no await since the lock was released: `catch_up` is exact
                 self._handled += handled
@@ -190,6 +201,9 @@ class Clockwork:
         version = await services.db.data_version()
         while True:
             now = services.clock.now()
+            daily = self._daily_at
+            if daily is not None and daily <= now:
+                return
             if due is not None and due.at <= now:
                 if idle_since is None or due.at > idle_since:
                     return
@@ -201,14 +215,29 @@ class Clockwork:
             seconds = WATCH_SECONDS
             if due is not None:
                 seconds = min(seconds, (due.at - now).total_seconds())
+            if daily is not None:
+                seconds = min(seconds, (daily - now).total_seconds())
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=seconds)
                 return
             except TimeoutError:
                 pass
             if (current := await services.db.data_version()) != version:
-                version = current
+                version = current  # another process wrote: perhaps a row, or a new event
                 due = await next_due(services.db)
+                # an earlier daily moment (a new event file) counts; a passed one is kept
+                moment = await next_daily_at(services, services.clock.now())
+                self._daily_at = moment if daily is None else min(daily, moment)
+
+
+async def next_for_people(services: Services) -> NextDue | None:
+    """The next moment someone gets something: a due row, or the organizers' daily summary
+    (planned at its time, so not yet a row). The sandbox's "next" jumps there."""
+    due = await next_due(services.db)
+    summary = await next_summary_at(services, services.clock.now())
+    if summary is not None and (due is None or summary < due.at):
+        return NextDue(summary, "daily_summary")
+    return due
 
 
 _running: dict[int, Clockwork] = {}  # by id(services): how `tick` finds the running clock

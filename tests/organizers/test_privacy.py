@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.outbound.daily import daily_tick
+from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator
 from storage.clock import FakeClock
 from storage.participants import ProfileFields
@@ -146,7 +147,15 @@ async def test_purge_waits_for_the_retention_boundary_and_tells_organizers(
     await organizer.expect_silence(0.5)  # told once
 
 
-async def test_daily_summary_once_a_day_across_restarts_and_switched_off(
+async def _clock_at(bot: RunningBot, moment: datetime) -> None:
+    """Move the bot's clock to `moment` and wait for its pass (nothing is called by hand:
+    the clock itself runs the daily jobs at their time)."""
+    clock: FakeClock = bot.clock  # type: ignore[assignment]
+    clock.advance(moment - clock.now())
+    await tick(bot.services)
+
+
+async def test_daily_summary_comes_by_the_clock_once_a_day_across_restarts_and_switched_off(
     emulator: BotApiEmulator, seeded: RunningBot
 ) -> None:
     clock: FakeClock = seeded.clock  # type: ignore[assignment]
@@ -158,23 +167,39 @@ async def test_daily_summary_once_a_day_across_restarts_and_switched_off(
         ProfileFields("fr", clock.now(), "Direction", "inspector", None, "central", "DG", None),
     )
     # Monday 28 January, registration open; the summary is due at 19:00 Casablanca (18:00 UTC).
-    clock._now = datetime(2019, 1, 28, 17, 59, tzinfo=UTC)
-    await daily_tick(seeded.services)
+    await _clock_at(seeded, datetime(2019, 1, 28, 17, 59, tzinfo=UTC))
     await organizer.expect_silence(0.3)
-    clock._now = datetime(2019, 1, 28, 18, 0, tzinfo=UTC)
-    await daily_tick(seeded.services)
+    await _clock_at(seeded, datetime(2019, 1, 28, 18, 0, tzinfo=UTC))
     summary = await said(organizer)
     assert "Résumé du jour" in summary.text and "7 participants inscrits" in summary.text
     assert "Inscrits aujourd'hui : 2" in summary.text  # the seed's Monday, and the organizer
-    await daily_tick(seeded.services)
+    await _clock_at(seeded, datetime(2019, 1, 28, 18, 30, tzinfo=UTC))
     await seeded.restart()
-    await daily_tick(seeded.services)
+    await tick(seeded.services)
     await organizer.expect_silence(0.5)
     await organizer.press("🔕 Arrêter le résumé quotidien")
     assert await said_text(organizer) == "🔕 Résumé quotidien désactivé."
-    clock._now = datetime(2019, 1, 29, 18, 30, tzinfo=UTC)
-    await daily_tick(seeded.services)
+    await _clock_at(seeded, datetime(2019, 1, 29, 18, 30, tzinfo=UTC))
     await organizer.expect_silence(0.5)
+
+
+async def test_the_clock_sleeps_until_the_next_summary_and_the_sandbox_can_jump_there(
+    emulator: BotApiEmulator, seeded: RunningBot
+) -> None:
+    from bot.outbound.schedule import next_for_people
+
+    clock: FakeClock = seeded.clock  # type: ignore[assignment]
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    organizer.open_chat()
+    await _clock_at(seeded, datetime(2019, 1, 28, 12, 0, tzinfo=UTC))
+    coming = await next_for_people(seeded.services)
+    assert coming is not None and coming.kind == "daily_summary"
+    assert coming.at == datetime(2019, 1, 28, 18, 0, tzinfo=UTC)
+    # Time reaches 19:00 local without any wake-up call (no move notice, no tick): the sleeping
+    # clock finds the moment on its own.
+    clock._now = coming.at
+    # (an organizer who never registered reads the default language, Arabic)
+    assert "الملخص اليومي" in (await said(organizer)).text
 
 
 async def test_someone_registering_can_see_and_delete_their_answers_so_far(

@@ -1,5 +1,6 @@
 """Recommendations as organizers manage them: the list, one card with Edit (text, owner,
-due date) and Drop (asked first). Buttons share the review's `rv:` prefix and drafts."""
+due date), Remove owner and Drop (both asked first). Buttons share the review's `rv:` prefix
+and drafts."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ EDIT = RV.button(
 )
 DROP = RV.button("drop", callbacks.Id("recommendation"))
 DROP_YES = RV.button("dropyes", callbacks.Id("recommendation"))
+UNOWN = RV.button("unown", callbacks.Id("recommendation"))
+UNOWN_YES = RV.button("unownyes", callbacks.Id("recommendation"))
 
 
 async def recommendation_line(
@@ -117,6 +120,7 @@ async def on_open(update: Update, context: MultaqaContext, press: callbacks.Pres
                     (t("rv.edit_owner"), EDIT(rec.id, "owner")),
                     (t("rv.edit_due"), EDIT(rec.id, "due")),
                 ],
+                *([[(t("rv.remove_owner"), UNOWN(rec.id))]] if rec.owner_id else []),
                 [(t("rv.drop", ref=rec.reference), DROP(rec.id))],
             ]
         ),
@@ -154,12 +158,46 @@ async def on_drop(update: Update, context: MultaqaContext, press: callbacks.Pres
     await reply(update, context, t("rv.dropped", ref=rec.reference))
 
 
+async def on_remove_owner(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """Remove owner asks first; Yes takes the recommendation away from its owner (who is told
+    and no longer prompted) without naming another."""
+    rec = await _recommendation(update, context, press)
+    if rec is None:
+        return
+    services, who, t = context.services, context.who, context.who.t
+    owner = await services.participants.get(rec.owner_id) if rec.owner_id else None
+    name = owner.full_name if owner else t("rv.no_owner")
+    if rec.owner_id is None:  # already without owner (a second press, or another organizer)
+        await reply(update, context, await recommendation_line(services, t, rec))
+        return
+    if press.button is UNOWN:
+        await reply(
+            update,
+            context,
+            t("rv.remove_owner_confirm", owner=name, ref=rec.reference),
+            inline(
+                [
+                    [(t("rv.remove_owner_yes"), UNOWN_YES(rec.id))],
+                    [(t("pr.withdraw_no"), REC(rec.id))],
+                ]
+            ),
+        )
+        return
+    await drop_buttons(update)
+    await services.followup.assign(rec.id, None, who.user.id)
+    services.kick_clock()
+    await services.audit.record(who.user.id, "recommendation.edit.owner", rec.reference)
+    await reply(update, context, t("rv.owner_removed", ref=rec.reference, owner=name))
+
+
 ROUTES: dict[callbacks.Button, callbacks.ButtonHandler] = {
     RECS: on_list,
     REC: on_open,
     EDIT: on_edit,
     DROP: on_drop,
     DROP_YES: on_drop,
+    UNOWN: on_remove_owner,
+    UNOWN_YES: on_remove_owner,
 }
 
 

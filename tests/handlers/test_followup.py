@@ -504,3 +504,48 @@ async def test_tasks_are_paged_and_each_page_fits(
     await delegate.press("▶️")
     last = await said(delegate)
     assert "Page 3 of 3" in last.text and "▶️" not in last.labels
+
+
+async def test_an_organizer_removes_an_owner_without_naming_another_asked_first(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    owner = emulator.user(first_name="Aicha", language_code="fr")
+    await enrol(bot, owner, "fr", "central")
+    organizer = await _organizer(emulator, bot)
+    rec_id = await _recommendation(bot, owner, date(2019, 3, 1))
+    await tick(bot.services)
+    assert "R-1" in await said_text(owner)  # told they own it
+
+    async def open_card() -> None:
+        await organizer.send("/admin")
+        await said(organizer)
+        await organizer.press("📌 Recommandations")
+        await shown(organizer)
+        await organizer.press("✏️ R-1")
+        await shown(organizer)
+
+    await open_card()
+    await organizer.press("👤✖️ Retirer le responsable")
+    asked = await shown_text(organizer)
+    assert "Retirer Person Aicha comme responsable de R-1 ?" in asked
+    await organizer.press("Non, la garder")  # changed their mind: back to the card, nothing done
+    assert "R-1" in await shown_text(organizer)
+    assert (await bot.services.recommendations.get(rec_id)).owner_id == owner.id
+
+    await organizer.press("👤✖️ Retirer le responsable")
+    await shown(organizer)
+    await organizer.press("Oui, retirer le responsable")
+    assert "R-1 n'a plus de responsable ; Person Aicha a été prévenu·e." in await shown_text(
+        organizer
+    )
+    assert (await bot.services.recommendations.get(rec_id)).owner_id is None
+    await tick(bot.services)
+    assert "Vous n'êtes plus en charge de R-1" in await said_text(owner)
+    await owner.send("/tasks")
+    assert "aucune recommandation" in await said_text(owner)
+    move_to(bot, local(date(2019, 2, 25), 10))  # weeks pass, the due date comes: no prompt
+    await tick(bot.services)
+    await owner.expect_silence(0.5)
+    await open_card()  # the card no longer offers to remove an owner it does not have
+    assert not any("Retirer le responsable" in label for label in organizer.inbox[-1].labels)

@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
 BACKUP_GLOB = "multaqa-*.db"
+PARTIAL = ".partial"
+STALE_PARTIAL_SECONDS = 24 * 3600  # a partial copy this old was left by a process that died
 
 
 def create_private(path: Path) -> Path:
@@ -28,26 +32,32 @@ def create_private(path: Path) -> Path:
 
 
 def backup_file(source: Path, target: Path) -> Path:
-    """Copy `source` into `target` (written next to it first, then renamed: never half a file)."""
+    """Copy `source` into `target` (written next to it first, then renamed: never half a file).
+
+    The partial file's name is this copy's own: the daily copy, `multaqa backup` and /admin
+    may copy at the same second without writing into each other's file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    create_private(partial)  # an empty file is an empty database to SQLite
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{target.name}.", suffix=PARTIAL)
+    os.close(fd)  # mode 0600; an empty file is an empty database to SQLite
+    partial = Path(name)
     try:
-        dst = sqlite3.connect(partial)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            src.backup(dst)  # one step: one read snapshot, never restarted by writers
-            # A single file: no -wal beside the copy, whatever the source's journal mode.
-            dst.execute("PRAGMA journal_mode=DELETE")
-            check = dst.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise RuntimeError(f"the copy failed its integrity check: {check}")
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)  # one step: one read snapshot, never restarted by writers
+                # A single file: no -wal beside the copy, whatever the source's journal mode.
+                dst.execute("PRAGMA journal_mode=DELETE")
+                check = dst.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    raise RuntimeError(f"the copy failed its integrity check: {check}")
+            finally:
+                dst.close()
         finally:
-            dst.close()
+            src.close()
+        partial.replace(target)
     finally:
-        src.close()
-    partial.replace(target)
+        partial.unlink(missing_ok=True)
     return target
 
 
@@ -62,6 +72,9 @@ def rotate(folder: Path, keep: int) -> list[Path]:
     doomed = copies[: max(0, len(copies) - keep)]
     for path in doomed:
         path.unlink(missing_ok=True)
+    for stale in folder.glob(f"{BACKUP_GLOB}.*{PARTIAL}"):  # left by a process that died
+        if time.time() - stale.stat().st_mtime > STALE_PARTIAL_SECONDS:
+            stale.unlink(missing_ok=True)
     return doomed
 
 

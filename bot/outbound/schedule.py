@@ -235,9 +235,22 @@ async def next_for_people(services: Services) -> NextDue | None:
     (planned at its time, so not yet a row). The sandbox's "next" jumps there."""
     due = await next_due(services.db)
     summary = await next_summary_at(services, services.clock.now())
-    if summary is not None and (due is None or summary < due.at):
+    if (
+        summary is not None
+        and (due is None or summary < due.at)
+        and await _summary_wanted(services)
+    ):
         return NextDue(summary, "daily_summary")
     return due
+
+
+async def _summary_wanted(services: Services) -> bool:
+    """Whether any organizer gets the daily summary (it can be switched off)."""
+    notices = services.organizers.notices
+    for user_id in await services.roles.holders("organizer"):
+        if await notices.wants_summary(user_id):
+            return True
+    return False
 
 
 _running: dict[int, Clockwork] = {}  # by id(services): how `tick` finds the running clock

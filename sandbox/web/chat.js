@@ -260,6 +260,7 @@ class Pane {
 const DUE_NAMES = {
   day_before: "day-before reminder", morning_agenda: "morning agenda", session: "session reminder",
   notice: "notice", campaign: "scheduled broadcast",
+  daily_summary: "organizers' daily summary", organizer_notice: "organizers' notice",
 };
 
 function showClock(clock) {

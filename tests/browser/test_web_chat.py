@@ -153,6 +153,11 @@ async def test_register_in_arabic_broadcast_and_morning_reminder(
     await expect(page.locator("#clock-due")).to_contain_text("day-before reminder")
     assert (await next_reminder(page))["reached"] == "day_before"
     await expect(page.locator("#clock-now")).to_contain_text("2019-01-29 18:00")
+    # In between, at 19:00, the organizer's daily summary (registration is still open).
+    await expect(page.locator("#clock-due")).to_contain_text(
+        "organizers' daily summary at 2019-01-29 19:00"
+    )
+    assert (await next_reminder(page))["reached"] == "daily_summary"
     await expect(page.locator("#clock-due")).to_contain_text("morning agenda at 2019-01-30 07:30")
     before = await amina.locator(".msg.bot").count()
     assert (await next_reminder(page))["reached"] == "morning_agenda"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from telegram import (
     InlineKeyboardButton,
@@ -18,13 +18,17 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import MultaqaContext
+from bot.conversation import Flow
 from bot.i18n import Markup, as_plain, escape
+from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
 
 Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+FileCallback = Callable[[Update, MultaqaContext], Awaitable[None]]
 
 
 def chat_id_of(update: Update) -> int:
@@ -222,3 +226,36 @@ def file_of(message: Message) -> tuple[str, str, str | None] | None:
         if media is not None:
             return kind, media.file_id, media.file_name
     return None
+
+
+def preview_flow(flow: str, title_key: str, cancelled_key: str) -> Flow:
+    """The flow of an organizer's upload shown as a preview that waits for its buttons (an
+    event file, a recommendations table). While it waits, anything typed is answered as if no
+    flow were open (the preview stays, its buttons still work); /resume says to use them."""
+
+    async def typed(update: Update, context: MultaqaContext, draft: Draft) -> bool:
+        return False
+
+    async def ask_again(update: Update, context: MultaqaContext, draft: Draft) -> None:
+        await reply(update, context, context.who.t("conv.use_buttons_above"))
+
+    return Flow(
+        name=flow,
+        on_message=typed,
+        ask=ask_again,
+        title_key=title_key,
+        cancelled_key=cancelled_key,
+        role="organizer",
+    )
+
+
+def upload_handlers(
+    route: BaseHandler, on_file: FileCallback, *extensions: str
+) -> list[tuple[int, BaseHandler]]:
+    """The handlers of a preview flow: its buttons' route, and a private upload with one of
+    `extensions` starting the flow like a command."""
+    files = filters.Document.FileExtension(extensions[0])
+    for extension in extensions[1:]:
+        files |= filters.Document.FileExtension(extension)
+    upload = MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & files, on_file)
+    return [(0, route), (0, upload)]

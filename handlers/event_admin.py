@@ -9,21 +9,18 @@ from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import callbacks
 from bot.context import MultaqaContext
-from bot.conversation import Flow, conversations, wants_file
+from bot.conversation import conversations, wants_file
 from bot.documents.isolated import parse_event_upload
 from bot.event.diff import diff_events
 from bot.event.file import EventDefinition, EventFileError, decode_event_bytes
 from bot.event.service import change_line
 from bot.guard import has_role
 from bot.i18n import Markup, shown
-from handlers.common import drop_buttons, inline, reply, toast
-from storage.drafts import Draft
+from handlers.common import drop_buttons, inline, preview_flow, reply, toast, upload_handlers
 
 log = logging.getLogger(__name__)
 
@@ -146,33 +143,12 @@ async def on_button(update: Update, context: MultaqaContext, press: callbacks.Pr
 
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups: an upload starts the flow like a command."""
-    yaml_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
-    return [
-        (0, callbacks.route(EVF, {LOAD: on_button, FORCE: on_button, CANCEL: on_button})),
-        (
-            0,
-            MessageHandler(
-                filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & yaml_file, on_document
-            ),
-        ),
-    ]
+    return upload_handlers(
+        callbacks.route(EVF, {LOAD: on_button, FORCE: on_button, CANCEL: on_button}),
+        on_document,
+        "yaml",
+        "yml",
+    )
 
 
-async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool:
-    """Nothing is typed while the preview waits for its buttons: the message is answered as
-    if no flow were open (the preview stays, its buttons still work)."""
-    return False
-
-
-async def _ask_again(update: Update, context: MultaqaContext, draft: Draft) -> None:
-    await reply(update, context, context.who.t("conv.use_buttons_above"))
-
-
-CONVERSATION = Flow(
-    name=FLOW,
-    on_message=on_message,
-    ask=_ask_again,
-    title_key="conv.flow_event_file",
-    cancelled_key="evf.cancelled",
-    role="organizer",
-)
+CONVERSATION = preview_flow(FLOW, "conv.flow_event_file", "evf.cancelled")

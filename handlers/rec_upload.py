@@ -9,19 +9,16 @@ from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import callbacks
 from bot.context import MultaqaContext
-from bot.conversation import Flow, conversations, wants_file
+from bot.conversation import conversations, wants_file
 from bot.documents.rec_import import MAX_BYTES, ImportPlan, apply_import, plan_import
 from bot.guard import has_role
 from bot.i18n import Markup, Translator, shown
 from bot.views.paging import utf16_len
-from handlers.common import drop_buttons, inline, reply, toast
-from storage.drafts import Draft
+from handlers.common import drop_buttons, inline, preview_flow, reply, toast, upload_handlers
 
 log = logging.getLogger(__name__)
 
@@ -156,33 +153,9 @@ async def on_button(update: Update, context: MultaqaContext, press: callbacks.Pr
 
 def handlers() -> list[tuple[int, BaseHandler]]:
     """Handlers of this flow with their groups: an upload starts the flow like a command."""
-    table = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
-    return [
-        (0, callbacks.route(RI, {GO: on_button, CANCEL: on_button})),
-        (
-            0,
-            MessageHandler(
-                filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & table, on_document
-            ),
-        ),
-    ]
+    return upload_handlers(
+        callbacks.route(RI, {GO: on_button, CANCEL: on_button}), on_document, "csv", "xlsx"
+    )
 
 
-async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> bool:
-    """Nothing is typed while the preview waits for its buttons: the message is answered as
-    if no flow were open (the preview stays, its buttons still work)."""
-    return False
-
-
-async def _ask_again(update: Update, context: MultaqaContext, draft: Draft) -> None:
-    await reply(update, context, context.who.t("conv.use_buttons_above"))
-
-
-CONVERSATION = Flow(
-    name=FLOW,
-    on_message=on_message,
-    ask=_ask_again,
-    title_key="conv.flow_rec_import",
-    cancelled_key="ri.cancelled",
-    role="organizer",
-)
+CONVERSATION = preview_flow(FLOW, "conv.flow_rec_import", "ri.cancelled")

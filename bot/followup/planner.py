@@ -158,3 +158,17 @@ def digest_period(policy: FollowUpPolicy, zone: ZoneInfo, event_end: datetime, n
         number -= 1
         moment = at_local(first_day + timedelta(days=number * every), policy.digest.at, zone)
     return number, moment
+
+
+def next_digest_at(
+    policy: FollowUpPolicy, zone: ZoneInfo, event_end: datetime, now: datetime
+) -> datetime | None:
+    """When the next digest period begins, after `now` (None: digests are switched off): the
+    clock plans that period's rows then (see `digest_period`)."""
+    every = policy.digest.every_days
+    if every <= 0:
+        return None
+    first_day = local_day(event_end, zone) + timedelta(days=every)
+    current = digest_period(policy, zone, event_end, now)
+    number = 0 if current is None else current[0] + 1
+    return at_local(first_day + timedelta(days=number * every), policy.digest.at, zone)

@@ -28,6 +28,7 @@ from bot.followup.planner import (
     digest_period,
     local_day,
     next_allowed,
+    next_digest_at,
     next_prompt,
     overdue_from,
     should_escalate_silence,
@@ -194,6 +195,15 @@ class FollowUpService:
                 for org in organizers
             ]
         await self.prompts.add(rows)
+
+    async def next_sweep_at(self) -> datetime | None:
+        """When `sweep` next has a period to plan: the next digest's. (Weekly summaries are
+        planned ahead, a week at a time, by every sweep; the clock sweeps at least daily.)"""
+        policy = await self._policy()
+        if policy is None:
+            return None
+        rules, zone, end = policy
+        return next_digest_at(rules, zone, end, self.clock.now())
 
     async def sweep(self) -> int:
         """Make sure the rows of the current digest period and weekly summary exist."""

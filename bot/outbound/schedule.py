@@ -13,7 +13,8 @@ How it wakes (no polling of the tables):
   SQLite's `PRAGMA data_version` once a second (no table read, no write lock) and looks for
   the next due row again when it changed;
 - at the organizers' daily moments (`bot.outbound.daily.next_daily_at`: the summary, the
-  backup, the purge), where it runs their planning; their notices are due rows like others.
+  backup, the purge) and when a follow-up digest period begins, where it plans that work
+  (`plan_daily`, `sweep`); what they plan are due rows like any other.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.context import Services, services_of
+from bot.context import Services
 from bot.followup.delivery import deliver_follow_up
 from bot.followup.service import FOLLOW_UP_KINDS
 from bot.outbound.daily import deliver_notices, next_daily_at, next_summary_at, plan_daily
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE = 200  # prompts claimed and waiting for their turn at most
 WATCH_SECONDS = 1.0  # how often a sleeping clock checks whether another process wrote
-SWEEP_SECONDS = 600.0  # digests and weekly summaries are planned per period: rarely
 
 
 async def _due_now(services: Services) -> int:
@@ -178,8 +178,7 @@ class Clockwork:
                 self._wake.clear()
                 began = self.services.clock.now()
                 if self._daily_at is None or began >= self._daily_at:
-                    await plan_daily(self.services, began)
-                    self._daily_at = await next_daily_at(self.services, began)
+                    self._daily_at = await self._plan_own_work(began)
                 handled = await _due_now(self.services)
                 self._passes += 1  # no await since the lock was released: `catch_up` is exact
                 self._handled += handled
@@ -191,6 +190,21 @@ class Clockwork:
             except Exception:  # a bad row or a closed database must not stop the clock
                 log.exception("the clock failed a pass; trying again shortly")
                 await asyncio.sleep(WATCH_SECONDS)
+
+    async def _plan_own_work(self, now: datetime) -> datetime:
+        """Plan the organizers' daily jobs and the follow-up periods that began; returns when
+        to do it next. A failure is logged and tried again a minute later, and never keeps
+        the due rows from going."""
+        await plan_daily(self.services, now)  # logs each job's failure itself
+        try:
+            await sweep(self.services)
+        except Exception:
+            log.exception("the follow-up sweep failed")
+        try:
+            return await _next_moment(self.services, now)
+        except Exception:
+            log.exception("could not find the next daily moment")
+            return now + timedelta(minutes=1)
 
     async def _sleep(self, idle_since: datetime | None) -> None:
         """Until the next row is due, a wake-up, or a write by another process.
@@ -226,7 +240,7 @@ class Clockwork:
                 version = current  # another process wrote: perhaps a row, or a new event
                 due = await next_due(services.db)
                 # an earlier daily moment (a new event file) counts; a passed one is kept
-                moment = await next_daily_at(services, services.clock.now())
+                moment = await _next_moment(services, services.clock.now())
                 self._daily_at = moment if daily is None else min(daily, moment)
 
 
@@ -253,6 +267,14 @@ async def _summary_wanted(services: Services) -> bool:
     return False
 
 
+async def _next_moment(services: Services, now: datetime) -> datetime:
+    """The next moment the clock plans work itself: an organizers' daily job, or the start of
+    a follow-up digest period."""
+    moment = await next_daily_at(services, now)
+    digest = await services.followup.next_sweep_at()
+    return moment if digest is None else min(moment, digest)
+
+
 _running: dict[int, Clockwork] = {}  # by id(services): how `tick` finds the running clock
 
 
@@ -264,13 +286,6 @@ def start_clock(application: Application, services: Services) -> None:  # type: 
     clockwork = _running[id(services)] = Clockwork(services)
     clockwork.start()
     services.kick = clockwork.wake
-    queue = application.job_queue
-    if queue is not None:  # digests and weekly summaries: rows planned once per period
-        for job in queue.get_jobs_by_name("follow-up sweep"):
-            job.schedule_removal()
-        queue.run_repeating(
-            _sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name="follow-up sweep"
-        )
 
 
 async def sweep(services: Services) -> int:
@@ -279,10 +294,6 @@ async def sweep(services: Services) -> int:
     if planned:
         services.kick_clock()
     return planned
-
-
-async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await sweep(services_of(context.application))
 
 
 async def stop_clock(services: Services) -> None:

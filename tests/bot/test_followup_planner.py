@@ -14,6 +14,7 @@ from bot.followup.planner import (
     digest_period,
     is_allowed,
     next_allowed,
+    next_digest_at,
     next_prompt,
     should_escalate_silence,
 )
@@ -90,6 +91,17 @@ def test_digest_periods_start_after_the_event() -> None:
     assert digest_period(POLICY, ZONE, END, at(25, 3, 11)) == (0, at(25, 3, 11))
     assert digest_period(POLICY, ZONE, END, at(8, 4, 10)) == (0, at(25, 3, 11))
     assert digest_period(POLICY, ZONE, END, at(8, 4, 11)) == (1, at(8, 4, 11))
+
+
+def test_the_clock_wakes_when_the_next_digest_period_begins() -> None:
+    # Before the first period, during it, and at the very moment the second one begins.
+    assert next_digest_at(POLICY, ZONE, END, at(20, 3, 12)) == at(25, 3, 11)
+    assert next_digest_at(POLICY, ZONE, END, at(25, 3, 10, 59)) == at(25, 3, 11)
+    assert next_digest_at(POLICY, ZONE, END, at(25, 3, 11)) == at(8, 4, 11)
+    assert next_digest_at(POLICY, ZONE, END, at(8, 4, 11)) == at(22, 4, 11)
+    for moment in (at(20, 3, 12), at(30, 3, 9), at(8, 4, 10)):  # the period it wakes for
+        wake = next_digest_at(POLICY, ZONE, END, moment)
+        assert wake is not None and digest_period(POLICY, ZONE, END, wake)[1] == wake
 
 
 def test_the_event_file_follow_up_section_is_validated_with_its_places() -> None:

@@ -6,9 +6,14 @@ per group) no matter which part of our code sent it. Two limiters that each thin
 the budget (PTB's for replies, ours for broadcasts) together exceed it: a broadcast at full
 rate then makes replies meet 429s. So there is one `SendBudget` per process:
 
-- `await budget.acquire(chat_id, INTERACTIVE | BULK)` waits for a turn. Turns are handed out
-  from a leaky bucket at `per_second`; a waiting interactive send always gets the next turn
-  before any waiting bulk send, so a broadcast slows by exactly the replies sent meanwhile.
+- `async with budget.turn(chat_id, INTERACTIVE | BULK):` holds a turn while the request is
+  made. At most `per_second` (rounded) sends are counted at once: those in flight, and those
+  answered less than a second ago. A send reaches Telegram between its turn and its answer,
+  so no rolling second at Telegram ever holds more, however late a request travels; yet up to
+  that many replies to people who write at the same moment go at once, instead of being
+  spread over a second (a leaky bucket's smoothing made the 20th reply of a burst wait
+  ~0.7 s). A waiting interactive send always gets the next turn before any waiting bulk
+  send, so a broadcast slows by exactly the replies sent meanwhile.
 - `budget.pause(seconds)` after a 429 stops every send until then (a deadline only ever moved
   later: no concurrent success ends it early, python-telegram-bot #5338).
 - Per chat, bulk sends are spaced (1.05 s private, 3.05 s group). A reply waits for that
@@ -25,10 +30,12 @@ number of times, so an answer that was saved gets its reply.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -66,10 +73,7 @@ SENDING_METHODS = frozenset(
     }
 )
 
-# Burst allowance of the bucket at Telegram's 28.8/s: with 1.2 spare, no rolling second holds
-# more than 1.2 + 28.8 = 30 sends, and a task woken a few ms late can still catch up. Higher
-# rates (paid broadcasts, the emulator) keep the same proportion.
-BUCKET_AT_28_8 = 1.2
+WINDOW_SECONDS = 1.0  # Telegram's limits are per rolling second
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -92,9 +96,10 @@ class SendBudget:
         self.per_second = per_second
         self.per_chat_seconds = per_chat_seconds
         self.per_group_seconds = per_group_seconds
-        self._capacity = max(BUCKET_AT_28_8, per_second * BUCKET_AT_28_8 / 28.8)
-        self._level = 0.0
-        self._drained_at = 0.0
+        self.limit = max(1, round(per_second))  # sends counted at once (28.8/s: 29 < 30)
+        self._in_flight = 0  # turns taken whose request has not been answered yet
+        self._answered: deque[float] = deque()  # when recent sends were answered (loop time)
+        self._freed = asyncio.Event()  # a send was answered: a waiting one may take its turn
         self._paused_until = 0.0
         self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
         self._pump: asyncio.Task[None] | None = None
@@ -127,12 +132,23 @@ class SendBudget:
 
     # --- turns ----------------------------------------------------------------------------
 
-    async def acquire(self, chat_id: int | None, priority: int) -> None:
-        """Wait for this send's turn: the 429 pause, the chat's spacing, the bot's rate."""
+    @asynccontextmanager
+    async def turn(self, chat_id: int | None, priority: int) -> AsyncIterator[None]:
+        """Hold this send's turn while its request is made: after the 429 pause, the chat's
+        spacing and the bot's rate; the send counts until a second after its answer."""
         await self.wait_pause()
         if chat_id is not None:
             await self._chat_turn(chat_id, priority)
         await self._bot_turn(priority)
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self._in_flight -= 1
+        self._answered.append(asyncio.get_running_loop().time())
+        self._freed.set()
 
     async def _chat_turn(self, chat_id: int, priority: int) -> None:
         loop = asyncio.get_running_loop()
@@ -149,23 +165,26 @@ class SendBudget:
         if slot > now:
             await asyncio.sleep(slot - now)
 
+    def _counted(self, now: float) -> int:
+        """Sends that count now: in flight, or answered within the last window."""
+        while self._answered and self._answered[0] + WINDOW_SECONDS <= now:
+            self._answered.popleft()
+        return self._in_flight + len(self._answered)
+
     def _take(self, now: float) -> bool:
-        """Take a turn from the bucket if one is free now."""
-        if now < self._paused_until:
+        """Take a turn if one is free now."""
+        if now < self._paused_until or self._counted(now) >= self.limit:
             return False
-        self._level = max(0.0, self._level - (now - self._drained_at) * self.per_second)
-        self._drained_at = now
-        if self._level + 1.0 > self._capacity:
-            return False
-        self._level += 1.0
+        self._in_flight += 1
         return True
 
-    def _delay(self, now: float) -> float:
-        """Seconds until `_take` can succeed."""
+    def _delay(self, now: float) -> float | None:
+        """Seconds until `_take` may succeed; None: when an answer comes (all in flight)."""
         if now < self._paused_until:
             return self._paused_until - now
-        level = max(0.0, self._level - (now - self._drained_at) * self.per_second)
-        return max(0.0, (level + 1.0 - self._capacity) / self.per_second)
+        if self._counted(now) < self.limit:
+            return 0.0
+        return self._answered[0] + WINDOW_SECONDS - now if self._answered else None
 
     def _ahead(self, priority: int) -> bool:
         """Whether someone of this priority or higher is already waiting."""
@@ -180,7 +199,12 @@ class SendBudget:
         self._waiting[priority].append(future)
         if self._pump is None or self._pump.done():
             self._pump = loop.create_task(self._hand_out(), name="send budget")
-        await future  # cancelled with its caller: the pump skips it
+        try:
+            await future  # cancelled with its caller: the pump skips it
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # given a turn it will not use
+                self._release()
+            raise
 
     def _next_waiting(self) -> tuple[int, asyncio.Future[None]] | None:
         for priority, queue in enumerate(self._waiting):
@@ -191,7 +215,7 @@ class SendBudget:
         return None
 
     async def _hand_out(self) -> None:
-        """Give turns to waiting sends, interactive ones first, as the bucket frees."""
+        """Give turns to waiting sends, interactive ones first, as turns free up."""
         loop = asyncio.get_running_loop()
         while (head := self._next_waiting()) is not None:
             priority, future = head
@@ -201,7 +225,9 @@ class SendBudget:
                 self.turns[priority] += 1
                 future.set_result(None)
                 continue
-            await asyncio.sleep(self._delay(now))
+            self._freed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._freed.wait(), self._delay(now))
 
 
 def _chat_of(data: dict[str, Any]) -> int | None:
@@ -253,12 +279,13 @@ class InteractiveLimiter(BaseRateLimiter[None]):
         waited_429 = failed = 0
         backoff = self.backoff_seconds
         while True:
-            if sending:
-                await self.budget.acquire(chat_id, INTERACTIVE)
             try:
-                return await callback(*args, **kwargs)
+                if not sending:
+                    return await callback(*args, **kwargs)
+                async with self.budget.turn(chat_id, INTERACTIVE):
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                # A send's 429 holds every send (they wait in `acquire`); an edit's or a
+                # A send's 429 holds every send (they wait in `turn`); an edit's or a
                 # callback answer's only holds this request.
                 seconds = self.budget.retry_after(exc) if sending else retry_after_seconds(exc)
                 waited_429 += 1

@@ -29,9 +29,9 @@ log = logging.getLogger(__name__)
 class SendPolicy:
     """Limits and retry rules of the bulk sender."""
 
-    # Telegram allows ~30/s per bot, counted over any rolling second. With the budget's
-    # bucket (bot.outbound.limiter, capacity 1.2), no second holds more than 1.2 + 28.8 = 30
-    # sends.
+    # Telegram allows ~30/s per bot, counted over any rolling second. The budget
+    # (bot.outbound.limiter) counts round(28.8) = 29 sends at once, from each turn until a
+    # second after its answer, so no rolling second at Telegram holds more than 29.
     per_second: float = 28.8
     # Private chats: 1 message per second; groups: 20 per minute. The extra 50 ms keeps two
     # sends that left a second apart from arriving less than a second apart.
@@ -92,13 +92,13 @@ class BulkSender:
         attempts = attempts_before
         backoff = self.policy.backoff_seconds
         while True:
-            await self.budget.acquire(chat_id, BULK)
             attempts += 1
             try:
-                message = await send(self.bot, chat_id)
+                async with self.budget.turn(chat_id, BULK):
+                    message = await send(self.bot, chat_id)
             except RetryAfter as exc:
                 attempts -= 1  # Telegram refused before trying: not an attempt
-                self.budget.retry_after(exc)  # every send waits it out in `acquire`
+                self.budget.retry_after(exc)  # every send waits it out in `turn`
                 continue
             except Forbidden as exc:
                 return Result(Outcome.UNREACHABLE, error=exc.message, attempts=attempts)

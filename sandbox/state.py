@@ -83,8 +83,9 @@ class ChatState:
         """Return once version > after, or after `seconds`."""
         if self.version > after:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.changed.wait(), seconds)
+        with contextlib.suppress(TimeoutError):  # not wait_for: on 3.11 it can eat a cancel
+            async with asyncio.timeout(seconds):
+                await self.changed.wait()
 
     @property
     def chat_id(self) -> int:

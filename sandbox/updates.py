@@ -101,8 +101,9 @@ class UpdateQueue:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
-                try:
-                    await asyncio.wait_for(self._arrived.wait(), remaining)
+                try:  # not wait_for: on Python 3.11 it can swallow a cancellation
+                    async with asyncio.timeout(remaining):
+                        await self._arrived.wait()
                 except TimeoutError:
                     return
         finally:

@@ -30,7 +30,6 @@ number of times, so an answer that was saved gets its reply.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import warnings
 from collections import deque
@@ -74,6 +73,20 @@ SENDING_METHODS = frozenset(
 )
 
 WINDOW_SECONDS = 1.0  # Telegram's limits are per rolling second
+
+
+async def woken(event: asyncio.Event, seconds: float | None) -> bool:
+    """Wait until `event` is set (True) or `seconds` pass (False; None: no limit).
+
+    Not `asyncio.wait_for(event.wait(), ...)`: on Python 3.11 it swallows a cancellation
+    that arrives as the event is set, so a clock being stopped just as it was woken kept
+    running, and its `stop()` waited forever."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -226,8 +239,7 @@ class SendBudget:
                 future.set_result(None)
                 continue
             self._freed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._freed.wait(), self._delay(now))
+            await woken(self._freed, self._delay(now))
 
 
 def _chat_of(data: dict[str, Any]) -> int | None:

@@ -31,6 +31,7 @@ from bot.context import Services
 from bot.followup.delivery import deliver_follow_up
 from bot.followup.service import FOLLOW_UP_KINDS
 from bot.outbound.daily import deliver_notices, next_daily_at, next_summary_at, plan_daily
+from bot.outbound.limiter import woken
 from bot.outbound.sender import Outcome, html_sender
 from bot.outbound.start import start_campaign
 from bot.views.reminders import prompt_text
@@ -223,19 +224,15 @@ class Clockwork:
                     return
                 # Due already at the last pass, which could not take it: try again in a
                 # second (a plain poll for as long as that row waits, never a spin).
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=WATCH_SECONDS)
+                await woken(self._wake, WATCH_SECONDS)
                 return
             seconds = WATCH_SECONDS
             if due is not None:
                 seconds = min(seconds, (due.at - now).total_seconds())
             if daily is not None:
                 seconds = min(seconds, (daily - now).total_seconds())
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            if await woken(self._wake, seconds):
                 return
-            except TimeoutError:
-                pass
             if (current := await services.db.data_version()) != version:
                 version = current  # another process wrote: perhaps a row, or a new event
                 due = await next_due(services.db)

@@ -94,3 +94,29 @@ async def test_a_nearer_row_wakes_a_clock_that_sleeps_until_a_later_one(
         assert states == {"n:near": "sent", "n:far": "pending"}
     finally:
         await bot.stop()
+
+
+async def test_a_clock_cancelled_in_the_instant_it_is_woken_stops() -> None:
+    # The test suite once hung in a bot's stop(): a handler woke the clock in the same instant
+    # stop() cancelled it, and Python 3.11's asyncio.wait_for swallowed the cancellation, so
+    # the clock ran on. Its waits (and the send budget's) use `woken`, which must stop.
+    import asyncio
+
+    from bot.outbound.limiter import woken
+
+    wake = asyncio.Event()
+    naps = 0
+
+    async def clock() -> None:
+        nonlocal naps
+        while True:
+            await woken(wake, 1.0)
+            wake.clear()
+            naps += 1
+
+    task = asyncio.create_task(clock())
+    await asyncio.sleep(0.05)
+    wake.set()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=3)
+    assert done and task.cancelled() and naps == 0

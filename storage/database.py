@@ -176,8 +176,11 @@ async def _configure(conn: aiosqlite.Connection) -> None:
 
 
 class Database:
-    """Owns the connections. Every write goes through `transaction()` (one at a time,
-    `BEGIN IMMEDIATE`); reads use a separate connection that only sees committed data."""
+    """Owns the connections. Every write takes one write lock and `BEGIN IMMEDIATE`: as a
+    function (`write`, group-committed, one trip to the writer's thread: the path of whatever
+    runs per update) or statement by statement (`transaction()`, for work that must await
+    between statements). Reads use a separate connection that only sees committed data
+    (`read_together` for several in one trip)."""
 
     def __init__(self, path: Path | str, migrations: Iterable[Migration] | None = None) -> None:
         self.path = Path(path)

@@ -32,6 +32,9 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
 Params = Iterable[Any] | Mapping[str, Any]
+# What every write path adds to a transaction (`transaction()` and the group commit of `write`)
+_MARK_APPLIED = "UPDATE inbox SET applied = 1 WHERE update_id = ?"
+_MARK_HANDLED = "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?"
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]  # statements run together in the database's thread
 
@@ -344,14 +347,12 @@ class Database:
             try:
                 yield conn
                 if scope is not None and not scope.wrote:
-                    await conn.execute(
-                        "UPDATE inbox SET applied = 1 WHERE update_id = ?", (scope.update_id,)
-                    )
+                    await conn.execute(_MARK_APPLIED, (scope.update_id,))
                 marks, self._handled = self._handled, []
                 if marks:
                     stamp = int(datetime.now(UTC).timestamp())
                     await conn.executemany(
-                        "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?",
+                        _MARK_HANDLED,
                         [(stamp, update_id) for update_id in marks],
                     )
                 await conn.execute("COMMIT")
@@ -418,9 +419,7 @@ class Database:
                     try:
                         result = item.work(raw)
                         if item.applied is not None:
-                            raw.execute(
-                                "UPDATE inbox SET applied = 1 WHERE update_id = ?", (item.applied,)
-                            )
+                            raw.execute(_MARK_APPLIED, (item.applied,))
                     except Exception as exc:
                         raw.execute("ROLLBACK TO one_write")
                         outcomes.append((False, exc))
@@ -429,7 +428,7 @@ class Database:
                     raw.execute("RELEASE one_write")
                 if marks:
                     raw.executemany(
-                        "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?",
+                        _MARK_HANDLED,
                         [(stamp, update_id) for update_id in marks],
                     )
                 raw.execute("COMMIT")

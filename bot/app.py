@@ -23,7 +23,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -32,6 +32,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot import replies
 from bot.commands import set_chat_commands, set_default_commands
 from bot.context import SERVICES_KEY, MultaqaContext, Services, Who
 from bot.conversation import Conversations
@@ -39,8 +40,7 @@ from bot.desk import OrganizerTools
 from bot.event.service import EventService
 from bot.event.startup import load_at_start
 from bot.followup.service import FollowUpService
-from bot.i18n import Translations
-from bot.intake import REPLAY_SAFE_KEY
+from bot.i18n import Translations, as_plain
 from bot.logs import protect as protect_logs
 from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.limiter import InteractiveLimiter, SendBudget
@@ -237,19 +237,22 @@ async def _alert_disk_full(context: MultaqaContext) -> None:
 
 
 async def _settle_replayed(update: object, context: MultaqaContext) -> None:
-    """An update replayed after a crash whose effects were already saved: not handled again.
-    A button press gets its answer (a toast saying it was taken into account), since the
-    crash may have come before it; a message stays unanswered (its reply went out before
-    the crash, or the effect shows in the person's next step)."""
-    query = update.callback_query if isinstance(update, Update) else None
+    """An update replayed after a crash whose effects were saved, and which cannot be replayed
+    from its journal (it took another path, or was saved by an older release): not handled
+    again, and answered in one short line that it was taken into account (a toast for a
+    press), instead of replies the replay may have half decided."""
     log.info("update %s replayed: its effects were already saved", getattr(update, "update_id", 0))
-    if query is None:
+    replies.forget_decided()
+    if not isinstance(update, Update) or update.effective_chat is None:
         return
-    try:
-        t = await _translator_for(context.services, update)
-        await query.answer(t("common.already_done"))
-    except TelegramError:
-        pass  # answered before the crash
+    t = await _translator_for(context.services, update)
+    chat_id = update.effective_chat.id
+    query = update.callback_query
+    if query is not None:
+        op = replies.answer_press(query.id, chat_id, as_plain(t("common.already_done")))
+    else:
+        op = replies.send_message(chat_id, str(t("common.already_done")))
+    await replies.queue(context.bot, op)
 
 
 async def on_error(update: object, context: MultaqaContext) -> None:
@@ -285,11 +288,13 @@ async def on_error(update: object, context: MultaqaContext) -> None:
         return
     try:
         t = await _translator_for(context.services, update)
+        chat_id = update.effective_chat.id
         if update.callback_query is not None:
             # The spinner stops whatever happened (unless answered already, or too old).
-            with contextlib.suppress(TelegramError):
-                await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, str(t(key)), parse_mode="HTML")
+            await replies.queue(
+                context.bot, replies.answer_press(update.callback_query.id, chat_id)
+            )
+        await replies.queue(context.bot, replies.send_message(chat_id, str(t(key))))
     except Exception:  # the error may be that we cannot send (or read) at all
         log.info("could not tell user %s about the error", user_id)
 
@@ -378,8 +383,4 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         for group, handler in flow.handlers():
             application.add_handler(handler, group=group)
     application.add_error_handler(on_error)
-    # Replayed after a crash with their effects saved, these buttons are handled again: they
-    # are idempotent by themselves (a second join answers "you already have a seat") and so
-    # give the person their real answer. Every other update is not run twice (bot/intake.py).
-    application.bot_data[REPLAY_SAFE_KEY] = (f"{workshops.PREFIX}:",)
     return application

@@ -21,7 +21,6 @@ anything refused is answered ("This button is not valid") and logged without per
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,8 +29,10 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler
+
+from bot import replies
+from bot.i18n import as_plain
 
 if TYPE_CHECKING:
     from bot.context import MultaqaContext
@@ -242,10 +243,13 @@ async def refuse(update: Update, context: MultaqaContext, reason: str) -> None:
     else:
         texts = context.services.texts
         t = texts[texts.default_locale]
-    try:
-        await query.answer(t("common.invalid_button"))
-    except BadRequest as exc:  # pressed long ago: Telegram no longer accepts the answer
-        log.info("callback answer refused: %s", exc.message)
+    chat = update.effective_chat
+    await replies.queue(
+        query.get_bot(),
+        replies.answer_press(
+            query.id, chat.id if chat else None, as_plain(t("common.invalid_button"))
+        ),
+    )
 
 
 class ButtonRouter(CallbackQueryHandler):  # type: ignore[type-arg]
@@ -278,8 +282,10 @@ class ButtonRouter(CallbackQueryHandler):  # type: ignore[type-arg]
             # Stop the button's spinner whatever happened; the error handler tells the person.
             # (If the handler had answered already, Telegram refuses a second answer: fine.)
             if query is not None:
-                with contextlib.suppress(TelegramError):
-                    await query.answer()
+                chat = update.effective_chat
+                await replies.queue(
+                    query.get_bot(), replies.answer_press(query.id, chat.id if chat else None)
+                )
             raise
 
 

@@ -54,8 +54,8 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
 
+from bot import replies
 from bot.context import MultaqaContext
 from storage.drafts import Draft, DraftRepository
 
@@ -155,11 +155,11 @@ class Conversations:
         if chat is None:
             return
         context.sent_message = True  # the next question comes after this line, not above it
-        await context.bot.send_message(
-            chat.id,
-            t("conv.put_aside", flow=title),
-            parse_mode=ParseMode.HTML,
-            reply_markup=ReplyKeyboardRemove(),
+        await replies.queue(
+            context.bot,
+            replies.send_message(
+                chat.id, str(t("conv.put_aside", flow=title)), ReplyKeyboardRemove()
+            ),
         )
 
     async def allowed(self, context: MultaqaContext, draft: Draft) -> bool:

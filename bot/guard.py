@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
+from bot import replies
 from bot.context import MultaqaContext
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,11 @@ async def _refuse(update: Update, context: MultaqaContext, role: str, what: str)
     message = update.effective_message
     text = message.text if message else None
     if text and text.startswith("/") and context.has_who:
-        await context.bot.send_message(
-            message.chat_id,  # type: ignore[union-attr]
-            context.who.t("common.unknown_command"),
-            parse_mode=ParseMode.HTML,
+        await replies.queue(
+            context.bot,
+            replies.send_message(
+                message.chat_id,  # type: ignore[union-attr]
+                str(context.who.t("common.unknown_command")),
+            ),
         )
         raise ApplicationHandlerStop  # answered: no later group answers it again

@@ -9,12 +9,16 @@ parse makes it spin. Here the order is:
 3. only then is the offset advanced (so Telegram forgets them only once they are on disk);
 4. each update is parsed (`Update.de_json`) and put on `application.update_queue`, where the
    PerChatUpdateProcessor keeps each chat's order; when its handler has finished (also when
-   it ended in an error the error handler dealt with) the processor reports it here and the
-   row is marked handled (marks are written in groups by one background task).
+   it ended in an error the error handler dealt with) the processor asks this object to
+   settle it (`finish`): the replies it decided are committed to the outbox with its handled
+   mark when it saved something, and sent (bot.replies); otherwise sent, and the row marked
+   handled (such marks are written in groups by one background task).
 
-At start, before polling, the rows left unhandled by a stop or a crash are fed first, oldest
-first, so each chat's order holds. A row that fails to parse, or whose handling died, is
-retried a few times and then skipped and logged once.
+At start, before polling, the replies committed and not yet sent go first, then the rows left
+unhandled by a stop or a crash are fed, oldest first, so each chat's order holds; one whose
+effects had committed is replayed from its journal (storage.journal) and gives the answer the
+run that died had decided. A row that fails to parse, or whose handling died, is retried a
+few times and then skipped and logged once.
 
 A webhook mode uses the same object: its HTTP handler calls `accept(updates)` and answers 200
 once that returns (the rows are committed); polling is simply not started.
@@ -28,24 +32,31 @@ import fcntl
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from storage.database import AlreadyApplied, DatabaseFullError, UpdateScope
+from bot import replies
+from storage import journal
+from storage.database import AlreadyApplied, DatabaseFullError, UpdateScope, update_scope
 from storage.inbox import MAX_ATTEMPTS, InboxRepository
+from storage.outbox import OutboxRepository, Reply
 
 log = logging.getLogger(__name__)
 
 INTAKE_KEY = "multaqa.intake"
-REPLAY_SAFE_KEY = "multaqa.replay_safe"
 PRUNE_EVERY = 3600.0
 _MAX_BACKOFF = 30.0
+# How long the replies of one update may take to be committed and sent before the chat's
+# next update goes on (what is committed and unsent then goes at the next start).
+SETTLE_SECONDS = 60.0
+# Chats whose pending replies are sent at once at start (each chat's own in order).
+_RESUME_CHATS_AT_ONCE = 32
 
 # We call getUpdates through do_api_request on purpose: we need the raw JSON to store it.
 warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
@@ -116,9 +127,10 @@ class Intake:
         self._full_logged = False
         self._closing = False
         self.skipped: asyncio.Queue[int] = asyncio.Queue()  # ids given up on (diagnostics)
-        # Button prefixes whose handlers are idempotent by themselves (joining twice answers
-        # "you already have a seat"): replayed, they run again and give their own answer.
-        self.replay_safe_prefixes: tuple[str, ...] = ()
+        self.outbox = OutboxRepository(inbox.db)
+        # What to do when a person has blocked the bot (mark them unreachable).
+        self.on_blocked: Callable[[int], Awaitable[None]] | None = None
+        application.bot_data[replies.FLUSH_KEY] = self.flush
 
     # --- the processor's side -------------------------------------------------------------
 
@@ -128,11 +140,92 @@ class Intake:
             return None
         return self._scopes.get(update.update_id)
 
-    def finished(self, update_id: int) -> None:
-        """Its handler has finished: mark it handled (in the next group write)."""
-        if self._scopes.pop(update_id, None) is not None:
-            self.inbox.db.mark_handled(update_id)
-            self._wake.set()
+    async def finish(self, scope: UpdateScope) -> None:
+        """Its handler has finished: its replies are committed (if it saved something) and
+        sent; it is marked handled. Bounded in time: a chat's next update never waits for
+        ever behind a reply Telegram does not take."""
+        if self._scopes.pop(scope.update_id, None) is None:
+            return
+        try:
+            async with asyncio.timeout(SETTLE_SECONDS):
+                await self._settle(scope, last=True)
+        except TimeoutError:
+            log.error(
+                "update %s: its replies took too long; the rest go at the next start",
+                scope.update_id,
+            )
+        except Exception as exc:
+            log.error("update %s: its replies failed (%s)", scope.update_id, type(exc).__name__)
+        self._wake.set()
+
+    async def flush(self, scope: UpdateScope) -> None:
+        """Mid-handling (before a file is sent directly): settle what was decided so far."""
+        await self._settle(scope, last=False)
+
+    async def _settle(self, scope: UpdateScope, *, last: bool) -> None:
+        ops, scope.replies = scope.replies, []
+        first, scope.replied = scope.replied, scope.replied + len(ops)
+        token = update_scope.set(None)  # sending is no part of the update's journal
+        try:
+            if not (scope.wrote or scope.applied_before):
+                # Nothing saved: replayed, the update would simply answer again.
+                for op in ops:
+                    await self._perform(op)
+                if last:
+                    self.inbox.db.mark_handled(scope.update_id)
+                return
+            try:
+                pending = await self.outbox.commit(scope.update_id, first, ops, last=last)
+            except Exception as exc:  # the disk is full, say: the person still hears it
+                log.error("update %s: replies not kept (%s)", scope.update_id, type(exc).__name__)
+                for op in ops:
+                    await self._perform(op)
+                return
+            for reply in pending:
+                await self._deliver(reply)
+        finally:
+            update_scope.reset(token)
+
+    async def _perform(self, op: dict[str, Any]) -> bool:
+        """Make one reply's call; False if it could not be (logged, the person's state
+        noted when they blocked the bot)."""
+        try:
+            await replies.perform(self.application.bot, op)
+        except Forbidden:
+            chat_id = op.get("chat_id")
+            log.info("chat %s blocked the bot", chat_id)
+            if self.on_blocked is not None and chat_id is not None:
+                with contextlib.suppress(Exception):
+                    await self.on_blocked(int(chat_id))
+            return False
+        except TelegramError as exc:
+            log.warning("a reply could not be sent (%s)", type(exc).__name__)
+            return False
+        return True
+
+    async def _deliver(self, reply: Reply) -> None:
+        sent = await self._perform(reply.op)
+        self.outbox.settled(reply.id, "sent" if sent else "failed")
+        self._wake.set()
+
+    async def resume_replies(self) -> int:
+        """At start: send the replies committed and not yet sent, each chat's in order."""
+        pending = await self.outbox.pending()
+        if not pending:
+            return 0
+        by_chat: dict[int | None, list[Reply]] = {}
+        for reply in pending:
+            by_chat.setdefault(reply.chat_id, []).append(reply)
+        slots = asyncio.Semaphore(_RESUME_CHATS_AT_ONCE)
+
+        async def one_chat(chat: list[Reply]) -> None:
+            async with slots:
+                for reply in chat:
+                    await self._deliver(reply)
+
+        await asyncio.gather(*(one_chat(chat) for chat in by_chat.values()))
+        log.info("sent %d reply(ies) decided before the last stop", len(pending))
+        return len(pending)
 
     async def settle_applied(self, update: object, scope: UpdateScope) -> None:
         """A replayed update whose writes had committed: the error handler answers it."""
@@ -175,15 +268,13 @@ class Intake:
         except Exception as exc:
             await self._unreadable(raw, exc, attempts)
             return
-        if applied_before and self._replay_safe(update):
-            applied_before = False
-        self._scopes[update_id] = UpdateScope(update_id, applied_before=applied_before)
+        scope = UpdateScope(update_id, applied_before=applied_before)
+        if applied_before:
+            # Its effects committed before the stop: its handler is answered from what it
+            # read and wrote then, so it decides the same replies (storage.journal).
+            scope.journal.replay = journal.load(await self.outbox.journal_of(update_id))
+        self._scopes[update_id] = scope
         await self.application.update_queue.put(update)
-
-    def _replay_safe(self, update: Update) -> bool:
-        query = update.callback_query
-        data = query.data if query is not None else None
-        return bool(data) and any(data.startswith(p) for p in self.replay_safe_prefixes)
 
     async def _without_inbox(self, updates: Sequence[dict[str, Any]]) -> None:
         """The disk is full: nothing can be stored, neither these updates nor what their
@@ -275,6 +366,7 @@ class Intake:
                 last_prune = loop.time()
                 try:
                     await self.inbox.prune()
+                    await self.outbox.prune()
                 except Exception as exc:
                     log.error("could not prune the inbox (%s)", type(exc).__name__)
 
@@ -291,7 +383,9 @@ class Intake:
     async def start(self, poll: bool = True) -> None:
         """Replay what is left, then (unless a webhook feeds `accept`) poll."""
         await self.inbox.prune()
+        await self.outbox.prune()
         self._flusher = asyncio.create_task(self._flush_marks(), name="inbox marks")
+        await self.resume_replies()
         await self.replay()
         if poll:
             self._poller = asyncio.create_task(self._poll(), name="getUpdates")
@@ -322,10 +416,7 @@ class Intake:
         await self._write_marks()
 
 
-async def start_bot(
-    application: Application,  # type: ignore[type-arg]
-    replay_safe_prefixes: tuple[str, ...] = (),
-) -> Intake:
+async def start_bot(application: Application) -> Intake:  # type: ignore[type-arg]
     """What `multaqa run` and the tests do to start: initialize, post_init (opens the
     database), start the Application, replay the inbox, poll."""
     from bot.context import services_of
@@ -339,10 +430,13 @@ async def start_bot(
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
-        intake = Intake(application, InboxRepository(services_of(application).db))
-        intake.replay_safe_prefixes = replay_safe_prefixes or application.bot_data.get(
-            REPLAY_SAFE_KEY, ()
-        )
+        services = services_of(application)
+        intake = Intake(application, InboxRepository(services.db))
+
+        async def blocked(user_id: int) -> None:
+            await services.participants.set_reachable(user_id, False)
+
+        intake.on_blocked = blocked
         application.bot_data[INTAKE_KEY] = intake
         processor = application.update_processor
         if hasattr(processor, "tracker"):

@@ -6,8 +6,10 @@ chat's updates run one after the other while different chats run side by side, a
 waiting for its own previous update never holds a slot someone else could use.
 
 With the durable inbox (bot/intake.py) as `tracker`, each handler runs inside its update's
-idempotency scope (storage.database.update_scope) and the update is reported finished once
-its handler returned (PTB has already run the error handler if it raised).
+scope (storage.database.update_scope: its journal, its replies) and the update is settled
+once its handler returned (PTB has already run the error handler if it raised): its replies
+are committed with its effects and sent (bot.replies), still within the chat's turn, so a
+person's answers keep their order.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ class Tracker(Protocol):
     def begin(self, update: object) -> UpdateScope | None:
         """The scope to run the update's handler in."""
 
-    def finished(self, update_id: int) -> None:
-        """The handler of this update has finished."""
+    async def finish(self, scope: UpdateScope) -> None:
+        """The handler of this update has finished: commit and send its replies."""
 
     async def settle_applied(self, update: object, scope: UpdateScope) -> None:
         """A replayed update whose effects were saved: answer it without handling it again."""
@@ -55,20 +57,22 @@ async def _run(tracker: Tracker | None, update: object, coroutine: Awaitable[Any
     if scope is None:
         await coroutine
         return
+    assert tracker is not None
     token = update_scope.set(scope)
     try:
-        if scope.applied_before:
-            # Replayed after a crash, and its writes had committed: its handler must not run
-            # again (two seats, a part appended twice). The error handler tells the person.
+        if scope.applied_before and not scope.journal.replaying:
+            # Replayed after a crash, its writes committed, and nothing noted to replay them
+            # with (an older release, or a write that could not be noted): its handler must
+            # not run again (two seats, a part appended twice). The error handler answers.
             coroutine.close()  # type: ignore[attr-defined]
-            assert tracker is not None
             await tracker.settle_applied(update, scope)
         else:
+            # Replayed with its journal, the handler takes the same path as the run that
+            # died and decides the same replies (storage.journal).
             await coroutine
     finally:
         update_scope.reset(token)
-    assert tracker is not None
-    tracker.finished(scope.update_id)
+    await tracker.finish(scope)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):

@@ -8,11 +8,11 @@ import logging
 import tempfile
 from pathlib import Path
 
-from telegram import InputFile, LinkPreviewOptions, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot import callbacks, replies
 from bot.context import MultaqaContext
 from bot.documents.figures import split_message
 from bot.event.service import localized_text as localized
@@ -105,8 +105,10 @@ async def on_figures(update: Update, context: MultaqaContext, press: callbacks.P
     chat_id = chat_id_of(update)
     for part in split_message(await desk.figures_text(t)):
         await reply(update, context, part)
+    await replies.flush(context.bot_data)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     for chart, png in await desk.charts(t):
+        await replies.flush(context.bot_data)
         await context.bot.send_photo(
             chat_id,
             InputFile(png, filename=unmarked(t.plain("fig.chart_file", name=chart.name))),
@@ -139,6 +141,7 @@ async def on_export_as(update: Update, context: MultaqaContext, press: callbacks
     arg = press["fmt"]
     await toast(update, t("admin.export_wait"))
     chat_id = chat_id_of(update)
+    await replies.flush(context.bot_data)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     desk = context.services.organizers.desk
     with tempfile.TemporaryDirectory(prefix="multaqa-export-") as folder:
@@ -150,6 +153,7 @@ async def on_export_as(update: Update, context: MultaqaContext, press: callbacks
             paths = [zip_files(paths, Path(folder) / f"multaqa-csv-{'-'.join(stamp)}.zip")]
         await context.services.audit.record(context.who.user.id, "export", arg, {})
         with paths[0].open("rb") as fh:
+            await replies.flush(context.bot_data)
             await context.bot.send_document(
                 chat_id, InputFile(fh, filename=paths[0].name), caption=t("admin.export_caption")
             )
@@ -167,11 +171,13 @@ async def on_dashboard(update: Update, context: MultaqaContext, press: callbacks
     token = await web.new_link(context.who.user.id, context.who.locale)
     await services.audit.record(context.who.user.id, "dashboard.link", "", {})
     # No link preview: a preview fetches the address; the sign-in page asks for a press anyway.
-    await context.bot.send_message(
-        chat_id_of(update),
-        t("admin.dashboard_link", url=f"{base}/signin/{token}"),
-        parse_mode=ParseMode.HTML,
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    await replies.queue(
+        context.bot,
+        replies.send_message(
+            chat_id_of(update),
+            str(t("admin.dashboard_link", url=f"{base}/signin/{token}")),
+            preview=False,
+        ),
     )
 
 

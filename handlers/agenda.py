@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot import callbacks, replies
 from bot.context import MultaqaContext, Services
 from bot.i18n import Translator
 from bot.views.agenda import agenda_page
@@ -32,12 +32,11 @@ async def send_agenda(
         return False
     mine = await services.event.my_workshops(user_id)
     view = agenda_page(t, event, services.clock.now(), mine, page, PAGE)
-    await context.bot.send_message(
-        chat_id,
-        str(view.text),
-        parse_mode="HTML",
-        disable_web_page_preview=True,
-        reply_markup=inline(view.rows) if view.rows else None,
+    await replies.queue(
+        context.bot,
+        replies.send_message(
+            chat_id, str(view.text), inline(view.rows) if view.rows else None, preview=False
+        ),
     )
     return True
 

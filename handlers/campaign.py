@@ -9,7 +9,7 @@ import io
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot import callbacks
+from bot import callbacks, replies
 from bot.context import MultaqaContext, Services
 from bot.documents.export import inert
 from bot.i18n import unmarked
@@ -107,6 +107,7 @@ async def _on_export(update: Update, context: MultaqaContext, press: callbacks.P
     await services.audit.record(
         context.who.user.id, "broadcast.export", f"campaign:{campaign_id}", {"rows": len(rows)}
     )
+    await replies.flush(context.bot_data)
     await context.bot.send_document(
         chat_id_of(update),
         buffer.getvalue().encode("utf-8-sig"),

@@ -16,10 +16,9 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from bot import replies
 from bot.context import MultaqaContext
 from bot.conversation import Flow
 from bot.i18n import Markup, as_plain, escape
@@ -60,13 +59,12 @@ def in_rows(items: Sequence[tuple[str, str]], per_row: int) -> list[list[tuple[s
     return [list(items[i : i + per_row]) for i in range(0, len(items), per_row)]
 
 
-async def say(context: MultaqaContext, chat_id: int, text: str, markup: Keyboard = None) -> Message:
-    """Send a message to a chat: a Markup (from the catalogue) as HTML; a plain str as it is."""
+async def say(context: MultaqaContext, chat_id: int, text: str, markup: Keyboard = None) -> None:
+    """Send a message to a chat: a Markup (from the catalogue) as HTML; a plain str as it is.
+    Part of the update's effect: sent once what the update saved is committed (bot.replies)."""
     context.sent_message = True
     html = text if isinstance(text, Markup) else escape(text)
-    return await context.bot.send_message(
-        chat_id, str(html), parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    await replies.queue(context.bot, replies.send_message(chat_id, str(html), markup))
 
 
 async def show(
@@ -74,7 +72,7 @@ async def show(
     context: MultaqaContext,
     text: str,
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
-) -> Message | None:
+) -> None:
     """Show the next step of a conversation. After a button press, the pressed message itself
     becomes the next question (one editMessageText, with answerCallbackQuery two Bot API calls
     per press instead of three); otherwise, or when that cannot be done, a new message.
@@ -95,27 +93,21 @@ async def show(
         and not context.sent_message
         and not context.pressed_message_edited
     ):
-        try:
-            html = text if isinstance(text, Markup) else escape(text)
-            edited = await query.edit_message_text(
-                str(html), parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():  # it already shows this question
-                context.pressed_message_edited = True
-                return None
-            log.info("could not edit the pressed message: %s", exc.message)  # too old, gone
-        else:
-            context.pressed_message_edited = True
-            return edited if isinstance(edited, Message) else None
-    return await reply(update, context, text, markup)
+        html = text if isinstance(text, Markup) else escape(text)
+        context.pressed_message_edited = True
+        await replies.queue(
+            context.bot,
+            replies.replace_pressed(pressed.chat.id, pressed.message_id, str(html), markup),
+        )
+        return
+    await reply(update, context, text, markup)
 
 
 async def reply(
     update: Update, context: MultaqaContext, text: str, markup: Keyboard = None
-) -> Message:
+) -> None:
     """Answer in the chat the update came from."""
-    return await say(context, chat_id_of(update), text, markup)
+    await say(context, chat_id_of(update), text, markup)
 
 
 async def toast(update: Update, text: str | None = None) -> None:
@@ -123,10 +115,9 @@ async def toast(update: Update, text: str | None = None) -> None:
     query = update.callback_query
     if query is None:
         return
-    try:
-        await query.answer(label(text) if text is not None else None)
-    except BadRequest as exc:  # pressed long ago: Telegram no longer accepts the answer
-        log.info("callback answer refused: %s", exc.message)
+    chat = update.effective_chat
+    op = replies.answer_press(query.id, chat.id if chat else None, label(text) if text else None)
+    await replies.queue(query.get_bot(), op)
 
 
 def keep_pressed(context: MultaqaContext) -> None:
@@ -145,10 +136,8 @@ async def drop_buttons(update: Update, context: MultaqaContext | None = None) ->
         return
     if context is not None and context.pressed_message_edited:
         return
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        log.info("could not drop buttons: %s", exc.message)
+    message = query.message
+    await replies.queue(query.get_bot(), replies.drop_keyboard(message.chat.id, message.message_id))
 
 
 # ---------------------------------------------------------------- typed answers to buttons

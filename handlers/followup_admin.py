@@ -14,7 +14,7 @@ from markupsafe import Markup
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler
 
-from bot import callbacks
+from bot import callbacks, replies
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations
 from bot.followup import buttons as B
@@ -171,16 +171,11 @@ async def _send_evidence(update: Update, context: MultaqaContext, rec: Tracked) 
     if not files:
         await reply(update, context, t("fu.timeline.no_evidence"))
         return
-    bot = context.bot
     for update_row, evidence in files[-20:]:
         caption = f"{rec.reference} · {update_row.at.date().isoformat()}"
-        send = {
-            "photo": bot.send_photo,
-            "voice": bot.send_voice,
-            "audio": bot.send_audio,
-            "video": bot.send_video,
-        }.get(evidence.kind, bot.send_document)
-        await send(chat.id, evidence.file_id, caption=caption)
+        await replies.queue(
+            context.bot, replies.send_file(chat.id, evidence.kind, evidence.file_id, caption)
+        )
 
 
 async def _export(update: Update, context: MultaqaContext, kind: str) -> None:
@@ -199,6 +194,7 @@ async def _export(update: Update, context: MultaqaContext, kind: str) -> None:
         )
         data = await asyncio.to_thread(reports.csv_bytes, merged)
         name = unmarked(t.plain("fu.export.file_csv"))
+    await replies.flush(context.bot_data)
     await context.bot.send_document(
         chat.id, InputFile(data, filename=name), caption=t.plain("fu.admin.export_caption")
     )
@@ -234,6 +230,7 @@ async def _chart(update: Update, context: MultaqaContext) -> None:
     png = await asyncio.to_thread(
         reports.status_chart_png, t.plain("fu.admin.chart_caption"), titles, per_status, legend
     )
+    await replies.flush(context.bot_data)
     await context.bot.send_photo(
         chat.id,
         InputFile(png, filename=unmarked(t.plain("fu.admin.chart_file"))),

@@ -10,7 +10,7 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot import callbacks, replies
 from bot.context import MultaqaContext
 from bot.i18n import Html, Translator, unmarked
 from handlers.common import chat_id_of, drop_buttons, inline, reply, toast
@@ -82,6 +82,7 @@ async def on_file(update: Update, context: MultaqaContext, press: callbacks.Pres
     if data is None:
         await reply(update, context, t("privacy.nothing", kept=Html(await _kept_until(context, t))))
         return
+    await replies.flush(context.bot_data)
     await context.bot.send_document(
         chat_id_of(update),
         InputFile(as_json(data), filename=unmarked(t.plain("privacy.file_name"))),

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot import callbacks
+from bot import callbacks, replies
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.documents.rec_import import guess_language
@@ -110,13 +110,9 @@ async def _show(update: Update, context: MultaqaContext, theme: str, order: str,
     assert proposal is not None
     chat_id = chat_id_of(update)
     for attachment in proposal.attachments:  # the author's own files, by Telegram file id
-        send = {
-            "photo": context.bot.send_photo,
-            "voice": context.bot.send_voice,
-            "audio": context.bot.send_audio,
-            "video": context.bot.send_video,
-        }.get(attachment.kind, context.bot.send_document)
-        await send(chat_id, attachment.file_id)
+        await replies.queue(
+            context.bot, replies.send_file(chat_id, attachment.kind, attachment.file_id)
+        )
     author = await services.participants.get(proposal.author_id)
     nav = []
     if position > 0:
@@ -159,6 +155,7 @@ async def _show(update: Update, context: MultaqaContext, theme: str, order: str,
     # The text counts as Telegram counts it (escapes do not); the rest as sent, which is more.
     room = CARD_LIMIT - utf16_len(card(""))
     if utf16_len(text) > room:  # cut, and the whole text as a file
+        await replies.flush(context.bot_data)
         await context.bot.send_document(
             chat_id,
             proposal.text.encode("utf-8"),

@@ -15,16 +15,18 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import aiosqlite
+
+from storage.journal import OPAQUE, READ, WRITE, Diverged, Journal, Note, note
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,14 @@ Params = Iterable[Any] | Mapping[str, Any]
 # What every write path adds to a transaction (`transaction()` and the group commit of `write`)
 _MARK_APPLIED = "UPDATE inbox SET applied = 1 WHERE update_id = ?"
 _MARK_HANDLED = "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?"
+_MARK_REPLY = "UPDATE outbox SET state = ? WHERE id = ?"
+_KEEP_NOTES = (
+    "INSERT OR REPLACE INTO update_journal (update_id, seq, kind, what, payload) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+# How long a COMMIT or ROLLBACK already under way is waited for, even by a cancelled task,
+# before the writer is declared stuck: the lock is never released on an unknown state.
+SETTLE_SECONDS = 30.0
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]  # statements run together in the database's thread
 
@@ -68,6 +78,25 @@ class _Write:
     work: Work[Any]
     applied: int | None  # the update this write marks applied, if it is its first
     outcome: asyncio.Future[Any]
+    journal: _Notes | None = None  # the update's notes to keep with this write
+
+
+@dataclass(frozen=True, slots=True)
+class _Notes:
+    """The notes an update's write commits (storage.journal): those made since its previous
+    write, then the write's own result (noted in the writer's thread)."""
+
+    update_id: int
+    first: int  # the position of the first of them
+    notes: list[Note]
+    what: str  # what identifies the write (its function)
+
+    def rows(self, result: Any) -> list[tuple[int, int, str, str, bytes]]:
+        mine = note(WRITE, self.what, result)
+        return [
+            (self.update_id, self.first + i, n.kind, n.what, n.payload)
+            for i, n in enumerate([*self.notes, mine])
+        ]
 
 
 def _settle(outcome: asyncio.Future[Any], ok: bool, value: Any) -> None:
@@ -109,11 +138,22 @@ class AlreadyApplied(RuntimeError):
 
 @dataclass(slots=True)
 class UpdateScope:
-    """The update whose handler is running (set by the update processor)."""
+    """The update whose handler is running (set by the update processor): whether its
+    effects were committed, what it read and wrote (storage.journal: a replay takes the same
+    path), and the replies it decided, sent once they are committed with its effects
+    (storage.outbox)."""
 
     update_id: int
     applied_before: bool = False  # a previous run committed a write of this update
-    wrote: bool = False  # this run committed a write of this update
+    wrote: bool = False  # this run committed (or replayed) a write of this update
+    journal: Journal = field(default_factory=Journal)
+    replies: list[dict[str, Any]] = field(default_factory=list)  # decided, not yet committed
+    replied: int = 0  # replies committed to the outbox so far (the next one's position)
+
+    def check_writable(self) -> None:
+        """Refuse a write the run that died already made, when it cannot be replayed."""
+        if self.applied_before and not self.wrote and not self.journal.replaying:
+            raise AlreadyApplied(self.update_id)
 
 
 update_scope: ContextVar[UpdateScope | None] = ContextVar("multaqa_update", default=None)
@@ -178,6 +218,59 @@ async def _configure(conn: aiosqlite.Connection) -> None:
     await conn.execute("PRAGMA synchronous=NORMAL")
 
 
+def _begin(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:  # never expected: undo it rather than fail every write from now on
+        log.error("the writer was left inside a transaction: rolled back")
+        raw.execute("ROLLBACK")
+    raw.execute("BEGIN IMMEDIATE")
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    """Undo what is open, if anything is (decided in the writer's thread, from its state)."""
+    if raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
+def _committed(queued: _Write) -> bool:
+    outcome = queued.outcome
+    return outcome.done() and not outcome.cancelled() and outcome.exception() is None
+
+
+def _answered(scope: UpdateScope, kind: str, what: str) -> Any:
+    """A call of a replayed handler answered from its journal (AlreadyApplied if it took
+    another path than the run that died)."""
+    try:
+        return scope.journal.answer(kind, what)
+    except Diverged as exc:
+        log.warning("update %s: replay diverged (%s)", scope.update_id, exc)
+        raise AlreadyApplied(scope.update_id) from None
+
+
+async def _settled(work: Awaitable[T]) -> T:
+    """Await work that must finish once begun (BEGIN, COMMIT, ROLLBACK in the writer's
+    thread), even when the caller is cancelled meanwhile: the cancel is re-raised once the
+    connection's state is known, so no transaction is left open behind a released lock."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    while not task.done():
+        try:
+            await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
+        except asyncio.CancelledError:
+            cancelled = True
+            continue
+        if not task.done():
+            log.critical("the database writer did not answer in %.0f s", SETTLE_SECONDS)
+            raise DatabaseUnavailableError("the database writer is stuck")
+    if cancelled:
+        # The work's own outcome is not lost: an error of it is logged, the cancel wins.
+        if not task.cancelled() and task.exception() is not None:
+            log.error("cancelled during a write that failed: %r", task.exception())
+        raise asyncio.CancelledError
+    return task.result()
+
+
 class Database:
     """Owns the connections. Every write takes one write lock and `BEGIN IMMEDIATE`: as a
     function (`write`, group-committed, one trip to the writer's thread: the path of whatever
@@ -193,6 +286,7 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._closed = False
         self._handled: list[int] = []  # inbox rows to mark handled with the next commit
+        self._replies: list[tuple[str, int]] = []  # outbox rows sent (or given up on), ditto
         self._writes: list[_Write] = []  # queued for the next group commit (`write`)
 
     async def open(self) -> Database:
@@ -327,44 +421,74 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The single write path: one `BEGIN IMMEDIATE` transaction at a time.
+        """A write transaction whose statements are awaited one by one (for work outside an
+        update's handling that must await between statements; per update, use `write`).
 
-        Within an update's handling (`update_scope`), the first transaction also marks the
-        update applied; a replay of an applied update raises AlreadyApplied instead. A full
-        disk raises DatabaseFullError (the transaction is rolled back)."""
+        Safe against cancellation: BEGIN, COMMIT and ROLLBACK are decided in the writer's
+        thread from the connection's real state, and a COMMIT or ROLLBACK under way is waited
+        for even by a cancelled task, so the lock is never released with a transaction open;
+        the original exception (the cancel included) is always the one re-raised.
+
+        Within an update's handling its result cannot be noted for a replay (storage.journal):
+        such a write is kept as opaque, and a replay that reaches it stops (AlreadyApplied)."""
         scope = update_scope.get()
-        if scope is not None and scope.applied_before and not scope.wrote:
-            raise AlreadyApplied(scope.update_id)
+        if scope is not None:
+            scope.check_writable()
+            if scope.journal.replaying:  # its result was not noted: the replay ends here
+                scope.journal.replay = None
+                raise AlreadyApplied(scope.update_id)
         async with self._write_lock:
             conn = self._require(self._writer)
             try:
-                await conn.execute("BEGIN IMMEDIATE")
+                await _settled(_in_thread(conn, _begin))
             except sqlite3.OperationalError as exc:
                 if _is_full(exc):
                     raise DatabaseFullError(str(exc)) from exc
                 raise
             marks: list[int] = []
+            replies: list[tuple[str, int]] = []
+            notes: _Notes | None = None
             try:
                 yield conn
-                if scope is not None and not scope.wrote:
-                    await conn.execute(_MARK_APPLIED, (scope.update_id,))
                 marks, self._handled = self._handled, []
-                if marks:
-                    stamp = int(datetime.now(UTC).timestamp())
-                    await conn.executemany(
-                        _MARK_HANDLED,
-                        [(stamp, update_id) for update_id in marks],
-                    )
-                await conn.execute("COMMIT")
+                replies, self._replies = self._replies, []
+                if scope is not None:
+                    first, pending = scope.journal.take_pending()
+                    notes = _Notes(scope.update_id, first, pending, OPAQUE)
+                applied = scope.update_id if scope is not None and not scope.wrote else None
+                stamp = int(self._stamp())
+
+                def commit(raw: sqlite3.Connection) -> None:
+                    if applied is not None:
+                        raw.execute(_MARK_APPLIED, (applied,))
+                    if notes is not None:
+                        rows = notes.rows(None)
+                        rows[-1] = (*rows[-1][:2], OPAQUE, "transaction", b"")
+                        raw.executemany(_KEEP_NOTES, rows)
+                    if marks:
+                        raw.executemany(_MARK_HANDLED, [(stamp, u) for u in marks])
+                    if replies:
+                        raw.executemany(_MARK_REPLY, replies)
+                    raw.execute("COMMIT")
+
+                await _settled(_in_thread(conn, commit))
             except BaseException as exc:
                 self._handled[:0] = marks  # not written: they go with the next commit
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
+                self._replies[:0] = replies
+                if notes is not None and scope is not None:
+                    scope.journal.restore(notes.notes)
+                await _settled(_in_thread(conn, _rollback))
                 if _is_full(exc):
                     raise DatabaseFullError(str(exc)) from exc
                 raise
             if scope is not None:
                 scope.wrote = True
+                if notes is not None:
+                    scope.journal.committed(len(notes.notes) + 1)
+
+    def _stamp(self) -> float:
+        """Unix seconds for the handled marks (pruning only)."""
+        return datetime.now(UTC).timestamp()
 
     def mark_handled(self, update_id: int) -> None:
         """The inbox row of this update is handled: written with the next commit, whoever
@@ -372,43 +496,80 @@ class Database:
         instead of queueing behind them)."""
         self._handled.append(update_id)
 
-    async def write(self, work: Work[T]) -> T:
-        """The same write path as `transaction()` (lock, `BEGIN IMMEDIATE`, the update's
-        applied mark, the waiting handled marks, full-disk handling), with the statements
-        given as one function run in the writer's thread. The writes made for every update
-        (a draft, the inbox) take this path.
+    def mark_reply(self, reply_id: int, state: str) -> None:
+        """An outbox row was sent (or given up on): written with the next commit, as above."""
+        self._replies.append((state, reply_id))
+
+    async def write(self, work: Work[T], what: str | None = None) -> T:
+        """The write path of everything done per update: `work` (statements only, run in the
+        writer's thread) in one `BEGIN IMMEDIATE` transaction with the update's applied mark,
+        its journal notes (storage.journal; `what` names the write there, by default its
+        function) and the waiting handled marks; a full disk raises DatabaseFullError.
+
+        Replayed after a crash, a write the run that died had committed is not made again:
+        its noted result is returned instead.
 
         Group commit: writes that queue up while another commits go together, in one
         transaction and one trip to the writer's thread, each in its own savepoint, so one
-        that fails is undone alone. Under a burst the intake's write no longer waits behind
-        every handler's write, and each trip's thread hand-off is shared. Returns when the
-        write is committed. `work` must only run SQL: it runs off the event loop."""
+        that fails is undone alone. Returns when the write is committed. A cancelled caller
+        is cancelled (the write may still commit if it had begun, as with any database)."""
         scope = update_scope.get()
-        if scope is not None and scope.applied_before and not scope.wrote:
-            raise AlreadyApplied(scope.update_id)
+        name = what or getattr(work, "__qualname__", type(work).__name__)
+        if scope is not None:
+            if scope.journal.replaying:
+                try:
+                    result: T = scope.journal.answer(WRITE, name)
+                except Diverged as exc:
+                    log.warning("update %s: replay diverged (%s)", scope.update_id, exc)
+                    raise AlreadyApplied(scope.update_id) from None
+                scope.wrote = True
+                return result
+            scope.check_writable()
+        return await self._write(work, scope, name)
+
+    async def write_unnoted(self, work: Work[T]) -> T:
+        """A write that belongs to no update's effects (the inbox's own bookkeeping, the
+        replies committed when a handler ends): no applied mark, no journal, no replay."""
+        token = update_scope.set(None)
+        try:
+            return await self._write(work, None, "")
+        finally:
+            update_scope.reset(token)
+
+    async def _write(self, work: Work[T], scope: UpdateScope | None, name: str) -> T:
         applied = scope.update_id if scope is not None and not scope.wrote else None
-        pending = _Write(work, applied, asyncio.get_running_loop().create_future())
-        self._writes.append(pending)
+        notes = None
+        if scope is not None:
+            first, pending = scope.journal.take_pending()
+            notes = _Notes(scope.update_id, first, pending, name)
+        loop = asyncio.get_running_loop()
+        queued = _Write(work, applied, loop.create_future(), notes)
+        self._writes.append(queued)
         try:
             async with self._write_lock:
-                if not pending.outcome.done():  # nobody took it with theirs: lead a group
+                if not queued.outcome.done():  # nobody took it with theirs: lead a group
                     batch, self._writes = self._writes, []
                     # Shielded: the others of the group wait for it even if its leader is
                     # cancelled (a cancelled write may still be committed, as ever).
                     await asyncio.shield(self._commit_group(batch))
-        except asyncio.CancelledError:
-            if pending in self._writes:  # not begun: it must not be committed later
-                self._writes.remove(pending)
+            result: T = queued.outcome.result()
+        except BaseException:
+            if queued in self._writes:  # not begun: it must not be committed later
+                self._writes.remove(queued)
+            if notes is not None and scope is not None and not _committed(queued):
+                scope.journal.restore(notes.notes)
             raise
-        result = pending.outcome.result()
         if scope is not None:
             scope.wrote = True
+            if notes is not None:
+                scope.journal.committed(len(notes.notes) + 1)
         return result
 
     async def _commit_group(self, batch: list[_Write]) -> None:
         """Commit queued writes together; each one's result or error goes to its future."""
         marks, self._handled = self._handled, []
-        stamp = int(datetime.now(UTC).timestamp())
+        replies, self._replies = self._replies, []
+        stamp = int(self._stamp())
 
         def run(raw: sqlite3.Connection) -> list[tuple[bool, Any]]:
             outcomes: list[tuple[bool, Any]] = []
@@ -420,6 +581,8 @@ class Database:
                         result = item.work(raw)
                         if item.applied is not None:
                             raw.execute(_MARK_APPLIED, (item.applied,))
+                        if item.journal is not None:
+                            raw.executemany(_KEEP_NOTES, item.journal.rows(result))
                     except Exception as exc:
                         raw.execute("ROLLBACK TO one_write")
                         outcomes.append((False, exc))
@@ -431,10 +594,11 @@ class Database:
                         _MARK_HANDLED,
                         [(stamp, update_id) for update_id in marks],
                     )
+                if replies:
+                    raw.executemany(_MARK_REPLY, replies)
                 raw.execute("COMMIT")
             except BaseException:
-                if raw.in_transaction:
-                    raw.execute("ROLLBACK")
+                _rollback(raw)
                 raise
             return outcomes
 
@@ -442,6 +606,7 @@ class Database:
             outcomes = await _in_thread(self._require(self._writer), run)
         except BaseException as exc:
             self._handled[:0] = marks  # not written: they go with the next commit
+            self._replies[:0] = replies
             failure: Exception = (
                 DatabaseFullError(str(exc))
                 if _is_full(exc)
@@ -461,28 +626,38 @@ class Database:
 
     @property
     def unwritten_marks(self) -> int:
-        """Handled marks waiting for a commit."""
-        return len(self._handled)
+        """Handled and sent marks waiting for a commit."""
+        return len(self._handled) + len(self._replies)
 
     async def write_marks(self) -> None:
         """Commit the waiting handled marks now (if no other write did)."""
-        if self._handled:
-            await self.write(lambda raw: None)
+        if self._handled or self._replies:
+            await self.write_unnoted(lambda raw: None)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; returns rows affected."""
-        return await self.write(lambda raw: raw.execute(sql, _bind(params)).rowcount)
+        return await self.write(lambda raw: raw.execute(sql, _bind(params)).rowcount, sql)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Read committed rows."""
+        """Read committed rows (noted for a replay when an update is being handled)."""
+        scope = update_scope.get()
+        if scope is not None and scope.journal.replaying:
+            return _answered(scope, READ, sql)  # type: ignore[no-any-return]
         conn = self._require(self._reader or self._writer)
         # One call: the statement runs to completion before any other coroutine's statement
         # on this connection, so no open cursor holds an old read snapshot (WAL).
-        return list(await conn.execute_fetchall(sql, _bind(params)))
+        rows = list(await conn.execute_fetchall(sql, _bind(params)))
+        if scope is not None:
+            scope.journal.pending.append(note(READ, sql, rows))
+        return rows
 
     async def read_together(self, *queries: Query[Any]) -> list[Any]:
         """Several reads in one trip to the reader's thread, from one snapshot; returns each
         query's shaped value, in order (the reads made for every update come this way)."""
+        scope = update_scope.get()
+        what = "\n;\n".join(q.sql for q in queries)
+        if scope is not None and scope.journal.replaying:
+            return _answered(scope, READ, what)  # type: ignore[no-any-return]
         conn = self._require(self._reader or self._writer)
 
         def run(raw: sqlite3.Connection) -> list[Any]:
@@ -492,7 +667,10 @@ class Database:
             finally:
                 raw.execute("COMMIT")
 
-        return await _in_thread(conn, run)
+        values = await _in_thread(conn, run)
+        if scope is not None:
+            scope.journal.pending.append(note(READ, what, values))
+        return values
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Read one committed row, or None."""

@@ -275,24 +275,6 @@ class JoinOutcome:
     conflict: str | None = None  # another workshop of the same slot the person holds
 
 
-async def _position(conn: Any, user_id: int, workshop_id: str) -> Seat | None:
-    cur = await conn.execute(
-        "SELECT id, state FROM signups WHERE user_id = ? AND workshop_id = ?",
-        (user_id, workshop_id),
-    )
-    row = await cur.fetchone()
-    if row is None:
-        return None
-    if row[1] == "confirmed":
-        return Seat(workshop_id, "confirmed", 0)
-    cur = await conn.execute(
-        "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'waiting' AND id <= ?",
-        (workshop_id, row[0]),
-    )
-    ahead = await cur.fetchone()
-    return Seat(workshop_id, "waiting", int(ahead[0]))
-
-
 async def _promote(conn: Any, workshop_id: str, capacity: int) -> list[int]:
     """Fill free seats from the waiting list, in arrival order; returns who got one."""
     cur = await conn.execute(
@@ -310,8 +292,63 @@ async def _promote(conn: Any, workshop_id: str, capacity: int) -> list[int]:
     return [row[0] for row in await cur.fetchall()]
 
 
+def _seat_of(conn: sqlite3.Connection, user_id: int, workshop_id: str) -> Seat | None:
+    row = conn.execute(
+        "SELECT id, state FROM signups WHERE user_id = ? AND workshop_id = ?",
+        (user_id, workshop_id),
+    ).fetchone()
+    if row is None:
+        return None
+    if row[1] == "confirmed":
+        return Seat(workshop_id, "confirmed", 0)
+    ahead = conn.execute(
+        "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'waiting' AND id <= ?",
+        (workshop_id, row[0]),
+    ).fetchone()
+    return Seat(workshop_id, "waiting", int(ahead[0]))
+
+
+def _fill(conn: sqlite3.Connection, workshop_id: str, capacity: int) -> list[int]:
+    """Fill free seats from the waiting list, in arrival order; returns who got one."""
+    taken = conn.execute(
+        "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
+        (workshop_id,),
+    ).fetchone()
+    free = capacity - int(taken[0])
+    if free <= 0:
+        return []
+    rows = conn.execute(
+        "UPDATE signups SET state = 'confirmed' WHERE id IN (SELECT id FROM signups "
+        "WHERE workshop_id = ? AND state = 'waiting' ORDER BY id LIMIT ?) RETURNING user_id",
+        (workshop_id, free),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _give_up(conn: sqlite3.Connection, user_id: int, workshop_id: str, capacity: int) -> list[int]:
+    row = conn.execute(
+        "DELETE FROM signups WHERE user_id = ? AND workshop_id = ? RETURNING state",
+        (user_id, workshop_id),
+    ).fetchone()
+    if row is None or row[0] != "confirmed":
+        return []
+    return _fill(conn, workshop_id, capacity)
+
+
+def _prompt_row(p: PlannedPrompt) -> tuple[str, str, int, str | None, str, str]:
+    """A planned prompt as the values of its row (key, kind, user, subject, payload, due)."""
+    return (
+        p.key,
+        p.kind,
+        p.user_id,
+        p.subject,
+        json.dumps(p.payload or {}, ensure_ascii=False),
+        p.due_at.astimezone(UTC).isoformat(),
+    )
+
+
 class SignupRepository:
-    """Seats in workshops. Every check-then-write runs inside one BEGIN IMMEDIATE
+    """Seats in workshops. Every check-then-write is one function run in one BEGIN IMMEDIATE
     transaction, so confirmed seats never exceed capacity whatever the concurrency."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
@@ -331,57 +368,49 @@ class SignupRepository:
         workshop (a switch, in the same transaction): the seat it frees goes to the first
         person waiting there (`leave_capacity` is that workshop's capacity), exactly as when
         someone leaves. Returns the outcome and who was promoted in the workshop left."""
-        promoted: list[int] = []
-        async with self._db.transaction() as conn:
-            existing = await _position(conn, user_id, workshop_id)
+        others = [w for w in same_slot if w not in (workshop_id, leave)]
+        at = self._clock.now().isoformat()
+
+        def take(conn: sqlite3.Connection) -> tuple[JoinOutcome, list[int]]:
+            existing = _seat_of(conn, user_id, workshop_id)
             if existing is not None:
                 return JoinOutcome(existing, already=True), []
-            others = [w for w in same_slot if w not in (workshop_id, leave)]
             if others:
                 marks = ",".join("?" * len(others))
-                cur = await conn.execute(
+                row = conn.execute(
                     f"SELECT workshop_id FROM signups WHERE user_id = ? AND workshop_id IN "
                     f"({marks}) LIMIT 1",
                     (user_id, *others),
-                )
-                row = await cur.fetchone()
+                ).fetchone()
                 if row is not None:  # refused before anything is given up
                     return JoinOutcome(None, conflict=row[0]), []
-            if leave is not None:
-                promoted = await self._leave(conn, user_id, leave, leave_capacity)
-            cur = await conn.execute(
+            promoted = _give_up(conn, user_id, leave, leave_capacity) if leave else []
+            taken = conn.execute(
                 "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
                 (workshop_id,),
-            )
-            taken = int((await cur.fetchone())[0])
-            state = "confirmed" if taken < capacity else "waiting"
-            await conn.execute(
+            ).fetchone()
+            state = "confirmed" if int(taken[0]) < capacity else "waiting"
+            conn.execute(
                 "INSERT INTO signups (workshop_id, user_id, state, created_at) VALUES (?, ?, ?, ?)",
-                (workshop_id, user_id, state, self._clock.now().isoformat()),
+                (workshop_id, user_id, state, at),
             )
-            seat = await _position(conn, user_id, workshop_id)
-        return JoinOutcome(seat), promoted
+            return JoinOutcome(_seat_of(conn, user_id, workshop_id)), promoted
 
-    async def _leave(self, conn: Any, user_id: int, workshop_id: str, capacity: int) -> list[int]:
-        cur = await conn.execute(
-            "DELETE FROM signups WHERE user_id = ? AND workshop_id = ? RETURNING state",
-            (user_id, workshop_id),
-        )
-        row = await cur.fetchone()
-        if row is None or row[0] != "confirmed":
-            return []
-        return await _promote(conn, workshop_id, capacity)
+        return await self._db.write(take)
 
     async def leave(self, user_id: int, workshop_id: str, capacity: int) -> tuple[bool, list[int]]:
         """Give up a seat or a waiting place; the first waiting gets a freed seat."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+
+        def give_up(conn: sqlite3.Connection) -> tuple[bool, list[int]]:
+            held = conn.execute(
                 "SELECT 1 FROM signups WHERE user_id = ? AND workshop_id = ?",
                 (user_id, workshop_id),
-            )
-            if await cur.fetchone() is None:
+            ).fetchone()
+            if held is None:
                 return False, []
-            return True, await self._leave(conn, user_id, workshop_id, capacity)
+            return True, _give_up(conn, user_id, workshop_id, capacity)
+
+        return await self._db.write(give_up)
 
     async def seats_of(self, user_id: int) -> list[Seat]:
         """Where this person is signed up."""
@@ -501,48 +530,37 @@ class PromptRepository:
         """Make this person's pending prompts of these kinds exactly `wanted`."""
         kinds = tuple(kinds)
         keys = [p.key for p in wanted]
-        async with self._db.transaction() as conn:
-            marks = ",".join("?" * len(kinds))
-            keep = ",".join("?" * len(keys)) or "''"
-            await conn.execute(
+        marks = ",".join("?" * len(kinds))
+        keep = ",".join("?" * len(keys)) or "''"
+        rows = [_prompt_row(p) for p in wanted]
+
+        def replan(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 f"DELETE FROM prompts WHERE user_id = ? AND state = 'pending' AND kind IN "
                 f"({marks}) AND key NOT IN ({keep})",
                 (user_id, *kinds, *keys),
             )
-            for p in wanted:
-                await conn.execute(
-                    "INSERT INTO prompts (key, kind, user_id, subject, payload, due_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                    "due_at = excluded.due_at, payload = excluded.payload "
-                    "WHERE prompts.state = 'pending'",
-                    (
-                        p.key,
-                        p.kind,
-                        p.user_id,
-                        p.subject,
-                        json.dumps(p.payload or {}, ensure_ascii=False),
-                        p.due_at.astimezone(UTC).isoformat(),
-                    ),
-                )
+            conn.executemany(
+                "INSERT INTO prompts (key, kind, user_id, subject, payload, due_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "due_at = excluded.due_at, payload = excluded.payload "
+                "WHERE prompts.state = 'pending'",
+                rows,
+            )
+
+        await self._db.write(replan)
 
     async def add(self, prompts: list[PlannedPrompt]) -> None:
         """Add prompts (notices); an existing key is left alone."""
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        rows = [_prompt_row(p) for p in prompts]
+        await self._db.write(
+            lambda conn: conn.executemany(
                 "INSERT OR IGNORE INTO prompts (key, kind, user_id, subject, payload, due_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        p.key,
-                        p.kind,
-                        p.user_id,
-                        p.subject,
-                        json.dumps(p.payload or {}, ensure_ascii=False),
-                        p.due_at.astimezone(UTC).isoformat(),
-                    )
-                    for p in prompts
-                ],
-            )
+                rows,
+            ),
+            "PromptRepository.add",
+        )
 
     async def claim_due(self, limit: int = 200) -> list[Prompt]:
         """Due pending rows, marked sending (a crash may at most repeat these)."""

@@ -94,8 +94,9 @@ class ParticipantRepository:
     async def save_profile(self, user_id: int, chat_id: int, fields: ProfileFields) -> Participant:
         """Create the participant or update their profile; they are reachable again."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+
+        def save(conn: sqlite3.Connection) -> Participant:
+            row = conn.execute(
                 """
                 INSERT INTO participants (user_id, chat_id, locale, consent_at, full_name,
                     function_code, function_other, region_code, unit, phone, reachable,
@@ -123,9 +124,10 @@ class ParticipantRepository:
                     now,
                     now,
                 ),
-            )
-            row = await cursor.fetchone()
-        return _participant(row)
+            ).fetchone()
+            return _participant(row)
+
+        return await self._db.write(save)
 
     async def set_locale(self, user_id: int, locale: str) -> bool:
         """Change a participant's language; False if they are not registered."""

@@ -80,13 +80,15 @@ class ProposalRepository:
         self, author_id: int, theme: str, text: str, attachments: list[Attachment]
     ) -> int:
         """Store a proposal with its files; returns its id."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        at = self._clock.now().isoformat()
+
+        def store(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
                 "INSERT INTO proposals (author_id, theme, text, created_at) VALUES (?, ?, ?, ?)",
-                (author_id, theme, text, self._clock.now().isoformat()),
+                (author_id, theme, text, at),
             )
             proposal_id = int(cur.lastrowid or 0)
-            await conn.executemany(
+            conn.executemany(
                 "INSERT INTO proposal_attachments (proposal_id, kind, file_id, file_name, "
                 "position) VALUES (?, ?, ?, ?, ?)",
                 [
@@ -94,7 +96,9 @@ class ProposalRepository:
                     for i, a in enumerate(attachments)
                 ],
             )
-        return proposal_id
+            return proposal_id
+
+        return await self._db.write(store)
 
     async def count_since(self, author_id: int, hours: float) -> int:
         """Proposals this person sent in the last `hours` (the flood guard)."""

@@ -38,6 +38,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "invites",
             "organizer_notices",
             "organizer_prefs",
+            "outbox",
             "participants",
             "prompts",
             "proposal_attachments",
@@ -47,6 +48,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "schema_migrations",
             "signups",
             "status_updates",
+            "update_journal",
             "web_links",
             "web_sessions",
         ]
@@ -62,6 +64,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
             "drafts_one_active",
             "inbox_pending",
             "organizer_notices_due",
+            "outbox_pending",
             "participants_function",
             "participants_region",
             "participants_username",

@@ -18,7 +18,7 @@ from telegram import Message, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler
 
-from bot import callbacks
+from bot import callbacks, replies
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
 from bot.event.service import EventService
@@ -190,6 +190,7 @@ async def _preview(update: Update, context: MultaqaContext, draft: Draft) -> Non
     for code, text in draft.data["texts"].items():
         await say(context, chat_id, t("bc.preview_of", language=names[code]))
         send = html_sender(text, draft.data.get("media_kind"), draft.data.get("media_file_id"))
+        await replies.flush(context.bot_data)  # the heading above it goes first
         await send(context.bot, chat_id)
     audience = _audience_of(draft)
     count = await context.services.campaigns.count_audience(audience)

@@ -20,7 +20,6 @@ How it wakes (no polling of the tables):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -42,6 +41,8 @@ log = logging.getLogger(__name__)
 
 PIPELINE = 200  # prompts claimed and waiting for their turn at most
 WATCH_SECONDS = 1.0  # how often a sleeping clock checks whether another process wrote
+STOP_SECONDS = 10.0  # how long stop() waits for a pass under way to end
+CATCH_UP_SECONDS = 60.0  # how long catch_up() waits for a pass (a hang fails, not waits)
 
 
 async def _due_now(services: Services) -> int:
@@ -146,13 +147,17 @@ class Clockwork:
 
     async def stop(self) -> None:
         """Stop the clock; a pass under way is cancelled (its claimed rows go back to pending
-        at the next start, see PromptRepository.release_in_flight)."""
+        at the next start, see PromptRepository.release_in_flight). Bounded: a pass that does
+        not end within STOP_SECONDS is logged and left behind, never waited for for ever."""
         if self._unlisten is not None:
             self._unlisten()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            done, _ = await asyncio.wait({self._task}, timeout=STOP_SECONDS)
+            if not done:
+                log.error("the clock did not stop within %.0f s", STOP_SECONDS)
+            elif not self._task.cancelled() and self._task.exception() is not None:
+                log.error("the clock had failed: %r", self._task.exception())
 
     @property
     def running(self) -> bool:
@@ -168,7 +173,7 @@ class Clockwork:
         # A pass under way may have looked for due rows before this call: wait for the next.
         wanted = self._passes + (2 if self.services.clock_lock.locked() else 1)
         self.wake()
-        async with self._passed:
+        async with asyncio.timeout(CATCH_UP_SECONDS), self._passed:
             await self._passed.wait_for(lambda: self._passes >= wanted)
         handled, self._handled = self._handled, 0
         return handled

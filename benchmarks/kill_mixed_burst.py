@@ -254,6 +254,7 @@ async def run(kills: int, seed: int, hang: bool, capacity: int = 25) -> dict[str
             "join": join,
         }
         began = time.monotonic()
+
         async def walk(person: Person) -> None:
             try:
                 await flows[person.kind](person)

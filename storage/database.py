@@ -445,6 +445,9 @@ class Database:
                 if _is_full(exc):
                     raise DatabaseFullError(str(exc)) from exc
                 raise
+            except asyncio.CancelledError:  # cancelled once BEGIN had run: undo it first
+                await _settled(_in_thread(conn, _rollback))
+                raise
             marks: list[int] = []
             replies: list[tuple[str, int]] = []
             notes: _Notes | None = None

@@ -193,6 +193,8 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     draft = drafts.get(registration.FLOW)
     chosen = participant.locale if participant else (draft.data.get("locale") if draft else None)
     locale = services.texts.pick(chosen, user.language_code)
+    if (scope := update_scope.get()) is not None:
+        scope.locale = locale
     context.who = Who(
         user=user,
         participant=participant,

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import warnings
@@ -57,6 +58,7 @@ _MAX_BACKOFF = 30.0
 SETTLE_SECONDS = 60.0
 # Chats whose pending replies are sent at once at start (each chat's own in order).
 _RESUME_CHATS_AT_ONCE = 32
+SENT, BLOCKED, FAILED = "sent", "blocked", "failed"  # what became of one reply
 
 # We call getUpdates through do_api_request on purpose: we need the raw JSON to store it.
 warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
@@ -128,8 +130,12 @@ class Intake:
         self._closing = False
         self.skipped: asyncio.Queue[int] = asyncio.Queue()  # ids given up on (diagnostics)
         self.outbox = OutboxRepository(inbox.db)
-        # What to do when a person has blocked the bot (mark them unreachable).
+        # What to do when a person has blocked the bot (mark them unreachable), and when a
+        # reply could not be sent at all (tell them, saying whether their input was kept).
         self.on_blocked: Callable[[int], Awaitable[None]] | None = None
+        self.on_reply_failed: Callable[[int | None, bool, str | None], Awaitable[None]] | None = (
+            None
+        )
         application.bot_data[replies.FLUSH_KEY] = self.flush
 
     # --- the processor's side -------------------------------------------------------------
@@ -167,28 +173,33 @@ class Intake:
         first, scope.replied = scope.replied, scope.replied + len(ops)
         token = update_scope.set(None)  # sending is no part of the update's journal
         try:
-            if not (scope.wrote or scope.applied_before):
+            saved = scope.wrote or scope.applied_before
+            if not saved:
                 # Nothing saved: replayed, the update would simply answer again.
-                for op in ops:
-                    await self._perform(op)
+                failed = [op for op in ops if await self._perform(op) == FAILED]
                 if last:
                     self.inbox.db.mark_handled(scope.update_id)
-                return
-            try:
-                pending = await self.outbox.commit(scope.update_id, first, ops, last=last)
-            except Exception as exc:  # the disk is full, say: the person still hears it
-                log.error("update %s: replies not kept (%s)", scope.update_id, type(exc).__name__)
-                for op in ops:
-                    await self._perform(op)
-                return
-            for reply in pending:
-                await self._deliver(reply)
+            else:
+                try:
+                    pending = await self.outbox.commit(scope.update_id, first, ops, last=last)
+                except Exception as exc:  # the disk is full, say: the person still hears it
+                    log.error(
+                        "update %s: replies not kept (%s)", scope.update_id, type(exc).__name__
+                    )
+                    pending = []
+                    failed = [op for op in ops if await self._perform(op) == FAILED]
+                else:
+                    failed = [r.op for r in pending if await self._deliver(r) == FAILED]
+            if failed and self.on_reply_failed is not None:
+                # Telegram refused it even after the retries: say so (once), and whether what
+                # the person sent was kept, as an error in a handler does.
+                await self.on_reply_failed(failed[0].get("chat_id"), saved, scope.locale)
         finally:
             update_scope.reset(token)
 
-    async def _perform(self, op: dict[str, Any]) -> bool:
-        """Make one reply's call; False if it could not be (logged, the person's state
-        noted when they blocked the bot)."""
+    async def _perform(self, op: dict[str, Any]) -> str:
+        """Make one reply's call: SENT, BLOCKED (the person's state noted) or FAILED (logged:
+        Telegram refused it, even after the send budget's retries)."""
         try:
             await replies.perform(self.application.bot, op)
         except Forbidden:
@@ -197,16 +208,17 @@ class Intake:
             if self.on_blocked is not None and chat_id is not None:
                 with contextlib.suppress(Exception):
                     await self.on_blocked(int(chat_id))
-            return False
+            return BLOCKED
         except TelegramError as exc:
             log.warning("a reply could not be sent (%s)", type(exc).__name__)
-            return False
-        return True
+            return FAILED
+        return SENT
 
-    async def _deliver(self, reply: Reply) -> None:
-        sent = await self._perform(reply.op)
-        self.outbox.settled(reply.id, "sent" if sent else "failed")
+    async def _deliver(self, reply: Reply) -> str:
+        outcome = await self._perform(reply.op)
+        self.outbox.settled(reply.id, "sent" if outcome == SENT else "failed")
         self._wake.set()
+        return outcome
 
     async def resume_replies(self) -> int:
         """At start: send the replies committed and not yet sent, each chat's in order."""
@@ -437,6 +449,7 @@ async def start_bot(application: Application) -> Intake:  # type: ignore[type-ar
             await services.participants.set_reachable(user_id, False)
 
         intake.on_blocked = blocked
+        intake.on_reply_failed = functools.partial(tell_reply_failed, services)
         application.bot_data[INTAKE_KEY] = intake
         processor = application.update_processor
         if hasattr(processor, "tracker"):
@@ -447,6 +460,21 @@ async def start_bot(application: Application) -> Intake:  # type: ignore[type-ar
         await stop_bot(application)
         raise
     return intake
+
+
+async def tell_reply_failed(
+    services: Any, chat_id: int | None, saved: bool, locale: str | None
+) -> None:
+    """A reply Telegram would not take: one line to the person, in their language, saying
+    whether what they sent was kept (best effort: Telegram may still be failing)."""
+    if chat_id is None:
+        return
+    t = services.texts[locale or services.texts.default_locale]
+    key = "common.error" if saved else "common.error_not_taken"
+    try:
+        await replies.perform(services.bot, replies.send_message(chat_id, str(t(key))))
+    except TelegramError:
+        log.info("could not tell chat %s that a reply failed", chat_id)
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]

@@ -221,21 +221,25 @@ class CampaignRepository:
         media_file_id: str | None = None,
     ) -> int:
         """A campaign in state draft."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        values = (
+            author_id,
+            author_locale,
+            audience.to_json(),
+            json.dumps(texts, ensure_ascii=False),
+            media_kind,
+            media_file_id,
+            self._now(),
+        )
+
+        def insert(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
                 "INSERT INTO campaigns (author_id, author_locale, audience, texts, media_kind, "
                 "media_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    author_id,
-                    author_locale,
-                    audience.to_json(),
-                    json.dumps(texts, ensure_ascii=False),
-                    media_kind,
-                    media_file_id,
-                    self._now(),
-                ),
+                values,
             )
             return int(cur.lastrowid or 0)
+
+        return await self._db.write(insert)
 
     async def get(self, campaign_id: int) -> Campaign | None:
         """One campaign."""
@@ -269,26 +273,27 @@ class CampaignRepository:
             return False
         sql = _recipients_sql(campaign.audience)
         now = self._now()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        lease = time.time() + ttl if owner else None
+        params = {**_params(campaign.audience, self._default_locale), "campaign": campaign_id}
+
+        def freeze(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
                 "UPDATE campaigns SET state = 'sending', started_at = COALESCE(started_at, ?), "
                 "owner = ?, lease_until = ? WHERE id = ? AND state IN ('draft', 'scheduled')",
-                (now, owner, time.time() + ttl if owner else None, campaign_id),
+                (now, owner, lease, campaign_id),
             )
             if cur.rowcount == 0:
                 return False
-            await conn.execute(
+            conn.execute(
                 "INSERT OR IGNORE INTO deliveries (campaign_id, user_id, chat_id, locale, state, "
                 "updated_at) SELECT :campaign, user_id, chat_id, locale, "
                 "CASE reachable WHEN 1 THEN 'pending' ELSE 'unreachable' END, :now "
                 f"FROM ({sql})",
-                {
-                    **_params(campaign.audience, self._default_locale),
-                    "campaign": campaign_id,
-                    "now": now,
-                },
+                {**params, "now": now},
             )
-        return True
+            return True
+
+        return await self._db.write(freeze)
 
     async def set_state(
         self, campaign_id: int, state: CampaignState, only_from: tuple[CampaignState, ...]
@@ -316,16 +321,19 @@ class CampaignRepository:
 
     async def claim(self, campaign_id: int, limit: int) -> list[Delivery]:
         """Take up to `limit` pending deliveries, marking them sending (in flight)."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        now = self._now()
+
+        def take(conn: sqlite3.Connection) -> list[Delivery]:
+            rows = conn.execute(
                 "UPDATE deliveries SET state = 'sending', updated_at = ? "
                 "WHERE campaign_id = ? AND user_id IN (SELECT user_id FROM deliveries "
                 "WHERE campaign_id = ? AND state = 'pending' ORDER BY user_id LIMIT ?) "
                 "RETURNING campaign_id, user_id, chat_id, locale, attempts",
-                (self._now(), campaign_id, campaign_id, limit),
-            )
-            rows = await cur.fetchall()
-        return [Delivery(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+                (now, campaign_id, campaign_id, limit),
+            ).fetchall()
+            return [Delivery(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+        return await self._db.write(take)
 
     async def settle(
         self,
@@ -336,19 +344,24 @@ class CampaignRepository:
         message_id: int | None = None,
         error: str | None = None,
     ) -> None:
-        """Record how a delivery ended (unreachable also marks the participant so)."""
+        """Record how a delivery ended (unreachable also marks the participant so). Written
+        in the group commit, so it follows its send within milliseconds even under load: a
+        kill repeats only the sends whose record had not committed yet."""
         now = self._now()
-        async with self._db.transaction() as conn:
-            await conn.execute(
+
+        def record(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "UPDATE deliveries SET state = ?, message_id = ?, last_error = ?, attempts = ?, "
                 "updated_at = ? WHERE campaign_id = ? AND user_id = ?",
                 (state, message_id, error, attempts, now, delivery.campaign_id, delivery.user_id),
             )
             if state == "unreachable":
-                await conn.execute(
+                conn.execute(
                     "UPDATE participants SET reachable = 0, updated_at = ? WHERE user_id = ?",
                     (now, delivery.user_id),
                 )
+
+        await self._db.write(record)
 
     async def release_in_flight(self, campaign_id: int | None = None) -> int:
         """After a crash or a stop: in-flight deliveries go back to pending (they may repeat)."""
@@ -366,20 +379,24 @@ class CampaignRepository:
         owner whose lease ran out (it stopped heartbeating). In-flight rows of a dead owner
         go back to pending in the same transaction (those few may repeat)."""
         now = time.time()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        stamp = self._now()
+
+        def own(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
                 "UPDATE campaigns SET owner = ?, lease_until = ? WHERE id = ? "
                 "AND state = 'sending' AND (owner IS NULL OR owner = ? OR lease_until < ?)",
                 (owner, now + ttl, campaign_id, owner, now),
             )
             if cur.rowcount == 0:
                 return False
-            await conn.execute(
+            conn.execute(
                 "UPDATE deliveries SET state = 'pending', updated_at = ? "
                 "WHERE campaign_id = ? AND state = 'sending'",
-                (self._now(), campaign_id),
+                (stamp, campaign_id),
             )
-        return True
+            return True
+
+        return await self._db.write(own)
 
     async def renew(self, campaign_id: int, owner: str, ttl: float) -> bool:
         """Heartbeat: extend the lease; False if the campaign is no longer ours to send (another

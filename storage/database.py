@@ -149,6 +149,7 @@ class UpdateScope:
     journal: Journal = field(default_factory=Journal)
     replies: list[dict[str, Any]] = field(default_factory=list)  # decided, not yet committed
     replied: int = 0  # replies committed to the outbox so far (the next one's position)
+    locale: str | None = None  # the person's language (to tell them a reply failed)
 
     def check_writable(self) -> None:
         """Refuse a write the run that died already made, when it cannot be replayed."""

@@ -110,6 +110,13 @@ async def test_sigkill_during_150_presses_loses_none_and_counts_no_seat_twice(
             process.send_signal(signal.SIGTERM)
             _, err = await process.communicate()
             assert b"Traceback" not in err, err.decode()
+    outcome = ("have a seat", "waiting list, position")
+
+    async def heard(person: SimUser) -> None:  # the press's answer comes after its toast
+        while not any(o in m.text for m in person.inbox[1:] for o in outcome):
+            await person.next_message(timeout=30)
+
+    await asyncio.gather(*(heard(person) for person in people))
     told = {"seat": 0, "waiting": 0, "repeated": 0}
     for person in people:
         texts = [m.text for m in person.inbox[1:] if m.kind != "edit"]  # after the list

@@ -16,6 +16,9 @@ At start, before polling, the rows left unhandled by a stop or a crash are fed f
 first, so each chat's order holds. A row that fails to parse, or whose handling died, is
 retried a few times and then skipped and logged once.
 
+Rows are this bot's (its id, from getMe): another bot's token on the same database starts
+its own numbering of updates (storage/inbox.py).
+
 A webhook mode uses the same object: its HTTP handler calls `accept(updates)` and answers 200
 once that returns (the rows are committed); polling is simply not started.
 """
@@ -339,7 +342,18 @@ async def start_bot(
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
-        intake = Intake(application, InboxRepository(services_of(application).db))
+        # Update ids are numbered per bot (getMe's id, the number before ':' in the token).
+        inbox = InboxRepository(services_of(application).db, bot_id=application.bot.id)
+        change = await inbox.claim()
+        if change is not None:
+            log.warning(
+                "this database was used by bot %s, now by bot %s: update ids start again "
+                "for this bot; %d update(s) the other bot did not handle are kept for it",
+                change.previous_bot_id,
+                inbox.bot_id,
+                change.left_unhandled,
+            )
+        intake = Intake(application, inbox)
         intake.replay_safe_prefixes = replay_safe_prefixes or application.bot_data.get(
             REPLAY_SAFE_KEY, ()
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.event.file import parse_event_text
+from bot.intake import Sender, sender_of
 from sandbox import BotApiEmulator, SimUser
 from storage.clock import SystemClock
 from storage.database import Database
@@ -331,3 +332,60 @@ async def test_what_another_bot_left_unhandled_waits_for_it_and_a_renewed_token_
         assert await InboxRepository(db, bot_id=emulator.bot_user["id"]).unhandled() == []
     finally:
         await db.close()
+
+
+# ---------------------------------------------------------------- an update nobody can read
+
+
+def _broken_message(user: SimUser, language_code: str) -> dict[str, object]:
+    """A message whose date the library cannot read, from this person."""
+    return {
+        "message_id": 7,
+        "date": "not a date",
+        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+        "from": {
+            "id": user.id,
+            "is_bot": False,
+            "first_name": user.first_name,
+            "language_code": language_code,
+        },
+        "text": "hello",
+    }
+
+
+async def test_the_sender_of_an_update_nobody_can_read_is_told_once_in_their_language(
+    emulator: BotApiEmulator, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    claire = emulator.user(first_name="Claire", language_code="fr")  # not registered
+    hamid = emulator.user(first_name="Hamid", language_code="fr")
+    await enrol(bot, hamid, "ar", "central")  # registered in Arabic: his choice wins
+    claire.open_chat()
+    for person in (claire, hamid):
+        assert emulator.updates.push("message", _broken_message(person, "fr")) is not None
+    assert bot.intake is not None
+    skipped = {await asyncio.wait_for(bot.intake.skipped.get(), 15) for _ in range(2)}
+    assert len(skipped) == 2  # both given up on after their tries
+    assert (await said_text(claire)).startswith("Désolé, je n'ai pas pu lire votre dernier")
+    assert (await said_text(hamid)).startswith("عذرا، لم نتمكن من قراءة رسالتكم الأخيرة")
+    # Once each, not once per try: the skip was recorded after the answer went out.
+    assert [len(claire.inbox), len(hamid.inbox)] == [1, 1]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged.count("its sender was told") == 2
+    assert "Claire" not in logged and "Hamid" not in logged and "hello" not in logged
+
+
+def test_the_sender_is_found_in_the_raw_json_of_any_kind_of_update() -> None:
+    person = {"id": 42, "is_bot": False, "first_name": "A", "language_code": "ar"}
+    message = {"message_id": 1, "date": "x", "chat": {"id": -1001, "type": "supergroup"}}
+    assert sender_of({"update_id": 1, "message": {**message, "from": person}}) == Sender(
+        -1001, 42, "ar"
+    )
+    press = {"id": "q", "from": person, "message": message, "data": "ws:join:1"}
+    assert sender_of({"update_id": 2, "callback_query": press}) == Sender(-1001, 42, "ar")
+    inline = {"id": "q", "from": {"id": 42, "first_name": "A"}, "query": ""}
+    assert sender_of({"update_id": 3, "inline_query": inline}) == Sender(42, 42, None)
+    assert sender_of({"update_id": 4, "poll_answer": {"user": person}}) == Sender(42, 42, "ar")
+    # Nobody to answer: a poll's new state, or ids that are not numbers.
+    assert sender_of({"update_id": 5, "poll": {"id": "p", "question": "?"}}) is None
+    assert sender_of({"update_id": 6, "message": {"chat": {"id": "42"}, "from": True}}) is None
+    assert sender_of({"update_id": 7, "message": "garbage"}) is None

@@ -18,7 +18,11 @@ At start, before polling, the replies committed and not yet sent go first, then 
 unhandled by a stop or a crash are fed, oldest first, so each chat's order holds; one whose
 effects had committed is replayed from its journal (storage.journal) and gives the answer the
 run that died had decided. A row that fails to parse, or whose handling died, is retried a
-few times and then skipped and logged once.
+few times and then skipped and logged once; the sender of one that fails to parse is told
+once that it could not be read (found in the raw JSON: `sender_of`).
+
+Rows are this bot's (its id, from getMe): another bot's token on the same database starts
+its own numbering of updates (storage/inbox.py).
 
 A webhook mode uses the same object: its HTTP handler calls `accept(updates)` and answers 200
 once that returns (the rows are committed); polling is simply not started.
@@ -34,10 +38,12 @@ import logging
 import os
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
@@ -59,6 +65,7 @@ SETTLE_SECONDS = 60.0
 # Chats whose pending replies are sent at once at start (each chat's own in order).
 _RESUME_CHATS_AT_ONCE = 32
 SENT, BLOCKED, FAILED = "sent", "blocked", "failed"  # what became of one reply
+_TELL_WITHIN = 10.0  # seconds to tell the sender of an unreadable update (then given up)
 
 # We call getUpdates through do_api_request on purpose: we need the raw JSON to store it.
 warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
@@ -101,6 +108,41 @@ class InstanceLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sent a raw update, as far as its JSON says (read without the library)."""
+
+    chat_id: int
+    user_id: int | None
+    language_code: str | None
+
+
+def _an_id(part: object) -> int | None:
+    value = part.get("id") if isinstance(part, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def sender_of(raw: dict[str, Any]) -> Sender | None:
+    """The chat to answer and the person behind a raw update that the library cannot read:
+    `message.chat.id`, `callback_query.message.chat.id`, else the sender's own id (a private
+    chat has the person's id); None when there is nobody (a `poll` state, a shape unknown)."""
+    for key, body in raw.items():
+        if key == "update_id" or not isinstance(body, dict):
+            continue
+        person = body.get("from") or body.get("user")
+        inner = body.get("message")
+        chat_id = _an_id(body.get("chat"))
+        if chat_id is None and isinstance(inner, dict):
+            chat_id = _an_id(inner.get("chat"))
+        user_id = _an_id(person)
+        chat_id = chat_id if chat_id is not None else user_id
+        if chat_id is None:
+            continue
+        language = person.get("language_code") if isinstance(person, dict) else None
+        return Sender(chat_id, user_id, language if isinstance(language, str) else None)
+    return None
 
 
 class Intake:
@@ -302,19 +344,24 @@ class Intake:
                 log.error("update %s could not be read", raw.get("update_id"))
 
     async def _unreadable(self, raw: dict[str, Any], exc: Exception, attempts: int) -> None:
-        """Parse failed: retry later with a growing pause, skip after MAX_ATTEMPTS (log once)."""
+        """Parse failed: retry later with a growing pause; after MAX_ATTEMPTS tell the sender
+        once that it could not be read, skip it and log once."""
         update_id = int(raw["update_id"])
         tries = max(attempts, self._parse_failures.get(update_id, 0)) + 1
         self._parse_failures[update_id] = tries
         if tries >= MAX_ATTEMPTS:
+            # Told before the skip is recorded: a crash in between tells them twice rather
+            # than never.
+            told = await self.tell_unreadable(raw)
             await self.inbox.mark([update_id], "skipped")
             self._parse_failures.pop(update_id, None)
             self.skipped.put_nowait(update_id)
             log.error(
-                "update %s skipped: it could not be read after %d tries (%s)",
+                "update %s skipped: it could not be read after %d tries (%s)%s",
                 update_id,
                 tries,
                 type(exc).__name__,
+                "; its sender was told" if told else "",
             )
             return
 
@@ -323,6 +370,37 @@ class Intake:
             await self._feed(raw, applied_before=False, attempts=tries)
 
         self.application.create_task(again(), name=f"reparse {update_id}")
+
+    async def tell_unreadable(self, raw: dict[str, Any]) -> bool:
+        """Say "Sorry, I could not read that" to whoever sent this raw update, in their
+        language (stored, else Telegram's, else the default); False if nobody could be found
+        in it or the message could not be sent. Never raises."""
+        sender = sender_of(raw)
+        if sender is None:
+            return False
+        try:
+            async with asyncio.timeout(_TELL_WITHIN):  # the skip must not wait on a stuck send
+                await self._tell(sender)
+        except Exception as exc:  # blocked, gone, network: the skip is logged all the same
+            log.info(
+                "could not tell the sender of update %s (%s)",
+                raw.get("update_id"),
+                type(exc).__name__,
+            )
+            return False
+        return True
+
+    async def _tell(self, sender: Sender) -> None:
+        from bot.context import services_of
+
+        services = services_of(self.application)
+        user_id = sender.user_id
+        participant = await services.participants.get(user_id) if user_id is not None else None
+        chosen = participant.locale if participant is not None else None
+        t = services.texts[services.texts.pick(chosen, sender.language_code)]
+        await self.application.bot.send_message(
+            sender.chat_id, str(t("common.unreadable")), parse_mode=ParseMode.HTML
+        )
 
     # --- polling --------------------------------------------------------------------------
 
@@ -443,7 +521,18 @@ async def start_bot(application: Application) -> Intake:  # type: ignore[type-ar
         if application.post_init is not None:
             await application.post_init(application)
         services = services_of(application)
-        intake = Intake(application, InboxRepository(services.db))
+        # Update ids are numbered per bot (getMe's id, the number before ':' in the token).
+        inbox = InboxRepository(services.db, bot_id=application.bot.id)
+        change = await inbox.claim()
+        if change is not None:
+            log.warning(
+                "this database was used by bot %s, now by bot %s: update ids start again "
+                "for this bot; %d update(s) the other bot did not handle are kept for it",
+                change.previous_bot_id,
+                inbox.bot_id,
+                change.left_unhandled,
+            )
+        intake = Intake(application, inbox)
 
         async def blocked(user_id: int) -> None:
             await services.participants.set_reachable(user_id, False)

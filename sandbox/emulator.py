@@ -46,7 +46,11 @@ class BotApiEmulator:
         token: str = "123456:TEST-token",
         bot_username: str = "multaqa_test_bot",
         bot_first_name: str = "Multaqa",
+        first_update_id: int = 1,
     ) -> None:
+        """`first_update_id`: where this run numbers updates from. Telegram's ids only grow,
+        but each emulator starts afresh: one reusing a database passes the highest id it holds
+        plus one, or the bot's inbox takes the new updates for ones it has already handled."""
         self.token = token
         self.bot_user: dict[str, Any] = {
             "id": int(token.split(":", 1)[0]),
@@ -62,7 +66,7 @@ class BotApiEmulator:
         self.personas: list[dict[str, Any]] = []
         # `multaqa sandbox` plugs the bot's clock in here (see sandbox.control.ClockControl).
         self.clock_control: Any = None
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(first_update_id)
         self.files = FileStore()
         self.faults = Faults()
         self.flood = FloodControl()

@@ -35,12 +35,17 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Iterable[Any] | Mapping[str, Any]
 # What every write path adds to a transaction (`transaction()` and the group commit of `write`)
-_MARK_APPLIED = "UPDATE inbox SET applied = 1 WHERE update_id = ?"
-_MARK_HANDLED = "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?"
+# Update ids are numbered per bot (storage/inbox.py): the rows of an update are the running
+# bot's, the one bot_identity names (0: an inbox from before bots were recorded).
+THIS_BOT = "COALESCE((SELECT bot_id FROM bot_identity WHERE id = 1), 0)"
+_MARK_APPLIED = f"UPDATE inbox SET applied = 1 WHERE update_id = ? AND bot_id = {THIS_BOT}"
+_MARK_HANDLED = "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ? AND " + (
+    f"bot_id = {THIS_BOT}"
+)
 _MARK_REPLY = "UPDATE outbox SET state = ? WHERE id = ?"
 _KEEP_NOTES = (
-    "INSERT OR REPLACE INTO update_journal (update_id, seq, kind, what, payload) "
-    "VALUES (?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO update_journal (update_id, seq, kind, what, payload, bot_id) "
+    f"VALUES (?, ?, ?, ?, ?, {THIS_BOT})"
 )
 # How long a COMMIT or ROLLBACK already under way is waited for, even by a cancelled task,
 # before the writer is declared stuck: the lock is never released on an unknown state.

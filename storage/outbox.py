@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage.database import Database
+from storage.database import THIS_BOT, Database
 
 # Sent rows are kept as long as the inbox keeps handled updates (diagnostics), then pruned.
 KEEP_SENT_SECONDS = 2 * 24 * 3600
@@ -55,8 +55,8 @@ class OutboxRepository:
 
         def keep(conn: sqlite3.Connection) -> list[Reply]:
             conn.executemany(
-                "INSERT OR IGNORE INTO outbox (update_id, seq, chat_id, op, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO outbox (update_id, seq, chat_id, op, created_at, bot_id) "
+                f"VALUES (?, ?, ?, ?, ?, {THIS_BOT})",
                 [
                     (
                         update_id,
@@ -70,12 +70,13 @@ class OutboxRepository:
             )
             if last:  # its journal stays until pruned with the inbox (diagnostics, tests)
                 conn.execute(
-                    "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ?",
+                    "UPDATE inbox SET state = 'handled', handled_at = ? "
+                    f"WHERE update_id = ? AND bot_id = {THIS_BOT}",
                     (now, update_id),
                 )
             rows = conn.execute(
                 "SELECT id, update_id, chat_id, op FROM outbox "
-                "WHERE update_id = ? AND state = 'pending' ORDER BY seq",
+                f"WHERE update_id = ? AND bot_id = {THIS_BOT} AND state = 'pending' ORDER BY seq",
                 (update_id,),
             ).fetchall()
             return [_reply(row) for row in rows]
@@ -96,7 +97,8 @@ class OutboxRepository:
     async def journal_of(self, update_id: int) -> list[tuple[str, str, bytes]]:
         """The notes kept for an update (storage.journal), in order."""
         rows = await self._db.fetchall(
-            "SELECT kind, what, payload FROM update_journal WHERE update_id = ? ORDER BY seq",
+            "SELECT kind, what, payload FROM update_journal "
+            f"WHERE update_id = ? AND bot_id = {THIS_BOT} ORDER BY seq",
             (update_id,),
         )
         return [(row["kind"], row["what"], bytes(row["payload"])) for row in rows]
@@ -104,7 +106,9 @@ class OutboxRepository:
     async def replied_so_far(self, update_id: int) -> int:
         """How many replies of this update are kept (the position of its next one)."""
         row = await self._db.fetchone(
-            "SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM outbox WHERE update_id = ?", (update_id,)
+            "SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM outbox "
+            f"WHERE update_id = ? AND bot_id = {THIS_BOT}",
+            (update_id,),
         )
         return int(row["n"]) if row else 0
 
@@ -117,8 +121,8 @@ class OutboxRepository:
                 "DELETE FROM outbox WHERE state != 'pending' AND created_at < ?", (cutoff,)
             ).rowcount
             conn.execute(
-                "DELETE FROM update_journal WHERE update_id NOT IN "
-                "(SELECT update_id FROM inbox WHERE state = 'new')"
+                "DELETE FROM update_journal WHERE (update_id, bot_id) NOT IN "
+                "(SELECT update_id, bot_id FROM inbox WHERE state = 'new')"
             )
             return int(gone)
 

@@ -150,6 +150,26 @@ def add_personas(emu: BotApiEmulator) -> None:
         )
 
 
+async def _next_update_id(db_path: Path) -> int:
+    """Where the emulator numbers updates from: after the highest id the database holds. Each
+    emulator run starts afresh, while the bot's inbox keeps handled update ids for two days: a
+    kept `--db` would otherwise take the new run's first messages for ones already handled."""
+    from bot.intake import InstanceLock
+    from storage.database import Database
+    from storage.inbox import highest_update_id
+
+    lock = InstanceLock(db_path)  # a database another bot runs on is refused, untouched
+    lock.acquire()
+    try:
+        db = await Database(db_path).open()
+        try:
+            return await highest_update_id(db) + 1
+        finally:
+            await db.close()
+    finally:
+        lock.release()
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     """Start everything, print the address, serve until Ctrl-C or SIGTERM."""
     from bot.cli import _configure_logging, _fail
@@ -192,7 +212,11 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
     from sandbox import BotApiEmulator
     from storage.clock import OffsetClock
 
-    emu = BotApiEmulator(bot_username="multaqa_sandbox_bot", bot_first_name="Multaqa")
+    emu = BotApiEmulator(
+        bot_username="multaqa_sandbox_bot",
+        bot_first_name="Multaqa",
+        first_update_id=await _next_update_id(db_path),
+    )
     await emu.start(args.host, args.port)
     try:
         add_personas(emu)

@@ -22,8 +22,8 @@ from tests.handlers.test_broadcast import enrol
 from tests.harness import RunningBot, said
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
-# Bookkeeping that records that an update arrived and what it answered, not what it did (and the clock's record of
-# its daily jobs, which run on their own time).
+# Bookkeeping that records that an update arrived and what it answered, not what it did (and
+# the clock's record of its daily jobs, which run on their own time).
 _NOT_STATE = ("inbox", "update", "outbox", "schema_migrations", "daily_runs")
 
 

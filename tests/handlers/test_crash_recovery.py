@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from sandbox import BotApiEmulator
+from sandbox import BotApiEmulator, SimUser
 from tests.harness import said, said_text, shown, shown_text
 
 

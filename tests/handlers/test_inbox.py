@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.event.file import parse_event_text
+from bot.intake import Sender, sender_of
 from sandbox import BotApiEmulator, SimUser
 from storage.clock import SystemClock
 from storage.database import Database
 from storage.inbox import InboxRepository
+from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot, said, said_text, shown, shown_text
+from tests.harness import RunningBot, said, said_text, settings_for, shown, shown_text
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
 JOIN = "➕ Sign up for workshop 1"  # "management": 30 seats
@@ -138,7 +140,7 @@ async def test_sigkill_during_150_presses_loses_none_and_counts_no_seat_twice(
             "SELECT state, COUNT(*) AS n, COUNT(DISTINCT user_id) AS people FROM signups "
             "WHERE workshop_id = 'management' GROUP BY state"
         )
-        inbox = await InboxRepository(db).counts()
+        inbox = await InboxRepository(db, bot_id=emulator.bot_user["id"]).counts()
     finally:
         await db.close()
     counts = {r["state"]: (r["n"], r["people"]) for r in rows}
@@ -162,7 +164,7 @@ async def test_an_update_nobody_can_read_is_skipped_once_and_polling_goes_on(
     assert bot.intake is not None
     skipped_id = await asyncio.wait_for(bot.intake.skipped.get(), 15)  # after a few tries
     assert skipped_id == broken["update_id"]
-    assert (await InboxRepository(bot.services.db).counts()).get("skipped") == 1
+    assert (await bot.intake.inbox.counts()).get("skipped") == 1
     assert bot.intake.polls < 10  # long polls, not a spin (the old loop made 2,024 in 6 s)
     skipped = [r for r in caplog.records if "could not be read" in r.getMessage()]
     assert len(skipped) == 1 and str(broken["update_id"]) in skipped[0].getMessage()
@@ -257,6 +259,146 @@ async def test_an_update_whose_handling_kept_killing_the_bot_is_skipped_at_start
     finally:
         await db.close()
     await bot.start()
-    assert (await InboxRepository(bot.services.db).counts()).get("skipped") == 1
+    assert (await bot.intake.inbox.counts()).get("skipped") == 1
     await user.expect_silence(0.5)  # not handled a fourth time
     assert sum("handling failed 3 times" in r.getMessage() for r in caplog.records) == 1
+
+
+# ---------------------------------------------------------------- update ids are per bot
+
+OTHER_TOKEN = "7654321:OTHER-bot-token"  # another bot: Telegram numbers its updates afresh
+
+
+async def _on(emulator: BotApiEmulator, db_path: Path) -> RunningBot:
+    """A bot of that emulator's token, started on the database file."""
+    return await RunningBot(settings_for(emulator, db_path, organizer_ids=[ORGANIZER_ID])).start()
+
+
+async def _put_back_as_unhandled(db_path: Path, update_id: object) -> None:
+    """The state a SIGKILL leaves when it comes before the update was handled at all."""
+    db = await Database(db_path).open()
+    try:
+        changed = await db.execute(
+            "UPDATE inbox SET state = 'new', applied = 0 WHERE update_id = ?", (update_id,)
+        )
+        assert changed == 1
+    finally:
+        await db.close()
+
+
+async def test_a_database_reused_with_another_bots_token_takes_its_first_messages(
+    emulator: BotApiEmulator, bot: RunningBot, db_path: Path
+) -> None:
+    salma = emulator.user(first_name="Salma", language_code="en")
+    await salma.send("/start")  # update 1 of this bot
+    await shown(salma)
+    await salma.press("English")
+    assert "Before we start" in await shown_text(salma)
+    await salma.press("✅ I agree")
+    assert "full name" in await shown_text(salma)  # the draft moved with update 3
+    await bot.stop()
+    async with BotApiEmulator(token=OTHER_TOKEN) as other:
+        again = other.user(first_name="Salma", language_code="en", user_id=salma.id)
+        other_bot = await _on(other, db_path)
+        try:
+            answer = await again.send("Salma Bennani")  # update 1 of the other bot
+            assert answer["update_id"] == 1
+            # Taken as her name (not dropped as already seen, not a replay of update 3).
+            assert "What is your function?" in await shown_text(again)
+        finally:
+            await other_bot.stop()
+
+
+async def test_what_another_bot_left_unhandled_waits_for_it_and_a_renewed_token_replays_it(
+    emulator: BotApiEmulator, bot: RunningBot, db_path: Path
+) -> None:
+    omar = emulator.user(first_name="Omar", language_code="en")
+    left = await omar.send("/help")  # answered, and nothing saved: a read-only command
+    help_text = await said_text(omar)
+    await bot.stop()
+    await _put_back_as_unhandled(db_path, left["update_id"])  # killed before it was handled
+    async with BotApiEmulator(token=OTHER_TOKEN, first_update_id=100) as other:
+        on_other = other.user(first_name="Omar", language_code="en", user_id=omar.id)
+        other_bot = await _on(other, db_path)
+        try:
+            await on_other.send("/help")
+            assert await said_text(on_other) == help_text
+            # Only the answer to what he sent this bot: the other bot's update is not replayed
+            # here (it would have come first: a replay is fed before polling starts).
+            assert len(on_other.inbox) == 1
+            waiting = InboxRepository(other_bot.services.db, bot_id=emulator.bot_user["id"])
+            assert [row.update_id for row in await waiting.unhandled()] == [left["update_id"]]
+        finally:
+            await other_bot.stop()
+    # The first bot, its token revoked and renewed in BotFather (same bot id): replayed.
+    renewed = emulator.token.split(":")[0] + ":RENEWED-secret"
+    async with BotApiEmulator(token=renewed) as same_bot:
+        back = same_bot.user(first_name="Omar", language_code="en", user_id=omar.id)
+        back.open_chat()  # he had started this bot
+        first_bot = await _on(same_bot, db_path)
+        try:
+            assert await said_text(back) == help_text
+        finally:
+            await first_bot.stop()  # writes the last handled marks
+    db = await Database(db_path).open()
+    try:
+        assert await InboxRepository(db, bot_id=emulator.bot_user["id"]).unhandled() == []
+    finally:
+        await db.close()
+
+
+# ---------------------------------------------------------------- an update nobody can read
+
+
+def _broken_message(user: SimUser, language_code: str) -> dict[str, object]:
+    """A message whose date the library cannot read, from this person."""
+    return {
+        "message_id": 7,
+        "date": "not a date",
+        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+        "from": {
+            "id": user.id,
+            "is_bot": False,
+            "first_name": user.first_name,
+            "language_code": language_code,
+        },
+        "text": "hello",
+    }
+
+
+async def test_the_sender_of_an_update_nobody_can_read_is_told_once_in_their_language(
+    emulator: BotApiEmulator, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    claire = emulator.user(first_name="Claire", language_code="fr")  # not registered
+    hamid = emulator.user(first_name="Hamid", language_code="fr")
+    await enrol(bot, hamid, "ar", "central")  # registered in Arabic: his choice wins
+    claire.open_chat()
+    for person in (claire, hamid):
+        assert emulator.updates.push("message", _broken_message(person, "fr")) is not None
+    assert bot.intake is not None
+    skipped = {await asyncio.wait_for(bot.intake.skipped.get(), 15) for _ in range(2)}
+    assert len(skipped) == 2  # both given up on after their tries
+    assert (await said_text(claire)).startswith("Désolé, je n'ai pas pu lire votre dernier")
+    assert (await said_text(hamid)).startswith("عذرا، لم نتمكن من قراءة رسالتكم الأخيرة")
+    # Once each, not once per try: the skip was recorded after the answer went out.
+    assert [len(claire.inbox), len(hamid.inbox)] == [1, 1]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged.count("its sender was told") == 2
+    assert "Claire" not in logged and "Hamid" not in logged and "hello" not in logged
+
+
+def test_the_sender_is_found_in_the_raw_json_of_any_kind_of_update() -> None:
+    person = {"id": 42, "is_bot": False, "first_name": "A", "language_code": "ar"}
+    message = {"message_id": 1, "date": "x", "chat": {"id": -1001, "type": "supergroup"}}
+    assert sender_of({"update_id": 1, "message": {**message, "from": person}}) == Sender(
+        -1001, 42, "ar"
+    )
+    press = {"id": "q", "from": person, "message": message, "data": "ws:join:1"}
+    assert sender_of({"update_id": 2, "callback_query": press}) == Sender(-1001, 42, "ar")
+    inline = {"id": "q", "from": {"id": 42, "first_name": "A"}, "query": ""}
+    assert sender_of({"update_id": 3, "inline_query": inline}) == Sender(42, 42, None)
+    assert sender_of({"update_id": 4, "poll_answer": {"user": person}}) == Sender(42, 42, "ar")
+    # Nobody to answer: a poll's new state, or ids that are not numbers.
+    assert sender_of({"update_id": 5, "poll": {"id": "p", "question": "?"}}) is None
+    assert sender_of({"update_id": 6, "message": {"chat": {"id": "42"}, "from": True}}) is None
+    assert sender_of({"update_id": 7, "message": "garbage"}) is None

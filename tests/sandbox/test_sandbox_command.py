@@ -68,3 +68,59 @@ async def test_sandbox_starts_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path
     assert code == 0, err.decode()[-2000:]
     assert "Multaqa sandbox stopped" in out.decode()
     assert "Traceback" not in err.decode()
+
+
+async def _answered(db: Path, cwd: Path) -> str:
+    """One `multaqa sandbox --db db` run: Amina sends /start; the bot's first answer (html),
+    then Ctrl-C."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--lang",
+        "en",
+        "sandbox",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=cwd,
+    )
+    try:
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), 60)  # serving
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            amina = (await client.get("/sandbox/personas")).json()[0]["id"]
+            await client.post(f"/sandbox/users/{amina}/send", json={"text": "/start"})
+            chat = {"version": 0, "messages": []}
+            for _ in range(4):  # each call waits up to 5 s for the next change (long poll)
+                if any(m["from_bot"] for m in chat["messages"]):
+                    break
+                chat = (
+                    await client.get(
+                        f"/sandbox/users/{amina}/chat",
+                        params={"after": chat["version"], "wait": 5},
+                        timeout=10,
+                    )
+                ).json()
+            answers = [m["html"] for m in chat["messages"] if m["from_bot"]]
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(process.wait(), 30)
+    _, err = await process.communicate()
+    assert code == 0, err.decode()[-2000:]
+    assert answers, "the bot did not answer /start"
+    return str(answers[0])
+
+
+async def test_a_kept_sandbox_database_answers_the_first_message_of_the_next_run(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "kept.db"
+    assert "ملتقى" in await _answered(db, tmp_path)
+    # The emulator of the second run is new, but numbers its updates after those the
+    # database remembers: its first /start is not taken for the one handled last time.
+    assert await _answered(db, tmp_path)

@@ -25,6 +25,7 @@ async def test_blank_database_gets_every_table_in_wal_mode(tmp_path: Path) -> No
     try:
         assert await db.table_names() == [
             "audit_log",
+            "bot_identity",
             "campaigns",
             "checkins",
             "daily_runs",

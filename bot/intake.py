@@ -37,7 +37,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from storage.database import AlreadyApplied, DatabaseFullError, UpdateScope
+from storage.database import (
+    AlreadyApplied,
+    DatabaseFullError,
+    DatabaseUnavailableError,
+    UpdateScope,
+)
 from storage.inbox import MAX_ATTEMPTS, InboxRepository
 
 log = logging.getLogger(__name__)
@@ -66,10 +71,18 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise AlreadyRunningError."""
+        """Take the lock or raise AlreadyRunningError (DatabaseUnavailableError when the
+        database's folder cannot be written: read-only file system, no permission)."""
         if not self.path.parent.is_dir():
             return  # the database check gives the clear message for a missing folder
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise DatabaseUnavailableError(
+                f"the folder {self.path.parent} of DATABASE_PATH cannot be written, so the "
+                f"lock file {self.path.name} cannot be made ({exc.strerror or exc}): a read-only "
+                "file system or folder, or no permission"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

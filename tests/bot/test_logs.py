@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -185,3 +186,33 @@ async def test_a_malformed_bot_api_answer_logs_the_failure_without_the_token(
     assert "NetworkError" in caplog.text  # ...with its traceback
     assert emulator.token not in caplog.text  # ...but not the token
     assert emulator.token not in "\n".join(r.exc_text or "" for r in caplog.records)
+
+
+def test_an_exception_quoting_the_token_is_logged_without_it() -> None:
+    """PTB's InvalidToken quotes the token it was given; so may any library's error. Whatever
+    handler formats the record (here the command line's format) prints `<token>` instead,
+    in the message, the traceback and the stack."""
+    from telegram.error import InvalidToken
+
+    from bot.logs import REDACTED, protect
+
+    token = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    factory = logging.getLogRecordFactory()
+    protect([token])
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("multaqa.test_logs")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise InvalidToken(f"The token `{token}` was rejected by the server.")
+        except InvalidToken as exc:
+            logger.error("could not start: %s", exc, exc_info=True, stack_info=True)
+    finally:
+        logger.removeHandler(handler)
+        logging.setLogRecordFactory(factory)
+    printed = stream.getvalue()
+    assert "InvalidToken" in printed and "Traceback" in printed and "Stack (most" in printed
+    assert token not in printed
+    assert printed.count(REDACTED) == 2  # the message and the traceback's last line

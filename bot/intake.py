@@ -50,7 +50,13 @@ from telegram.warnings import PTBUserWarning
 
 from bot import replies
 from storage import journal
-from storage.database import AlreadyApplied, DatabaseFullError, UpdateScope, update_scope
+from storage.database import (
+    AlreadyApplied,
+    DatabaseFullError,
+    DatabaseUnavailableError,
+    UpdateScope,
+    update_scope,
+)
 from storage.inbox import MAX_ATTEMPTS, InboxRepository
 from storage.outbox import OutboxRepository, Reply
 
@@ -86,10 +92,18 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise AlreadyRunningError."""
+        """Take the lock or raise AlreadyRunningError (DatabaseUnavailableError when the
+        database's folder cannot be written: read-only file system, no permission)."""
         if not self.path.parent.is_dir():
             return  # the database check gives the clear message for a missing folder
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise DatabaseUnavailableError(
+                f"the folder {self.path.parent} of DATABASE_PATH cannot be written, so the "
+                f"lock file {self.path.name} cannot be made ({exc.strerror or exc}): a read-only "
+                "file system or folder, or no permission"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -251,8 +265,8 @@ class Intake:
                 with contextlib.suppress(Exception):
                     await self.on_blocked(int(chat_id))
             return BLOCKED
-        except TelegramError as exc:
-            log.warning("a reply could not be sent (%s)", type(exc).__name__)
+        except TelegramError as exc:  # its cause and traceback, never the token (bot/logs.py)
+            log.warning("a reply could not be sent (%s)", type(exc).__name__, exc_info=exc)
             return FAILED
         return SENT
 

@@ -3,8 +3,10 @@
 Libraries log what they send: PTB's ExtBot logs each Bot API call with its parameters (message
 texts, names) at DEBUG, httpx/httpcore log request URLs (which contain the token), aiosqlite
 logs each statement with its parameters. Those loggers are kept at INFO or above whatever
-LOG_LEVEL says, and every record has the token replaced before any handler sees it. Our own
-code logs ids and counts, never names, phones or texts.
+LOG_LEVEL says, and every record has the token replaced before any handler sees it: in its
+message and arguments, in the text of its exception (traceback and chained causes: an HTTP
+library's error names the URL, `…/bot<token>/sendMessage`) and in its stack. Our own code logs
+ids and counts, never names, phones or texts.
 """
 
 from __future__ import annotations
@@ -21,18 +23,24 @@ _CHATTY = {
     "asyncio": logging.INFO,
 }
 REDACTED = "<token>"
+_EXCEPTIONS = logging.Formatter()  # formats exception text as every Formatter does
 
 
 def _redactor(secrets: list[str], make: logging._LogRecordFactory):  # type: ignore[name-defined]
     def record(*args: object, **kwargs: object) -> logging.LogRecord:
         rec = make(*args, **kwargs)
-        if isinstance(rec.msg, str) and any(s in rec.msg for s in secrets):
-            rec.msg = _scrub(rec.msg, secrets)
+        rec.msg = _scrub_value(rec.msg, secrets)
         if rec.args:
             if isinstance(rec.args, tuple):
                 rec.args = tuple(_scrub_value(a, secrets) for a in rec.args)
             elif isinstance(rec.args, dict):
                 rec.args = {k: _scrub_value(v, secrets) for k, v in rec.args.items()}
+        if isinstance(rec.exc_info, tuple) and rec.exc_info[0] is not None and not rec.exc_text:
+            # Formatted once here, scrubbed: every Formatter uses `exc_text` when it is set
+            # instead of formatting the exception itself.
+            rec.exc_text = _scrub(_EXCEPTIONS.formatException(rec.exc_info), secrets)
+        if rec.stack_info:
+            rec.stack_info = _scrub(rec.stack_info, secrets)
         return rec
 
     record.multaqa_redactor = True  # type: ignore[attr-defined]

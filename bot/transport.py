@@ -13,15 +13,33 @@ for `HTTPXRequest` (`tests/bot/test_transport.py` checks both against the same f
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import aiohttp
+import yarl
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 Transport = Literal["aiohttp", "httpx"]
+
+
+# A Bot API token as @BotFather gives it: the bot's id, a colon, 35 URL-safe characters.
+_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+
+
+def _without_url(exc: aiohttp.ClientError, url: str) -> str:
+    """aiohttp's error text without the request URL, which holds the bot's token
+    (`…/bot<token>/sendMessage`): the URL is shown as its origin and last part only
+    (`http://host/…/sendMessage`), and anything left that looks like a token is replaced."""
+    parsed = yarl.URL(url)
+    shown = f"{parsed.origin()}/…/{parsed.name}" if parsed.absolute else "…"
+    text = str(exc)
+    for form in {url, str(parsed), parsed.human_repr()}:
+        text = text.replace(form, shown)
+    return _TOKEN.sub("<token>", text)
 
 
 def _pick(value: ODVInput[float], default: float | None) -> float | None:
@@ -135,10 +153,13 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as exc:  # aiohttp's timeouts are TimeoutError subclasses
-            raise TimedOut from exc
+        except TimeoutError:  # aiohttp's timeouts are TimeoutError subclasses
+            failure: TimedOut | NetworkError = TimedOut()
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+            failure = NetworkError(f"aiohttp.{exc.__class__.__name__}: {_without_url(exc, url)}")
+        # Raised outside the `except`, so not chained: aiohttp's own exception (which the
+        # traceback would print, URL and token included) is not attached to what PTB logs.
+        raise failure
 
 
 def make_request(

@@ -36,7 +36,8 @@ def backup_file(source: Path, target: Path) -> Path:
 
     The partial file's name is this copy's own: the daily copy, `multaqa backup` and /admin
     may copy at the same second without writing into each other's file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # Made for this user only, whatever the umask: every copy in it holds names and phones.
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{target.name}.", suffix=PARTIAL)
     os.close(fd)  # mode 0600; an empty file is an empty database to SQLite
     partial = Path(name)

@@ -18,14 +18,17 @@ def setup_commands() -> list[str]:
 def test_first_command_installs_and_runs_the_sandbox() -> None:
     assert len(setup_commands()) == 2  # exactly two commands to copy
     first = setup_commands()[0]
-    assert (
-        first == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/multaqa sandbox"
+    assert first == (
+        "python3 -m venv .venv && .venv/bin/pip install -c requirements.lock -e . "
+        "&& .venv/bin/multaqa sandbox"
     )
 
 
 def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     second = setup_commands()[1]
     assert "apt-get install -y -q" in second and "chromium" in second
-    assert second.endswith(".venv/bin/pip install -e '.[test]' && .venv/bin/pytest")
+    assert second.endswith(
+        ".venv/bin/pip install -c requirements.lock -e '.[test]' && .venv/bin/pytest"
+    )
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert second in ci

@@ -308,12 +308,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.use_language(lang)
     parser = build_parser()
     args = parser.parse_args(argv)
+    from telegram.error import InvalidToken, NetworkError
+
     from storage.database import DatabaseTooNewError, DatabaseUnavailableError
 
     try:
         return int(args.func(args))
     except (DatabaseTooNewError, DatabaseUnavailableError) as exc:
         return _fail(out.text("cli.database_unusable", command=args.command), [str(exc)])
+    # Every command that talks to Telegram: one line, never the exception (InvalidToken's
+    # text holds the token) nor a traceback.
+    except InvalidToken:
+        out.echo("cli.token_refused", file=sys.stderr, command=args.command)
+        return EXIT_CONFIG
+    except NetworkError as exc:
+        out.echo(
+            "cli.telegram_unreachable_for",
+            file=sys.stderr,
+            command=args.command,
+            kind=type(exc).__name__,
+        )
+        return EXIT_CONFIG
 
 
 def _take_lang(argv: list[str]) -> tuple[list[str], str | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -18,8 +19,11 @@ from storage.database import Database
 from tests.handlers.test_inbox import bot_env
 
 
-async def _run(emulator: BotApiEmulator, db_path: Path) -> tuple[int, str]:
+async def _run(
+    emulator: BotApiEmulator, db_path: Path, wrapper: tuple[str, ...] = ()
+) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
+        *wrapper,
         sys.executable,
         "-m",
         "bot.cli",
@@ -142,3 +146,78 @@ async def test_the_command_line_says_the_same_about_an_unusable_database(
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert "is not a Multaqa database" in err.decode() and "Traceback" not in err.decode()
+
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
+async def test_a_database_with_damaged_pages_gives_one_clear_line_and_exit_2(
+    emulator: BotApiEmulator, tmp_path: Path, where: float
+) -> None:
+    """16 KiB of garbage written inside the file (a failing disk, a bad copy): the start-up
+    check reads every page, so the bot says so before any query meets the damage."""
+    db_path = tmp_path / "multaqa.db"
+    await _real_database(db_path)
+    size = db_path.stat().st_size
+    with db_path.open("r+b") as file:
+        file.seek(int(size * where) // 4096 * 4096 + 512)  # inside a page, past its header
+        file.write(random.Random(18).randbytes(16 * 1024))
+    code, err = await _run(emulator, db_path)
+    assert code == 2, err
+    assert "Traceback" not in err, err
+    assert "damaged" in err, err
+    lines = [line for line in err.strip().splitlines() if " INFO " not in line]
+    assert len(lines) == 2, err  # a title and the reason
+    print(f"\ndamaged at {where:.0%}: {lines[1].strip()}")
+
+
+def _read_only_mount(folder: Path) -> tuple[str, ...]:
+    """A command prefix that runs the rest with `folder` mounted read-only (a private mount
+    namespace: nothing outside the process sees it), or skips where that is not allowed."""
+    script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
+    probe = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script, str(folder), "true"],
+        capture_output=True,
+        check=False,
+    )
+    if shutil.which("unshare") is None or probe.returncode != 0:
+        pytest.skip(f"no private read-only mount here: {probe.stderr.decode().strip()}")
+    return ("unshare", "--mount", "sh", "-c", script, str(folder))
+
+
+@pytest.mark.parametrize("case", ["read_only_mount", "system_folder"])
+async def test_a_database_folder_that_cannot_be_written_gives_one_clear_line_and_exit_2(
+    emulator: BotApiEmulator, tmp_path: Path, case: str
+) -> None:
+    """The folder of DATABASE_PATH mounted read-only (EROFS) or one the kernel lets nobody
+    write into, root included (/sys, EACCES): the lock file cannot be made there."""
+    if case == "read_only_mount":
+        folder = tmp_path / "data"
+        folder.mkdir()
+        db_path = folder / "multaqa.db"
+        await _real_database(db_path)
+        wrapper = _read_only_mount(folder)
+    else:
+        db_path, wrapper = Path("/sys/multaqa.db"), ()
+    code, err = await _run(emulator, db_path, wrapper)
+    assert code == 2, err
+    assert "Traceback" not in err, err
+    assert "cannot be written" in err and "multaqa.db.lock" in err, err
+    lines = [line for line in err.strip().splitlines() if " INFO " not in line]
+    assert len(lines) == 2, err  # a title and the reason
+    print(f"\n{case}: {lines[1].strip()}")
+
+
+async def test_a_database_too_big_to_check_in_time_opens_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The start-up check has a time limit: a file it cannot read in time is not refused."""
+    import storage.database
+
+    path = tmp_path / "multaqa.db"
+    await _real_database(path)
+    monkeypatch.setattr(storage.database, "QUICK_CHECK_SECONDS", 0.0)
+    db = await Database(path).open()
+    try:
+        assert await db.schema_version() == db.latest_version
+    finally:
+        await db.close()
+    assert "start-up check of the database was cut short" in caplog.text

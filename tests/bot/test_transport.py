@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -209,3 +210,33 @@ def test_an_unknown_transport_is_refused_at_start_with_the_choices() -> None:
     with pytest.raises(SettingsError) as refused:
         load_settings(_env_file=None, bot_token="123:abc", transport="curl")
     assert refused.value.problems == ["TRANSPORT: Input should be 'aiohttp' or 'httpx'"]
+
+
+async def test_a_transport_error_names_neither_the_url_nor_the_token(
+    emulator: BotApiEmulator, user: SimUser
+) -> None:
+    """aiohttp's error text holds the request URL, …/bot<token>/sendMessage: what the bot
+    raises (and any log or traceback of it) keeps the cause and the method, not the token."""
+
+    async def malformed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 11x\r\n\r\n" + b'{"ok":true}')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(malformed, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = make_request("aiohttp", 2)
+    await request.initialize()
+    try:
+        bot = Bot(emulator.token, base_url=f"http://127.0.0.1:{port}/bot", request=request)
+        with pytest.raises(NetworkError) as caught:
+            await bot.send_message(user.id, "Atelier 2")
+    finally:
+        await request.shutdown()
+        server.close()
+        await server.wait_closed()
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "Content-Length" in str(caught.value) and "/sendMessage" in str(caught.value)
+    assert emulator.token not in shown
+    assert f"127.0.0.1:{port}" in str(caught.value)  # where it failed is still said

@@ -128,7 +128,7 @@ async def _escalation_planned_for_both(
 ) -> tuple[SimUser, SimUser]:
     """FIRST and SECOND organizers; a delegate's recommendation due Monday 4 February, so an
     overdue escalation is planned for each organizer on Tuesday morning; and a notice (the
-    kind the daily summary is) waiting for SECOND."""
+    kind the daily summary is) planned for SECOND at the same moment."""
     await bot.services.event.load(load_event_file(EXAMPLE), None)
     first = emulator.user(user_id=FIRST, first_name="First", language_code="en")
     second = emulator.user(user_id=SECOND, first_name="Second", language_code="en")
@@ -142,8 +142,9 @@ async def _escalation_planned_for_both(
     assert await bot.services.followup.assign(rec_id, delegate.id, FIRST)
     await tick(bot.services)
     await said(delegate)  # told the recommendation is theirs
-    await bot.services.organizers.notices.add_notices(
-        [("summary:test:second", SECOND, "Registrations so far: 3", [])]
+    await bot.services.db.execute(  # due with the escalation, so the running clock waits
+        "INSERT INTO organizer_notices (key, user_id, text, due_at) VALUES (?, ?, ?, ?)",
+        ("summary:test:second", SECOND, "Registrations so far: 3", OVERDUE_SENT.isoformat()),
     )
     assert await _planned(bot, SECOND) == ["escalation", "notice"]
     return first, second

@@ -448,6 +448,65 @@ class ControlApi:
         )
 
 
+# The names a browser on this machine uses for the sandbox. Any other name in Host is a page
+# of another site whose DNS now points here (DNS rebinding): refused.
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_SAFE_FETCH_SITES = ("same-origin", "none")
+
+
+def _allowed_hosts(request: web.Request) -> set[str]:
+    """host:port values this request may name: the loopback names, and the address it came
+    in on when that is an IP literal (`--host 192.168.1.5`: no DNS name to rebind)."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if not sockname:
+        return set()
+    address, port = str(sockname[0]), int(sockname[1])
+    literal = f"[{address}]" if ":" in address else address
+    return {f"{name}:{port}" for name in (*_LOOPBACK_NAMES, literal)}
+
+
+def _cross_site(request: web.Request) -> str | None:
+    """Why a request to the control API is refused, or None: a Host not of this machine, an
+    Origin of another site, or a browser saying the request is cross-site."""
+    host = request.headers.get("Host", "").lower()
+    if host not in _allowed_hosts(request):
+        return "the Host must be 127.0.0.1, localhost or [::1] with the port"
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.lower() != f"http://{host}":
+        return "requests from another origin are refused"
+    if request.headers.get("Sec-Fetch-Site", "none") not in _SAFE_FETCH_SITES:
+        return "cross-site requests are refused"
+    return None
+
+
+def _not_json(request: web.Request) -> str | None:
+    """A POST must say it is JSON: a page of another site cannot send that without asking
+    first (CORS), which the sandbox never allows. The web chat's own uploads are multipart,
+    accepted only on /send and only with this page's Origin."""
+    if request.method != "POST" or request.content_type == "application/json":
+        return None
+    if (
+        request.content_type == "multipart/form-data"
+        and request.path.endswith("/send")
+        and "Origin" in request.headers
+    ):
+        return None
+    return "send JSON with Content-Type: application/json"
+
+
+@web.middleware
+async def _same_machine_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The control API and the web chat answer this machine's own pages and tools only. The
+    Bot API routes are left alone: the bot is not a browser, and they need the token."""
+    if request.path == "/" or request.path.startswith("/sandbox/"):
+        if why := _cross_site(request):
+            return _refuse(403, why)
+        if why := _not_json(request):
+            return _refuse(415, why)
+    return await handler(request)
+
+
 def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
     """Mount the control API and the web chat on the emulator's app."""
+    app.middlewares.append(_same_machine_only)
     app.router.add_routes(ControlApi(emu).routes())

@@ -595,8 +595,8 @@ class FollowUpRepository:
                 (stamp, user_id, invite["id"]),
             )
             await conn.execute(
-                "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at, source) "
+                "VALUES (?, ?, ?, ?, 'invite')",
                 (user_id, invite["role"], invite["created_by"], stamp),
             )
             cur = await conn.execute(
@@ -670,7 +670,8 @@ class FollowUpRepository:
 
 
 async def _sync_delegate(conn: Any, user_id: int | None, now: str, by_user: int | None) -> None:
-    """The delegate role follows ownership: held while the person owns a recommendation."""
+    """The delegate role follows ownership: held while the person owns a recommendation
+    (one granted on the terminal stays until `multaqa roles revoke`)."""
     if user_id is None:
         return
     cur = await conn.execute(
@@ -680,15 +681,23 @@ async def _sync_delegate(conn: Any, user_id: int | None, now: str, by_user: int 
     owns = await cur.fetchone() is not None
     if owns:
         cur = await conn.execute(
-            "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at) "
-            "VALUES (?, 'delegate', ?, ?)",
+            "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at, source) "
+            "VALUES (?, 'delegate', ?, ?, 'assignment')",
             (user_id, by_user, now),
         )
         if cur.rowcount:
-            await _audit(conn, now, by_user, "role.grant", f"user:{user_id}", {"role": "delegate"})
+            await _audit(
+                conn,
+                now,
+                by_user,
+                "role.grant",
+                f"user:{user_id}",
+                {"role": "delegate", "source": "assignment"},
+            )
     else:
         cur = await conn.execute(
-            "DELETE FROM roles WHERE user_id = ? AND role = 'delegate'", (user_id,)
+            "DELETE FROM roles WHERE user_id = ? AND role = 'delegate' AND source != 'terminal'",
+            (user_id,),
         )
         if cur.rowcount:
             await _audit(conn, now, by_user, "role.revoke", f"user:{user_id}", {"role": "delegate"})

@@ -190,8 +190,16 @@ class OrganizerDesk:
         return row is not None
 
     async def claim_due(self, limit: int = 50) -> list[OrganizerNotice]:
-        """Due notices, marked sending (a crash may at most repeat these)."""
+        """Due notices, marked sending (a crash may at most repeat these). A notice for
+        someone who no longer holds the organizer role is deleted instead: it was planned
+        for an organizer (figures, a purge report), not for them."""
         async with self._db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM organizer_notices WHERE state = 'pending' AND due_at <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.user_id = "
+                "organizer_notices.user_id AND r.role = 'organizer')",
+                (self._clock.now().isoformat(),),
+            )
             cur = await conn.execute(
                 "UPDATE organizer_notices SET state = 'sending' WHERE id IN (SELECT id FROM "
                 "organizer_notices WHERE state = 'pending' AND due_at <= ? ORDER BY id LIMIT ?) "

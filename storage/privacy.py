@@ -7,7 +7,9 @@ region, language and registration time kept for the figures), and every row that
 them points at the anonymous row. Proposals already merged into a recommendation keep their
 text (it is part of the recommendation) but no longer say whose they were; other proposals
 lose their text, note and files. Drafts and pending reminders are deleted. Recommendations
-they owned stay, without an owner; their follow-up comments, evidence and invite label go."""
+they owned stay, without an owner; their follow-up comments, evidence and invite label go.
+At their own request their roles go too, with their dashboard sessions and sign-in links;
+the audit log then names the anonymous row instead of them."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any
 
 from storage.clock import Clock
 from storage.database import Database
+from storage.roles import forget_organizer
 
 _MERGED = "(recommendation_id IS NOT NULL OR status = 'merged')"
 
@@ -30,8 +33,9 @@ class Erasure:
     proposals_kept: int = 0
 
 
-async def _anonymise(conn: Any, user_id: int, now: str) -> tuple[int, int]:
-    """Replace one participant by an anonymous row; returns (proposals cleared, kept)."""
+async def _anonymise(conn: Any, user_id: int, now: str) -> tuple[int, int, int]:
+    """Replace one participant by an anonymous row; returns (proposals cleared, kept, the
+    anonymous id)."""
     cur = await conn.execute("SELECT MIN(user_id) FROM participants")
     lowest = (await cur.fetchone())[0] or 0
     anon = min(-1, int(lowest) - 1)
@@ -92,7 +96,36 @@ async def _anonymise(conn: Any, user_id: int, now: str) -> tuple[int, int]:
     await conn.execute("UPDATE invites SET created_by = ? WHERE created_by = ?", (anon, user_id))
     await conn.execute("DELETE FROM follow_up_prefs WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
-    return int(cleared or 0), int(kept or 0)
+    cur = await conn.execute("SELECT 1 FROM roles WHERE user_id = ? LIMIT 1", (user_id,))
+    if await cur.fetchone() is None:  # an organizer kept by the purge stays on record
+        await _anonymise_audit(conn, user_id, anon)
+    return int(cleared or 0), int(kept or 0), anon
+
+
+async def _forget_access(conn: Any, user_id: int) -> None:
+    """The person's own request: the roles they hold go (an id in ORGANIZER_IDS gets the
+    organizer role again at the next start), with their dashboard sessions and sign-in
+    links, the messages planned for them as an organizer and their organizer's choices."""
+    await conn.execute("DELETE FROM roles WHERE user_id = ?", (user_id,))
+    await forget_organizer(conn, user_id)
+    await conn.execute("DELETE FROM organizer_notices WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM organizer_prefs WHERE user_id = ?", (user_id,))
+
+
+async def _anonymise_audit(conn: Any, user_id: int, anon: int | None) -> None:
+    """The audit log keeps what was done, no longer to or by whom: its entries name the
+    anonymous row instead (or nobody, for someone who never registered)."""
+    await conn.execute(
+        "UPDATE audit_log SET subject = ? WHERE subject = ?",
+        (f"user:{anon}" if anon is not None else "user:erased", f"user:{user_id}"),
+    )
+    await conn.execute("UPDATE audit_log SET actor_id = ? WHERE actor_id = ?", (anon, user_id))
+    for end in ("from", "to"):  # owner changes name the owners by id
+        await conn.execute(
+            f"UPDATE audit_log SET details = json_set(details, '$.{end}', ?) "
+            f"WHERE action = 'recommendation.owner' AND json_extract(details, '$.{end}') = ?",
+            (anon, user_id),
+        )
 
 
 class PrivacyRepository:
@@ -159,11 +192,13 @@ class PrivacyRepository:
         """Erase one person (their seats must have been given up first, to promote others)."""
         now = self._clock.now().isoformat()
         async with self._db.transaction() as conn:
+            await _forget_access(conn, user_id)
             cur = await conn.execute("SELECT 1 FROM participants WHERE user_id = ?", (user_id,))
             if await cur.fetchone() is None:
                 await conn.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
+                await _anonymise_audit(conn, user_id, None)
                 return Erasure()
-            cleared, kept = await _anonymise(conn, user_id, now)
+            cleared, kept, _ = await _anonymise(conn, user_id, now)
         return Erasure(1, cleared, kept)
 
     async def purge_all(self, batch: int = 200) -> Erasure:
@@ -178,7 +213,7 @@ class PrivacyRepository:
                 )
                 ids = [row[0] for row in await cur.fetchall()]
                 for user_id in ids:
-                    c, k = await _anonymise(conn, user_id, now)
+                    c, k, _ = await _anonymise(conn, user_id, now)
                     cleared, kept = cleared + c, kept + k
             people += len(ids)
             if len(ids) < batch:

@@ -11,7 +11,12 @@ from storage.clock import Clock
 from storage.database import Database, Query
 
 Role = Literal["organizer", "delegate"]
-Source = Literal["settings", "terminal", "invite"]  # where a grant came from (0006_role_source)
+# Where a grant came from (0007_role_source, 0013_role_sources): ORGANIZER_IDS, the terminal,
+# an invite link, or (delegates) owning a recommendation.
+Source = Literal["settings", "terminal", "invite", "assignment"]
+
+# Rows of the clock addressed to someone because they are an organizer.
+ORGANIZER_PROMPT_KINDS = ("escalation", "weekly_summary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,10 @@ class RoleRepository:
         """See `roles_of_query`."""
         (roles,) = await self._db.read_together(self.roles_of_query(user_id))
         return roles
+
+    async def holds(self, user_id: int, role: Role) -> bool:
+        """Whether this user holds `role` now."""
+        return role in await self.roles_of(user_id)
 
     async def holders(self, role: Role) -> list[int]:
         """Everyone holding a role."""
@@ -91,6 +100,7 @@ class RoleRepository:
                 await conn.execute(
                     "DELETE FROM roles WHERE user_id = ? AND role = 'organizer'", (user_id,)
                 )
+                await forget_organizer(conn, user_id)
                 revoked.append(user_id)
                 await _audit(
                     conn,
@@ -136,10 +146,28 @@ class RoleRepository:
             )
             if not cur.rowcount:
                 return False
+            if role == "organizer":
+                await forget_organizer(conn, user_id)
             await _audit(
                 conn, now, actor_id, "role.revoke", f"user:{user_id}", {"role": role, "by": source}
             )
         return True
+
+
+async def forget_organizer(conn: Any, user_id: int) -> None:
+    """What someone had only as an organizer goes with the role: the messages planned for
+    them (escalations, summaries, notices: recommendation texts, delegates' names) and their
+    dashboard sessions and sign-in links. Granted again later, they start afresh."""
+    kinds = ",".join("?" * len(ORGANIZER_PROMPT_KINDS))
+    await conn.execute(
+        f"DELETE FROM prompts WHERE user_id = ? AND state = 'pending' AND kind IN ({kinds})",
+        (user_id, *ORGANIZER_PROMPT_KINDS),
+    )
+    await conn.execute(
+        "DELETE FROM organizer_notices WHERE user_id = ? AND state = 'pending'", (user_id,)
+    )
+    await conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (user_id,))
+    await conn.execute("DELETE FROM web_links WHERE user_id = ?", (user_id,))
 
 
 def _from(source: str) -> dict[str, Any]:

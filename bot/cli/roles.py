@@ -22,6 +22,11 @@ from storage.participants import ParticipantRepository
 from storage.roles import RoleRepository
 
 ROLES = ("organizer", "delegate")
+_SOURCES = {
+    "terminal": "cli.roles_terminal",
+    "invite": "cli.roles_invite",
+    "assignment": "cli.roles_assignment",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +79,11 @@ async def _list(
     for grant in grants:
         participant = await participants.get(grant.user_id)
         name = participant.full_name if participant else out.text("cli.roles_not_registered")
-        source = "ORGANIZER_IDS" if grant.source == "settings" else out.text("cli.roles_terminal")
+        source = (
+            "ORGANIZER_IDS"  # the setting's name, the same in every language
+            if grant.source == "settings"
+            else out.text(_SOURCES.get(grant.source, "cli.roles_terminal"))
+        )
         out.echo(
             "cli.roles_line",
             user=str(grant.user_id),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -170,17 +172,32 @@ async def _next_update_id(db_path: Path) -> int:
         lock.release()
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     """Start everything, print the address, serve until Ctrl-C or SIGTERM."""
-    from bot.cli import _configure_logging, _fail
+    from bot.cli import EXIT_CONFIG, _configure_logging, _fail
     from bot.cli.event import check_file
     from bot.intake import AlreadyRunningError
     from bot.settings import SettingsError
     from storage.database import DatabaseTooNewError, DatabaseUnavailableError
+    from storage.sandbox import made_elsewhere
 
     definition, problems = check_file(args.event)
     if definition is None:
         return _fail(out.plural("cli.file_problems", len(problems), file=str(args.event)), problems)
+    if not _is_loopback(args.host):  # the control API acts as anyone: say it is reachable
+        print(out.text("cli.sandbox_host_exposed", host=args.host), file=sys.stderr, flush=True)
+    if args.db is not None and made_elsewhere(args.db):
+        print(out.text("cli.sandbox_real_db", file=str(args.db)), file=sys.stderr, flush=True)
+        return EXIT_CONFIG
     _configure_logging(args.log_level)
     with contextlib.ExitStack() as stack:
         db_path = args.db
@@ -211,6 +228,8 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
     from bot.settings import load_settings
     from sandbox import BotApiEmulator
     from storage.clock import OffsetClock
+    from storage.database import Database
+    from storage.sandbox import mark_as_sandbox
 
     emu = BotApiEmulator(
         bot_username="multaqa_sandbox_bot",
@@ -232,6 +251,11 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
             event_file=args.event,
             log_level=args.log_level,
         )
+        db = await Database(db_path).open()  # this database is the sandbox's from now on
+        try:
+            await mark_as_sandbox(db, clock)
+        finally:
+            await db.close()
         application = build_application(settings, clock)
         services = services_of(application)
         emu.clock_control = SandboxClock(clock, services, definition.zone)

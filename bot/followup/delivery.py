@@ -12,11 +12,12 @@ from bot.context import Services
 from bot.followup.service import Composed
 from bot.outbound.sender import Outcome, Send
 from storage.event import Prompt
+from storage.roles import ORGANIZER_PROMPT_KINDS
 
 log = logging.getLogger(__name__)
 
 # Organizers may hold the role without having registered: their private chat is their id.
-_TO_ORGANIZERS = ("escalation", "weekly_summary")
+_TO_ORGANIZERS = ORGANIZER_PROMPT_KINDS
 
 
 def _sender(message: Composed) -> Send:
@@ -31,6 +32,11 @@ def _sender(message: Composed) -> Send:
 async def deliver_follow_up(services: Services, prompt: Prompt) -> None:
     """Compose the row from the database as it is now, send it, settle it."""
     followup = services.followup
+    if prompt.kind in _TO_ORGANIZERS and not await services.roles.holds(
+        prompt.user_id, "organizer"
+    ):  # planned while they were an organizer: the case is not theirs to see any more
+        await services.prompts.settle(prompt.id, "dropped")
+        return
     participant = await services.participants.get(prompt.user_id)
     if participant is not None and not participant.reachable:
         await services.prompts.settle(prompt.id, "unreachable")

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -21,6 +22,7 @@ from bot.context import Services
 from bot.documents.export import zip_files
 from bot.i18n import Translator
 from bot.web.pages import (
+    CONTENT_SECURITY_POLICY,
     board_rows,
     dashboard_page,
     message_page,
@@ -61,11 +63,45 @@ def _refused(request: web.Request, status: int, key: str) -> web.Response:
 
 
 async def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """On every response, streamed ones too: nothing cached, sniffed, framed or referred."""
+    """On every response, streamed ones too: nothing cached, sniffed, framed or referred; no
+    script at all, the page's one stylesheet by its hash, images and forms from here only;
+    and no software versions in the Server header (aiohttp fills it only when it is unset)."""
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Nothing to other sites; same-origin (not no-referrer) so that the browser names this
+    # origin in its POSTs rather than "null", which the cross-site check refuses.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["Server"] = "Multaqa"
+
+
+_SAFE_FETCH_SITES = ("same-origin", "none")
+
+
+def _cross_site(request: web.Request) -> bool:
+    """Whether a browser sent this request from another site's page (login CSRF: a page
+    signing the visitor in as someone else, or out). Browsers send Origin with every POST;
+    tools that send neither header are not browsers."""
+    if request.headers.get("Sec-Fetch-Site", "none") not in _SAFE_FETCH_SITES:
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    found = urlsplit(origin)
+    if found.scheme not in ("http", "https") or not found.netloc:
+        return True  # "null": a sandboxed frame, a file, a redirect from elsewhere
+    base = urlsplit(request.app[SERVICES].organizers.base_url or "")
+    return found.netloc.lower() not in {request.host.lower(), base.netloc.lower()}
+
+
+@web.middleware
+async def _same_site_posts(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every POST (sign in, sign out, language) must come from the dashboard's own pages."""
+    if request.method == "POST" and _cross_site(request):
+        log.warning("dashboard: a cross-site %s %s refused", request.method, request.path[:7])
+        return _refused(request, 403, "web.cross_site")
+    return await handler(request)
 
 
 async def signin_page(request: web.Request) -> web.Response:
@@ -213,7 +249,7 @@ async def public_board(request: web.Request) -> web.Response:
 
 def build_web_app(services: Services) -> web.Application:
     """The dashboard's aiohttp application."""
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[_same_site_posts])
     app.on_response_prepare.append(_secure_headers)
     app[SERVICES] = services
     app[CACHE] = {}
@@ -222,7 +258,7 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_post("/signin/{token}", signin)
     app.router.add_get("/chart/{name}.png", chart)
     app.router.add_get("/export/{fmt}", download)
-    app.router.add_get("/lang/{code}", language)
+    app.router.add_post("/lang/{code}", language)
     app.router.add_post("/signout", signout)
     app.router.add_get("/board", public_board)
     return app

@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
@@ -76,6 +77,14 @@ async def test_sign_in_read_switch_language_download_and_refusals(
     assert page.url == base + "/"
     response = await page.reload()
     assert response is not None and response.headers["cache-control"] == "no-store"
+    # A strict policy (no script, the page's own style by its hash) and no software versions;
+    # the page still looks as designed under it.
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["server"] == "Multaqa"
+    assert await page.evaluate("getComputedStyle(document.querySelector('header')).display") == (
+        "flex"
+    )
     [cookie] = await context.cookies()
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > 0
     assert await page.inner_text("[data-kpi=registered]") == "6"
@@ -88,8 +97,8 @@ async def test_sign_in_read_switch_language_download_and_refusals(
     charts = await page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
     assert len(charts) == 4 and all(width > 0 for width in charts)
     # Arabic: right to left, labels in Arabic.
-    await page.click("a[lang=ar]")
-    await page.wait_for_load_state()
+    async with page.expect_navigation():
+        await page.click("button[lang=ar]")
     assert await page.get_attribute("html", "dir") == "rtl"
     assert "لوحة التوصيات" in await page.inner_text("body")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -142,3 +151,47 @@ async def test_public_board_is_off_unless_the_event_file_says_so(
     assert "Un guide commun pour tous" in body and "pas commencée" in body
     assert "Nadia Amrani" not in body  # no personal data on the public board
     await page.screenshot(path=str(ARTIFACTS / "board-fr.png"), full_page=True)
+
+
+async def test_other_sites_cannot_sign_in_out_or_switch_language_for_the_organizer(
+    emulator: BotApiEmulator, web_bot: RunningBot
+) -> None:
+    """Login CSRF: a page elsewhere posting a sign-in link of its owner's would sign the
+    visitor in as someone else; posting /signout or /lang would act for them."""
+    base = f"http://127.0.0.1:{web_bot.settings.web_port}"
+    web = web_bot.services.organizers.web
+    session = await web.redeem(await web.new_link(ORGANIZER_ID, "en"))
+    assert session is not None
+    link = await _sign_in_link(emulator)
+    token = link.rsplit("/", 1)[1]
+    cookies = {"multaqa_session": session}
+    english = {"Accept-Language": "en"}
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, headers=english) as client:
+        for headers in (
+            {"Origin": "https://attacker.example"},
+            {"Origin": "null"},
+            {"Sec-Fetch-Site": "cross-site"},
+            {"Origin": base, "Sec-Fetch-Site": "same-site"},
+        ):
+            for path in (f"/signin/{token}", "/signout", "/lang/ar"):
+                refused = await client.post(path, headers=headers)
+                assert refused.status_code == 403, (path, headers)
+                assert "came from another site" in refused.text
+        # Changing the language is not a link any more.
+        assert (await client.get("/lang/ar")).status_code == 405
+        assert await web.link_valid(token)  # not used up
+        kept = await web.session(session)
+        assert kept is not None and kept.locale == "en"  # still signed in, still English
+        # From the dashboard's own page, all three work.
+        own = {"Origin": base, "Sec-Fetch-Site": "same-origin"}
+        switched = await client.post("/lang/ar", headers=own)
+        assert switched.status_code == 302
+        kept = await web.session(session)
+        assert kept is not None and kept.locale == "ar"
+        assert (await client.post("/signout", headers=own)).status_code == 302
+        assert await web.session(session) is None
+        signed_in = await client.post(f"/signin/{token}", headers=own)
+        assert signed_in.status_code == 302 and "multaqa_session" in signed_in.cookies
+        banner = await client.get("/nowhere")
+        assert banner.headers["server"] == "Multaqa"
+        assert "content-security-policy" in banner.headers

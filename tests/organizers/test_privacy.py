@@ -217,3 +217,42 @@ async def test_someone_registering_can_see_and_delete_their_answers_so_far(
     await newcomer.press("Yes, delete everything")
     assert "Your data has been deleted" in await said_text(newcomer)
     assert await seeded.services.drafts.get(newcomer.id, "registration") is None
+
+
+async def test_erasing_takes_the_roles_sessions_and_links_and_the_audit_log_forgets_the_id(
+    emulator: BotApiEmulator, seeded: RunningBot
+) -> None:
+    services = seeded.services
+    omar = emulator.user(user_id=106, first_name="Omar", language_code="ar")
+    omar.open_chat()
+    # Omar (registered) helps organize: a role from the terminal, a recommendation of his, a
+    # dashboard session and a sign-in link not used yet.
+    await services.roles.grant(106, "organizer", ORGANIZER_ID, "terminal")
+    await services.followup.repo.assign(2, 106, ORGANIZER_ID)
+    assert await services.roles.roles_of(106) == {"organizer", "delegate"}
+    web = services.organizers.web
+    session = await web.redeem(await web.new_link(106, "ar"))
+    assert session is not None
+    await web.new_link(106, "ar")
+    await services.audit.record(106, "export", "xlsx", {"via": "web"})
+    await omar.send("/privacy")
+    await said(omar)
+    await omar.press("🗑 حذف بياناتي")
+    await said(omar)
+    await omar.press("نعم، احذف كل شيء")
+    assert "تم حذف بياناتك" in await said_text(omar)
+
+    assert await services.roles.roles_of(106) == frozenset()
+    assert await web.session(session) is None
+    left = await services.db.fetchone(
+        "SELECT (SELECT COUNT(*) FROM web_sessions WHERE user_id = 106) AS sessions, "
+        "(SELECT COUNT(*) FROM web_links WHERE user_id = 106) AS links, "
+        "(SELECT COUNT(*) FROM audit_log WHERE subject = 'user:106' OR actor_id = 106 "
+        " OR json_extract(details, '$.to') = 106) AS audit"
+    )
+    assert dict(left) == {"sessions": 0, "links": 0, "audit": 0}
+    # What was done stays on record, about the anonymous row.
+    actions = [(e["action"], e["subject"]) for e in await services.audit.entries()]
+    grant = next(subject for action, subject in actions if action == "role.grant")
+    assert grant.startswith("user:-")
+    assert await services.roles.holders("organizer") == [ORGANIZER_ID]

@@ -117,10 +117,13 @@ async def test_people_send_every_kind_of_message(emu: BotApiEmulator, bot, http)
     assert bytes(got).decode() == "ورشة,نص\n"
     assert bytes(await (await voice.voice.get_file()).download_as_bytearray()) == b"OggS-voice"
 
-    # The page uploads with a multipart form; the file is then served for the page to show.
+    # The page uploads with a multipart form (a browser names the page's origin); the file is
+    # then served for the page to show.
     form = {"kind": "document", "caption": "le programme"}
     files = {"file": ("programme.pdf", b"%PDF-1.4 test", "application/pdf")}
-    assert (await http.post("/sandbox/users/77/send", data=form, files=files)).status_code == 200
+    page = {"Origin": emu.url}
+    sent = await http.post("/sandbox/users/77/send", data=form, files=files, headers=page)
+    assert sent.status_code == 200
     uploaded = (await poller.one()).message
     assert uploaded.document.file_name == "programme.pdf" and uploaded.caption == "le programme"
     chat = (await http.get("/sandbox/users/77/chat")).json()
@@ -304,3 +307,65 @@ async def test_clock_needs_the_sandbox_and_moves_the_bot(
             assert back.status_code == 400 and clock.offset == timedelta(days=1)
         finally:
             await bot.stop()
+
+
+async def test_pages_of_other_sites_and_rebound_names_cannot_drive_the_sandbox(
+    emu: BotApiEmulator, bot, http
+) -> None:
+    """A web page elsewhere can POST to 127.0.0.1 without asking (no-cors: text/plain or a
+    form), and DNS rebinding lets it read the answers: none of it moves anything here."""
+    poller = Poller(bot)
+    before = (await http.get("/sandbox/faults")).json()
+    port = emu.url.rsplit(":", 1)[1]
+    faults = '{"random_errors": {"rate": 1.0}}'
+    hostile = [
+        # what fetch(url, {mode: "no-cors", method: "POST", body}) sends
+        (415, "/sandbox/faults", {"Content-Type": "text/plain;charset=UTF-8"}, faults),
+        (
+            403,
+            "/sandbox/faults",
+            {"Content-Type": "application/json", "Origin": "https://x.example"},
+            faults,
+        ),
+        (
+            403,
+            "/sandbox/faults",
+            {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"},
+            faults,
+        ),
+        (
+            403,
+            "/sandbox/faults",
+            {"Content-Type": "application/json", "Host": f"x.example:{port}"},
+            faults,
+        ),
+        (
+            415,
+            "/sandbox/users/42/send",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            "text=hi",
+        ),
+    ]
+    for status, path, headers, body in hostile:
+        response = await http.post(path, content=body, headers=headers)
+        assert response.status_code == status, (headers, response.text)
+        assert response.json()["ok"] is False
+    # A form upload that no page of the sandbox's own sent.
+    files = {"file": ("x.pdf", b"%PDF-1.4", "application/pdf")}
+    for headers in ({}, {"Origin": "https://x.example"}):
+        sent = await http.post("/sandbox/users/42/send", files=files, headers=headers)
+        assert sent.status_code in (403, 415)
+    # Reading a chat under a rebound name.
+    read = await http.get("/sandbox/users/42/chat", headers={"Host": f"x.example:{port}"})
+    assert read.status_code == 403
+    assert (await http.get("/sandbox/faults")).json() == before
+    assert await bot.get_updates(timeout=0) == ()  # nobody sent anything
+    # The sandbox's own page and tools: JSON from this origin, by any loopback name.
+    own = {"Origin": emu.url, "Sec-Fetch-Site": "same-origin"}
+    sent = await http.post("/sandbox/users/42/send", json={"text": "hi"}, headers=own)
+    assert sent.status_code == 200
+    assert (await poller.one()).message.text == "hi"
+    local = {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}
+    assert (
+        await http.post("/sandbox/users/42/send", json={"text": "hi"}, headers=local)
+    ).is_success

@@ -11,6 +11,11 @@ from pathlib import Path
 
 import httpx
 
+from storage.clock import SystemClock
+from storage.database import Database
+from storage.roles import RoleRepository
+from storage.sandbox import made_elsewhere, mark_as_sandbox
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -124,3 +129,63 @@ async def test_a_kept_sandbox_database_answers_the_first_message_of_the_next_run
     # The emulator of the second run is new, but numbers its updates after those the
     # database remembers: its first /start is not taken for the one handled last time.
     assert await _answered(db, tmp_path)
+
+
+def _contents(database: Path) -> tuple[bytes, bytes]:
+    """The database file and its write-ahead log, if any."""
+    wal = database.with_name(database.name + "-wal")
+    return database.read_bytes(), wal.read_bytes() if wal.exists() else b""
+
+
+async def test_sandbox_refuses_a_copy_of_a_real_database_and_warns_on_an_open_host(
+    tmp_path: Path,
+) -> None:
+    """A real database holds organizers and an event: the sandbox would revoke the former,
+    load its example over the latter and plan reminders. It is not touched, and says why."""
+    real = tmp_path / "copy-of-production.db"
+    db = await Database(real).open()
+    try:
+        await RoleRepository(db, SystemClock()).grant(424242, "organizer", None, "terminal")
+    finally:
+        await db.close()
+    before = _contents(real)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--lang",
+        "en",
+        "sandbox",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(free_port()),
+        "--db",
+        str(real),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    warning, refusal = err.decode().splitlines()
+    assert warning.startswith("Warning: --host 0.0.0.0 is not this machine only")
+    assert refusal.startswith(f"multaqa sandbox will not use {real}: it holds organizers")
+    assert out == b""
+    assert _contents(real) == before  # (reading it may leave an empty -wal beside it)
+
+
+async def test_the_sandbox_takes_back_its_own_database_and_an_empty_one(tmp_path: Path) -> None:
+    own = tmp_path / "sandbox.db"
+    db = await Database(own).open()
+    try:
+        await RoleRepository(db, SystemClock()).grant(9001, "organizer", None, "settings")
+        assert made_elsewhere(own)
+        await mark_as_sandbox(db, SystemClock())
+    finally:
+        await db.close()
+    assert not made_elsewhere(own)
+    assert not made_elsewhere(tmp_path / "new.db")
+    empty = tmp_path / "empty.db"
+    await (await Database(empty).open()).close()
+    assert not made_elsewhere(empty)

@@ -549,3 +549,53 @@ async def test_an_organizer_removes_an_owner_without_naming_another_asked_first(
     await owner.expect_silence(0.5)
     await open_card()  # the card no longer offers to remove an owner it does not have
     assert not any("Retirer le responsable" in label for label in organizer.inbox[-1].labels)
+
+
+async def test_an_escalation_keeps_its_actions_and_extend_counts_from_the_due_date(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Omar", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    organizer = await _organizer(emulator, bot)
+    rec_id = await _recommendation(bot, delegate, date(2019, 2, 4))  # due Monday 4 February
+    await tick(bot.services)
+    await said(delegate)
+    move_to(bot, local(date(2019, 2, 5), 8, 30))  # one day late
+    await tick(bot.services)
+    escalation = await said(organizer)
+    assert "en retard" in escalation.text
+    actions = escalation.labels
+
+    # Overdue: the example and +7 count from the due date shown, not from today.
+    await organizer.press("📅 Prolonger l'échéance")
+    ask = await said(organizer)
+    assert "lundi 4 février 2019" in plain(ask.text) and "06/03/2019" in plain(ask.text)
+    assert ask.labels[:3] == ["+7 jours", "+14 jours", "+30 jours"]
+    await organizer.press("+7 jours")
+    assert "lundi 11 février 2019" in await said_text(organizer)
+    await organizer.press("✅ Oui")
+    assert "lundi 11 février 2019" in await said_text(organizer)
+    # The escalation still offers its actions: extend again from it, without /admin.
+    kept = emulator.message(organizer.id, escalation.message_id)
+    assert kept is not None and kept.labels == actions
+    await organizer.press_button(escalation.message_id, label="📅 Prolonger l'échéance")
+    again = plain((await said(organizer)).text)
+    assert "lundi 11 février 2019" in again and "13/03/2019" in again  # 11 Feb + 30 days
+    await organizer.press("+14 jours")
+    assert "lundi 25 février 2019" in await said_text(organizer)
+    await organizer.press("✅ Oui")
+    await said(organizer)
+    rec = await bot.services.followup.repo.get(rec_id)
+    assert rec is not None and rec.due_date == date(2019, 2, 25)
+
+    # Dropped from the escalation: its actions are gone from it once pressed again.
+    await organizer.press_button(escalation.message_id, label="🗑 Abandonner")
+    await said(organizer)
+    await organizer.press("✅ Oui")
+    assert "abandonnée" in await said_text(organizer)
+    press = await organizer.press_button(escalation.message_id, label="📅 Prolonger l'échéance")
+    assert "plus actif" in (await organizer.wait_callback_answer(press)).text
+    await organizer.next_message()  # the buttons removed
+    gone = emulator.message(organizer.id, escalation.message_id)
+    assert gone is not None and gone.labels == []

@@ -157,7 +157,7 @@ async def _ask_codes(update: Update, context: MultaqaContext, kind: str, page: i
     buttons = []
     for code, label in await _options(context.services, t, kind):
         count = await repo.count_audience(Audience(kind, code))  # type: ignore[arg-type]
-        buttons.append((f"{label} ({t.number(count)})", CODE(code)))
+        buttons.append((t.plain("bc.audience_choice", label=label, count=count), CODE(code)))
     per_row = 2 if kind in ("region", "function") else 1
     entries = [Entry("", [row]) for row in in_rows(buttons, per_row)]
     view = paged(

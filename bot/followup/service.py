@@ -66,13 +66,16 @@ class Composed:
 
 def status_label(t: Translator, status: str) -> str:
     """A status with its colour, in the reader's language (plain text)."""
-    return f"{STATUS_ICONS.get(status, '')} {t.plain(f'rec.{status}')}"
+    return t.plain("fu.status_label", icon=STATUS_ICONS.get(status, ""), status=t(f"rec.{status}"))
 
 
 def rec_button_label(t: Translator, rec: Tracked) -> str:
-    """A short button label for one recommendation."""
+    """A short button label for one recommendation: through the catalogue, so that in Arabic
+    it starts right to left and the reference and the text keep their own direction."""
     text = rec.text if len(rec.text) <= 40 else rec.text[:39] + "…"
-    return f"{STATUS_ICONS.get(rec.status, '')} {rec.reference} · {text}"
+    return t.plain(
+        "fu.rec_button", icon=STATUS_ICONS.get(rec.status, ""), ref=rec.reference, text=text
+    )
 
 
 class FollowUpService:

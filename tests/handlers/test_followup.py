@@ -599,3 +599,42 @@ async def test_an_escalation_keeps_its_actions_and_extend_counts_from_the_due_da
     await organizer.next_message()  # the buttons removed
     gone = emulator.message(organizer.id, escalation.message_id)
     assert gone is not None and gone.labels == []
+
+
+async def test_every_arabic_follow_up_button_reads_right_to_left(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    from bot.i18n import first_strong
+
+    bot = event_bot
+    delegate = emulator.user(first_name="Samira", language_code="ar")
+    await enrol(bot, delegate, "ar", "oriental")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Nadia", language_code="ar")
+    await enrol(bot, organizer, "ar", "central")
+    await _recommendation(
+        bot, delegate, date(2019, 6, 28), "تعيين مرجع رقمي لكل مركز من مراكز الجهة"
+    )
+    await _recommendation(bot, delegate, date(2019, 6, 28), "Signer des conventions")
+    await tick(bot.services)
+    await said(delegate)
+    await said(delegate)
+    screens = []
+    await delegate.send("/tasks")
+    screens.append(await said(delegate))
+    await delegate.press(screens[-1].labels[0])  # open the first one
+    screens.append(await said(delegate))
+    await delegate.press(screens[-1].labels[1])  # in progress
+    screens.append(await said(delegate))
+    move_to(bot, local(date(2019, 2, 6), 10, 0))
+    await tick(bot.services)
+    screens.append(await said(delegate))  # the prompt: one button per recommendation
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📈 التتبع")
+    screens.append(await said(organizer))
+    await organizer.press(screens[-1].labels[2])  # all recommendations
+    screens.append(await said(organizer))
+    labels = [label for screen in screens for label in screen.labels]
+    assert any("R-1" in label for label in labels) and any("R-2" in label for label in labels)
+    wrong = [label for label in labels if first_strong(label, skip_isolates=False) == "L"]
+    assert wrong == []

@@ -241,6 +241,8 @@ async def _save(update: Update, context: MultaqaContext, draft: Draft, rec: Trac
     if recorded is None:
         await reply(update, context, t("fu.not_yours"))
         return
+    if recorded.to_status == "blocked":
+        services.kick_clock()  # the organizers are told now
     lines = [
         t(
             "fu.recorded",

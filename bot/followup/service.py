@@ -491,8 +491,28 @@ class FollowUpService:
         update = await self.repo.record(
             rec_id, user_id, status, progress, comment, evidence, update_id
         )
+        if update is not None and status == "blocked":
+            await self._blocked(rec_id, update)
         await self.plan_delegate(user_id)
         return update
+
+    async def _blocked(self, rec_id: int, update: StatusUpdate) -> None:
+        """A delegate reports a recommendation blocked: its organizers are told at once, with
+        the reason and the escalation's actions (not only on the board)."""
+        organizers = await self.roles.holders("organizer")
+        await self.prompts.add(
+            [
+                PlannedPrompt(
+                    f"blocked:{rec_id}:{update.id}:{org}",
+                    "escalation",
+                    org,
+                    str(rec_id),
+                    update.at,
+                    {"reason": "blocked", "update": update.id},
+                )
+                for org in organizers
+            ]
+        )
 
     # --- escalations, summaries, digests ----------------------------------------------------
 
@@ -528,6 +548,11 @@ class FollowUpService:
                 # another organizer's row of the same case marked it: still tell this one
                 pass
             why = t.plural("fu.esc.overdue", days_late(rec.due_date, now, zone) or 1)
+        elif reason == "blocked":
+            last = await self.repo.last_status_update(rec.id)
+            if rec.status != "blocked" or last is None or last.id != prompt.payload.get("update"):
+                return None  # unblocked, or a newer answer, since
+            why = t("fu.esc.blocked")  # the reason is the card's last comment, below
         else:
             if rec.state.silent_prompts == 0:
                 return None  # the delegate answered in the meantime

@@ -638,3 +638,44 @@ async def test_every_arabic_follow_up_button_reads_right_to_left(
     assert any("R-1" in label for label in labels) and any("R-2" in label for label in labels)
     wrong = [label for label in labels if first_strong(label, skip_isolates=False) == "L"]
     assert wrong == []
+
+
+async def test_a_blocked_recommendation_reaches_the_organizers_at_once_with_its_reason(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Karim", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    organizer = await _organizer(emulator, bot)
+    rec_id = await _recommendation(bot, delegate, date(2019, 6, 28))
+    await tick(bot.services)
+    await said(delegate)
+    await delegate.send("/tasks")
+    await said(delegate)
+    await delegate.press_data(delegate.inbox[-1].message_id, f"fu:o:{rec_id}")
+    await said(delegate)
+    await delegate.press("🔴 bloquée")
+    await said(delegate)
+    await delegate.send("Le budget 2019 n'est pas encore voté")
+    await said(delegate)
+    await delegate.press("Passer")  # no comment beyond the reason
+    assert "Enregistré" in await said_text(delegate)
+    # No waiting for a cadence: the clock's next pass tells every organizer, once.
+    assert await tick(bot.services) == 1
+    told = await said(organizer)
+    text = plain(told.text)
+    assert "Le suivi a besoin de vous" in text and "signale bloquée" in text
+    assert f"R-{rec_id}" in text and "Le budget 2019 n'est pas encore voté" in text
+    assert "Person Karim" in text
+    assert told.labels == [
+        "🔔 Relancer maintenant",
+        "👤 Réattribuer",
+        "📅 Prolonger l'échéance",
+        "🗑 Abandonner",
+    ]
+    assert await tick(bot.services) == 0
+    # Unblocked before the clock's pass: nobody is told of a block that is over.
+    await bot.services.followup.record(rec_id, delegate.id, "blocked", None, "x", [], None)
+    await bot.services.followup.record(rec_id, delegate.id, "in_progress", 20, None, [], None)
+    await tick(bot.services)  # its row is composed from the database as it is now: dropped
+    assert not organizer.pending_events()

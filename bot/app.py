@@ -193,6 +193,9 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     draft = drafts.get(registration.FLOW)
     chosen = participant.locale if participant else (draft.data.get("locale") if draft else None)
     locale = services.texts.pick(chosen, user.language_code)
+    if participant is None and roles and user.full_name:
+        # An organizer who never registered is named in timelines by their Telegram name.
+        await services.followup.repo.note_telegram_name(user.id, user.full_name[:80])
     context.who = Who(
         user=user,
         participant=participant,

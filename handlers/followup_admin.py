@@ -49,8 +49,7 @@ def _e(action: str, *args: object) -> str:
 async def _name(context: MultaqaContext, user_id: int | None) -> str:
     if user_id is None:
         return context.who.t("fu.nobody")
-    person = await context.services.participants.get(user_id)
-    return person.full_name if person else str(user_id)
+    return await context.services.followup.person_name(user_id)
 
 
 def _pager(t: Translator, action: str, page: int, pages: int) -> list[tuple[str, str]]:

@@ -136,6 +136,18 @@ class FollowUpService:
         participant = await self.participants.get(user_id)
         return self.texts[participant.locale if participant else self.texts.default_locale]
 
+    async def known_name(self, user_id: int) -> str | None:
+        """A person as others read them: their registered name, else the Telegram name of a
+        role holder who never registered (None if neither is known)."""
+        person = await self.participants.get(user_id)
+        if person is not None:
+            return person.full_name
+        return await self.repo.pref(user_id, "telegram_name")
+
+    async def person_name(self, user_id: int) -> str:
+        """`known_name`, else the id."""
+        return await self.known_name(user_id) or str(user_id)
+
     async def workshop_title(self, t: Translator, workshop_id: str | None) -> str:
         """A recommendation's workshop in the reader's language ("General" for none)."""
         event = await self.event.current()
@@ -250,7 +262,7 @@ class FollowUpService:
         if rec is None or old == new:
             return
         now = self.clock.now()
-        assigner = await self.participants.get(by_user) if by_user else None
+        assigner = await self.known_name(by_user) if by_user else None
         notices = []
         if new is not None:
             t = await self.translator(new)
@@ -258,7 +270,7 @@ class FollowUpService:
                 PlannedPrompt.notice(
                     f"assigned:{rec_id}:{new}:{now.isoformat()}",
                     new,
-                    await self.assignment_text(t, rec, assigner.full_name if assigner else None),
+                    await self.assignment_text(t, rec, assigner),
                     now,
                     str(rec_id),
                 )

@@ -679,3 +679,23 @@ async def test_a_blocked_recommendation_reaches_the_organizers_at_once_with_its_
     await bot.services.followup.record(rec_id, delegate.id, "in_progress", 20, None, [], None)
     await tick(bot.services)  # its row is composed from the database as it is now: dropped
     assert not organizer.pending_events()
+
+
+async def test_an_organizer_who_never_registered_is_named_in_timelines(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Youssef", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    # Nadia holds the role from ORGANIZER_IDS and never registered.
+    organizer = emulator.user(
+        user_id=ORGANIZER_ID, first_name="Nadia", last_name="Benali", language_code="fr"
+    )
+    await organizer.send("/admin")
+    await said(organizer)
+    rec_id = await _recommendation(bot, delegate, date(2019, 6, 28))
+    await tick(bot.services)
+    assert "Nadia Benali" in await said_text(delegate)  # who gave it to them
+    await organizer.press_data(organizer.inbox[-1].message_id, f"fa:tl:{rec_id}")
+    timeline = await said_text(organizer)
+    assert "Nadia Benali" in timeline and str(ORGANIZER_ID) not in timeline

@@ -208,4 +208,4 @@ def test_an_unknown_transport_is_refused_at_start_with_the_choices() -> None:
 
     with pytest.raises(SettingsError) as refused:
         load_settings(_env_file=None, bot_token="123:abc", transport="curl")
-    assert refused.value.problems == ["TRANSPORT: Input should be 'aiohttp' or 'httpx'"]
+    assert refused.value.problems == ["TRANSPORT: must be one of aiohttp, httpx"]

@@ -195,6 +195,9 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     locale = services.texts.pick(chosen, user.language_code)
     if (scope := update_scope.get()) is not None:
         scope.locale = locale
+    if participant is None and roles and user.full_name:
+        # An organizer who never registered is named in timelines by their Telegram name.
+        await services.followup.repo.note_telegram_name(user.id, user.full_name[:80])
     context.who = Who(
         user=user,
         participant=participant,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -53,7 +55,8 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    bot_token: SecretStr = Field(description="Token from BotFather")
+    # Only the commands that talk to Telegram need it (load_settings(telegram=True)).
+    bot_token: SecretStr = Field(default=SecretStr(""), description="Token from BotFather")
     database_path: Path = Path("multaqa.db")
     default_locale: str = "ar"
     timezone: str = "Africa/Casablanca"
@@ -116,24 +119,24 @@ class Settings(BaseSettings):
     def _fallback_codes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         bad = sorted({c for k, v in value.items() for c in (k, *v)} - set(SUPPORTED_LOCALES))
         if bad:
-            raise ValueError(
-                f"unknown language(s) {', '.join(bad)}: write e.g. ar:fr,en;fr:ar,en;en:fr,ar"
-            )
+            raise ValueError(_message("settings.fallback", codes=", ".join(bad)))
         return value
 
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            return value  # not needed here; TelegramSettings requires it
         bot_id, _, secret = value.get_secret_value().partition(":")
         if not (bot_id.isdigit() and secret):
-            raise ValueError("must look like 123456789:ABC-DEF... (as given by @BotFather)")
+            raise ValueError(_message("settings.token_shape"))
         return value
 
     @field_validator("default_locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
         if value not in SUPPORTED_LOCALES:
-            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+            raise ValueError(_message("settings.one_of", choices=", ".join(SUPPORTED_LOCALES)))
         return value
 
     @field_validator("timezone")
@@ -142,7 +145,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown time zone (use an IANA name like Africa/Casablanca)") from exc
+            raise ValueError(_message("settings.zone")) from exc
         return value
 
     @field_validator("functions", "regions")
@@ -150,9 +153,9 @@ class Settings(BaseSettings):
     def _codes(cls, value: list[str]) -> list[str]:
         bad = [code for code in value if not code.replace("_", "").isalnum() or not code.isascii()]
         if bad:
-            raise ValueError(f"codes must be ASCII letters, digits and _: {', '.join(bad)}")
+            raise ValueError(_message("settings.codes", codes=", ".join(bad)))
         if not value:
-            raise ValueError("must not be empty")
+            raise ValueError(_message("settings.empty"))
         return value
 
     @property
@@ -161,11 +164,60 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
-def _message(key: str, **values: str) -> str:
+class TelegramSettings(Settings):
+    """The settings of a command that talks to Telegram: BOT_TOKEN is required."""
+
+    bot_token: SecretStr = Field(description="Token from BotFather")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_given(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError(_message("settings.token_shape"))
+        return value
+
+
+def _message(key: str, **values: object) -> str:
     """A problem in the organizer's language (bot.i18n imports this module: import it late)."""
     from bot.i18n import Message
 
     return Message(key, **values)
+
+
+# Pydantic's own checks, said in the organizer's language (its messages are English only).
+_PYDANTIC = {
+    "int_parsing": "settings.whole_number",
+    "int_type": "settings.whole_number",
+    "int_from_float": "settings.whole_number",
+    "float_parsing": "settings.number",
+    "float_type": "settings.number",
+    "bool_parsing": "settings.yes_no",
+    "bool_type": "settings.yes_no",
+    "string_pattern_mismatch": "settings.pattern",
+}
+_LIMITS = {
+    "greater_than_equal": ("settings.at_least", "ge"),
+    "less_than_equal": ("settings.at_most", "le"),
+    "greater_than": ("settings.more_than", "gt"),
+    "less_than": ("settings.less_than", "lt"),
+}
+
+
+def _detail(error: Mapping[str, Any]) -> str:
+    """What is wrong with one setting, as a catalogue Message (never the value itself)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, ValueError) and cause.args and hasattr(cause.args[0], "render"):
+        return cause.args[0]  # our own validators' Messages
+    if kind in _PYDANTIC:
+        return _message(_PYDANTIC[kind])
+    if kind in _LIMITS:
+        key, bound = _LIMITS[kind]
+        return _message(key, limit=ctx.get(bound))
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return _message("settings.one_of", choices=", ".join(choices))
+    return _message("settings.invalid")
 
 
 class SettingsError(Exception):
@@ -176,10 +228,12 @@ class SettingsError(Exception):
         self.problems = problems
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment, `.env` and overrides, reporting all problems at once."""
+def load_settings(*, telegram: bool = True, **overrides: object) -> Settings:
+    """Build settings from the environment, `.env` and overrides, reporting all problems at once.
+    `telegram=False`: for commands that only work on the database and files (no BOT_TOKEN)."""
+    kind = TelegramSettings if telegram else Settings
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -188,6 +242,5 @@ def load_settings(**overrides: object) -> Settings:
             if error["type"] == "missing":
                 problems.append(_message("cli.setting_missing", field=field))
             else:
-                detail = error["msg"].removeprefix("Value error, ")
-                problems.append(_message("cli.setting_invalid", field=field, detail=detail))
+                problems.append(_message("cli.setting_invalid", field=field, detail=_detail(error)))
         raise SettingsError(problems) from None

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from markupsafe import escape
 from telegram import Message, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler
@@ -157,7 +158,9 @@ async def _ask_codes(update: Update, context: MultaqaContext, kind: str, page: i
     buttons = []
     for code, label in await _options(context.services, t, kind):
         count = await repo.count_audience(Audience(kind, code))  # type: ignore[arg-type]
-        buttons.append((f"{label} ({t.number(count)})", CODE(code)))
+        # The label is the catalogue's or the event file's own text: shown as it is, not isolated.
+        choice = t.plain("bc.audience_choice", label=escape(label), count=count)
+        buttons.append((choice, CODE(code)))
     per_row = 2 if kind in ("region", "function") else 1
     entries = [Entry("", [row]) for row in in_rows(buttons, per_row)]
     view = paged(

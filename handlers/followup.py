@@ -121,7 +121,7 @@ async def _ask_comment(update: Update, context: MultaqaContext, draft: Draft) ->
 
 def _progress_buttons(context: MultaqaContext, rec_id: int) -> object:
     t = context.who.t
-    rows = [[(f"{n}%", _b("p", rec_id, n)) for n in (25, 50, 75)]]
+    rows = [[(t.plain("fu.percent", n=n), _b("p", rec_id, n)) for n in (25, 50, 75)]]
     rows.append([(t("common.back"), _b("o", rec_id))])
     return inline(rows)
 
@@ -241,6 +241,8 @@ async def _save(update: Update, context: MultaqaContext, draft: Draft, rec: Trac
     if recorded is None:
         await reply(update, context, t("fu.not_yours"))
         return
+    if recorded.to_status == "blocked":
+        services.kick_clock()  # the organizers are told now
     lines = [
         t(
             "fu.recorded",

@@ -49,8 +49,7 @@ def _e(action: str, *args: object) -> str:
 async def _name(context: MultaqaContext, user_id: int | None) -> str:
     if user_id is None:
         return context.who.t("fu.nobody")
-    person = await context.services.participants.get(user_id)
-    return person.full_name if person else str(user_id)
+    return await context.services.followup.person_name(user_id)
 
 
 def _pager(t: Translator, action: str, page: int, pages: int) -> list[tuple[str, str]]:
@@ -298,8 +297,25 @@ async def _last_updates(update: Update, context: MultaqaContext) -> None:
 # --- escalation actions ------------------------------------------------------------------
 
 
-def _example_date(today: date) -> str:
-    return (today + timedelta(days=30)).strftime("%d/%m/%Y")
+# The actions shown on an escalation and a card; each asks its question in a new message.
+FIRST_STEPS = frozenset({"rp", "ra", "ex", "dr"})
+
+
+def _extend_base(rec: Tracked, today: date) -> date:
+    """What Extend counts from: the current due date (today when there is none)."""
+    return rec.due_date or today
+
+
+def _example_date(rec: Tracked, today: date) -> str:
+    """A date to type, a month after the current due date (and never in the past)."""
+    example = _extend_base(rec, today) + timedelta(days=30)
+    return max(example, today + timedelta(days=1)).strftime("%d/%m/%Y")
+
+
+def _extend_choices(rec: Tracked, today: date) -> list[int]:
+    """+7/+14/+30 days from the due date, those that do not fall before today."""
+    base = _extend_base(rec, today)
+    return [n for n in B.EXTEND_CHOICES if base + timedelta(days=n) >= today]
 
 
 async def _confirm(update: Update, context: MultaqaContext, text: str, yes: str) -> None:
@@ -323,9 +339,13 @@ async def on_escalation(update: Update, context: MultaqaContext, press: callback
     rec = await fu.repo.get(press["rec"])
     if rec is None or not rec.is_open:
         await toast(update, t("common.stale_button"))
+        if press.action in FIRST_STEPS:
+            await drop_buttons(update)  # nothing left to do on this case
         return
     await toast(update)
-    await drop_buttons(update)
+    if press.action not in FIRST_STEPS:
+        await drop_buttons(update)  # a confirmation is answered once
+    # An escalation (or a card) keeps its actions: after extending, one may still reassign.
     me = context.who.user.id
     owner = await _name(context, rec.owner_id)
     zone = await fu.zone()
@@ -368,10 +388,15 @@ async def on_escalation(update: Update, context: MultaqaContext, press: callback
         services.kick_clock()
         await reply(update, context, t("fu.esc.dropped", ref=rec.reference, owner=owner))
     elif press.action == "ex":
-        rows = [
-            [(t("fu.esc.plus_days", n=n), _e("xd", rec.id, n)) for n in B.EXTEND_CHOICES],
-            [(t("fu.esc.no"), _e("no", rec.id))],
+        choices = [
+            (t.plural("fu.esc.plus_days", n), _e("xd", rec.id, n))
+            for n in _extend_choices(rec, today)
         ]
+        rows = (
+            [choices, [(t("fu.esc.no"), _e("no", rec.id))]]
+            if choices
+            else [[(t("fu.esc.no"), _e("no", rec.id))]]
+        )
         await conversations(context).start(update, context, FLOW, "extend", {"rec": rec.id})
         await reply(
             update,
@@ -380,13 +405,16 @@ async def on_escalation(update: Update, context: MultaqaContext, press: callback
                 "fu.esc.extend_ask",
                 ref=rec.reference,
                 due=fu.due_text(t, rec.due_date, zone),
-                example=_example_date(today),
+                example=_example_date(rec, today),
             ),
             inline(rows),
         )
     elif press.action == "xd":
-        base = max(rec.due_date or today, today)
-        await _ask_extend(update, context, rec, base + timedelta(days=int(press["days"])))
+        due = _extend_base(rec, today) + timedelta(days=int(press["days"]))
+        if due < today:  # an old button of a recommendation overdue since
+            await reply(update, context, t("fu.esc.bad_date", example=_example_date(rec, today)))
+            return
+        await _ask_extend(update, context, rec, due)
     elif press.action == "exy":
         try:
             new_due = date.fromordinal(press["day"])
@@ -394,7 +422,7 @@ async def on_escalation(update: Update, context: MultaqaContext, press: callback
             await callbacks.refuse(update, context, "no such day")
             return
         if new_due < today:
-            await reply(update, context, t("fu.esc.bad_date", example=_example_date(today)))
+            await reply(update, context, t("fu.esc.bad_date", example=_example_date(rec, today)))
             return
         await _end(context)
         await fu.extend(rec.id, new_due, me)
@@ -457,7 +485,7 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
             "fu.esc.extend_ask",
             ref=rec.reference,
             due=services.followup.due_text(t, rec.due_date, zone),
-            example=_example_date(today),
+            example=_example_date(rec, today),
         )
     elif draft.step == "reassign":
         text = t("fu.esc.reassign_ask", ref=rec.reference)
@@ -511,7 +539,7 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
     if draft.step == "extend":
         due = _parse_date(text)
         if due is None or due < today:
-            await reply(update, context, t("fu.esc.bad_date", example=_example_date(today)))
+            await reply(update, context, t("fu.esc.bad_date", example=_example_date(rec, today)))
         else:
             await _ask_extend(update, context, rec, due)
         return

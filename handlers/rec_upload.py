@@ -26,6 +26,7 @@ FLOW = "rec_import"
 PREFIX = "ri"
 IN_PREVIEW = 3000  # UTF-16 units of row reasons shown inside the preview itself
 PART_SIZE = 3800  # UTF-16 units of row reasons per extra message (Telegram allows 4,096)
+REFS_SHOWN = 60  # references listed after an import (the rest are under 📌 Recommendations)
 RI = callbacks.Prefix(PREFIX, role="organizer")
 GO = RI.button("go")
 CANCEL = RI.button("cancel")
@@ -148,7 +149,13 @@ async def on_button(update: Update, context: MultaqaContext, press: callbacks.Pr
         draft.data["name"],
         {"created": len(created), "skipped": len(plan.problems)},
     )
-    await reply(update, context, who.t.plural("ri.done", len(created)))
+    t = who.t
+    lines = [t.plural("ri.done", len(created))]
+    if created:  # which ones, to find them under 📌 Recommendations
+        refs = [f"R-{rec_id}" for rec_id in created[:REFS_SHOWN]]
+        refs += ["…"] if len(created) > REFS_SHOWN else []
+        lines.append(t("ri.created_refs", refs=t.plain("common.list_separator").join(refs)))
+    await reply(update, context, Markup("\n").join(lines))
 
 
 def handlers() -> list[tuple[int, BaseHandler]]:

@@ -394,7 +394,15 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
                 update, context, t("rv.owner_not_found"), inline([[(t("rv.skip"), NO_OWNER())]])
             )
         else:
-            rows = [[(f"{p.full_name} · {p.unit}"[:60], OWNER(p.user_id))] for p in found]
+            rows = [
+                [
+                    (
+                        t.plain("rv.owner_choice", name=p.full_name[:40], unit=p.unit[:30]),
+                        OWNER(p.user_id),
+                    )
+                ]
+                for p in found
+            ]
             rows.append([(t("rv.skip"), NO_OWNER())])
             await reply(update, context, t("rv.pick_owner"), inline(rows))
     elif draft.step == "rec_due":

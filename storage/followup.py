@@ -661,6 +661,17 @@ class FollowUpRepository:
             (user_id, name, value),
         )
 
+    async def note_telegram_name(self, user_id: int, name: str) -> None:
+        """The Telegram name of a role holder who never registered (organizers often do not),
+        kept with their follow-up choices: timelines show it instead of a bare id. Written
+        only when it changed."""
+        await self._db.execute(
+            "INSERT INTO follow_up_prefs (user_id, name, value) VALUES (?, 'telegram_name', ?) "
+            "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value "
+            "WHERE value != excluded.value",
+            (user_id, name),
+        )
+
     async def pref(self, user_id: int, name: str) -> str | None:
         """An organizer's choice, if made."""
         row = await self._db.fetchone(

@@ -129,7 +129,7 @@ def cmd_event(args: argparse.Namespace) -> int:
     if args.event_command == "check":
         return 0
     try:
-        settings = load_settings()
+        settings = load_settings(telegram=False)
     except SettingsError as exc:
         return _config_failed(exc)
     report = asyncio.run(load_file(args.file, settings, args.force, definition))
@@ -145,7 +145,7 @@ def cmd_recommendations(args: argparse.Namespace) -> int:
     from bot.cli.recommendations import run_import
 
     try:
-        settings = load_settings()
+        settings = load_settings(telegram=False)
     except SettingsError as exc:
         return _config_failed(exc)
     try:
@@ -161,8 +161,8 @@ def cmd_qr(args: argparse.Namespace) -> int:
 
     from bot.cli.qr import TelegramUnreachable, make_poster
 
-    try:
-        settings = load_settings()
+    try:  # Telegram is asked for the bot's username only when it is not given
+        settings = load_settings(telegram=args.bot_username is None)
     except SettingsError as exc:
         return _config_failed(exc)
     try:
@@ -174,7 +174,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)  # one line, no traceback (already in a language)
         return EXIT_CONFIG
     except (RuntimeError, ValueError, OSError) as exc:
-        return _fail(out.text("cli.qr_failed"), [str(exc)])
+        return _fail(out.text("cli.qr_failed"), [exc.args[0] if exc.args else str(exc)])
     out.echo("cli.qr_written", path=str(written))
     return 0
 
@@ -200,7 +200,7 @@ def cmd_organizers(args: argparse.Namespace) -> int:
     from bot.cli import organizers
 
     try:
-        settings = load_settings()
+        settings = load_settings(telegram=False)
     except SettingsError as exc:
         return _config_failed(exc)
     _configure_logging("WARNING")
@@ -225,7 +225,7 @@ def cmd_roles(args: argparse.Namespace) -> int:
     from storage.database import DatabaseTooNewError
 
     try:
-        settings = load_settings()
+        settings = load_settings(telegram=False)
     except SettingsError as exc:
         return _config_failed(exc)
     try:
@@ -306,8 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `multaqa` console script."""
     argv, lang = _take_lang(list(sys.argv[1:] if argv is None else argv))
     out.use_language(lang)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with out.argparse_language():
+        parser = build_parser()
+        args = parser.parse_args(argv)
     from telegram.error import InvalidToken, NetworkError
 
     from storage.database import DatabaseTooNewError, DatabaseUnavailableError

@@ -58,9 +58,9 @@ def describe(report: LoadReport) -> list[str]:
     ]
     t = out.t()
     lines.append(
-        out.text(
+        out.plural(
             "cli.loaded_told",
-            people=t.plural("count.participants", report.notices),
+            report.notices,
             promoted=t.plural("count.promoted", report.promoted),
         )
     )

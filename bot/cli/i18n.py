@@ -250,7 +250,8 @@ def pot(root: Path = ROOT) -> Catalog:
 
 
 def write_pot(root: Path = ROOT) -> Path:
-    """Write locales/messages.pot."""
+    """Write locales/messages.pot (generated for translators, not kept in git: its line numbers
+    change with every edit of the code)."""
     target = root / "locales" / "messages.pot"
     with target.open("wb") as fh:
         write_po(fh, pot(root), width=100, omit_header=False, sort_output=False)

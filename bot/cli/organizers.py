@@ -65,6 +65,9 @@ async def run_purge(
     """Anonymise personal data once the retention period is over; organizers are told (in
     the bot's default language); the terminal reads this run's language (bot.cli.texts)."""
     clock = clock or SystemClock()
+    if not args.yes and not sys.stdin.isatty():  # nobody to answer the question
+        out.echo("cli.purge_needs_yes", file=sys.stderr)
+        return 2
     t = Translations(settings.default_locale)[settings.default_locale]
     db, desk = await _desk(settings, clock)
     try:
@@ -76,7 +79,10 @@ async def run_purge(
             out.echo("cli.purge_not_yet", date=out.t().datetime(due, settings.zone))
             return 0
         if not args.yes:
-            answer = await asyncio.to_thread(input, out.text("cli.purge_confirm") + " ")
+            try:
+                answer = await asyncio.to_thread(input, out.text("cli.purge_confirm") + " ")
+            except EOFError:  # Ctrl-D: no answer is no
+                answer = ""
             if answer.strip().lower() not in out.YES:
                 out.echo("cli.purge_nothing")
                 return 1

@@ -11,7 +11,7 @@ from telegram.error import NetworkError
 from bot.cli import texts as cli_texts
 from bot.documents.poster import deep_link, render_poster
 from bot.event.service import EventService, localized_text
-from bot.i18n import Translations, terminal
+from bot.i18n import Message, Translations, terminal
 from bot.settings import Settings
 from storage.clock import SystemClock
 from storage.database import Database
@@ -45,7 +45,7 @@ async def create_invite(settings: Settings, rec_id: int, label: str, days: int) 
     try:
         followup = FollowUpService.for_database(db, settings, clock)
         if await followup.repo.get(rec_id) is None:
-            raise ValueError(f"there is no recommendation R-{rec_id}")
+            raise ValueError(Message("qr.no_recommendation", ref=f"R-{rec_id}"))
         token = await followup.repo.create_invite(
             "delegate", label, None, timedelta(days=days), [rec_id]
         )
@@ -63,7 +63,9 @@ async def make_poster(
 ) -> Path:
     """Write the poster; asks Telegram (getMe) for the bot's username unless given. With
     `invite` (recommendation id, label, days valid), a one-time invite for its owner."""
-    if bot_username is None:
+    if bot_username is not None:
+        deep_link(bot_username, "register")  # a wrong name is said before anything is done
+    else:
         bot = Bot(
             settings.bot_token.get_secret_value(),
             base_url=settings.bot_api_base_url,

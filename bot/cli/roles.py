@@ -28,6 +28,13 @@ _SOURCES = {
     "assignment": "cli.roles_assignment",
 }
 
+ROLE_NAMES = {"organizer": "cli.role_organizer", "delegate": "cli.role_delegate"}
+
+
+def _role(code: str) -> str:
+    """A role's name in the terminal's language (the code is what --role takes)."""
+    return out.text(ROLE_NAMES[code]) if code in ROLE_NAMES else code
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `roles` subcommands."""
@@ -52,14 +59,14 @@ async def run_roles(args: argparse.Namespace, settings: Settings) -> int:
         user_id, role = args.user_id, args.role
         if args.roles_command == "grant":
             if not await roles.grant(user_id, role, None, "terminal"):
-                out.echo("cli.roles_already", user=str(user_id), role=role)
+                out.echo("cli.roles_already", user=str(user_id), role=_role(role))
                 return 1
-            out.echo("cli.roles_granted", user=str(user_id), role=role)
+            out.echo("cli.roles_granted", user=str(user_id), role=_role(role))
             return 0
         if not await roles.revoke(user_id, role, None, "terminal"):
-            out.echo("cli.roles_not_held", user=str(user_id), role=role)
+            out.echo("cli.roles_not_held", user=str(user_id), role=_role(role))
             return 1
-        out.echo("cli.roles_revoked", user=str(user_id), role=role)
+        out.echo("cli.roles_revoked", user=str(user_id), role=_role(role))
         if role == "organizer" and user_id in in_settings:
             out.echo("cli.roles_still_in_settings", user=str(user_id))
         return 0
@@ -87,7 +94,7 @@ async def _list(
         out.echo(
             "cli.roles_line",
             user=str(grant.user_id),
-            role=grant.role,
+            role=_role(grant.role),
             source=source,
             since=grant.granted_at[:16],
             name=name,

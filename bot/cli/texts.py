@@ -4,10 +4,14 @@ Every line comes from the catalogue (keys cli.*); nothing printed is written in 
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TextIO
+
+from markupsafe import Markup
 
 from bot.i18n import Translations, Translator, terminal
 from bot.i18n import shown as i18n_shown
@@ -78,3 +82,55 @@ def fail_lines(title: str, problems: Iterable[object]) -> Sequence[str]:
 
 
 YES = frozenset({"y", "yes", "o", "oui", "نعم", "ن"})
+
+
+# argparse's own texts (Python 3.11's msgids) and the catalogue keys that say them; the
+# %-placeholders argparse fills are handed through the catalogue's {names}.
+_ARGPARSE = {
+    "usage: ": ("cli.ap.usage", {}),
+    "positional arguments": ("cli.ap.positionals", {}),
+    "options": ("cli.ap.options", {}),
+    "show this help message and exit": ("cli.ap.help", {}),
+    "%(prog)s: error: %(message)s\n": (
+        "cli.ap.error",
+        {"prog": "%(prog)s", "message": "%(message)s"},
+    ),
+    "argument %(argument_name)s: %(message)s": (
+        "cli.ap.argument",
+        {"argument": "%(argument_name)s", "message": "%(message)s"},
+    ),
+    "the following arguments are required: %s": ("cli.ap.required", {"args": "%s"}),
+    "unrecognized arguments: %s": ("cli.ap.unrecognized", {"args": "%s"}),
+    "one of the arguments %s is required": ("cli.ap.one_required", {"args": "%s"}),
+    "not allowed with argument %s": ("cli.ap.not_allowed", {"args": "%s"}),
+    "expected one argument": ("cli.ap.expected_one", {}),
+    "invalid %(type)s value: %(value)r": ("cli.ap.invalid_value", {"value": "%(value)r"}),
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "cli.ap.invalid_choice",
+        {"value": "%(value)r", "choices": "%(choices)s"},
+    ),
+}
+
+
+def _argparse_text(message: str) -> str:
+    """gettext for argparse: its message in this run's language (English if not known)."""
+    found = _ARGPARSE.get(message)
+    if found is None:
+        return message
+    key, slots = found
+    said = terminal(t()(key, **{name: Markup(slot) for name, slot in slots.items()}))
+    return said + " " * (len(message) - len(message.rstrip(" "))) + "\n" * message.endswith("\n")
+
+
+@contextmanager
+def argparse_language() -> Iterator[None]:
+    """argparse's own words (usage, options, its errors) in this run's language: argparse asks
+    gettext for them through its module's `_`/`ngettext`, set here while the parser is built
+    and used."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._ = _argparse_text  # type: ignore[attr-defined]
+    argparse.ngettext = lambda one, many, n: _argparse_text(one if n == 1 else many)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]

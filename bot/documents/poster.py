@@ -22,6 +22,8 @@ import segno
 from bidi import get_display
 from PIL import Image, ImageDraw, ImageFont, features
 
+from bot.i18n import Message
+
 WIDTH, HEIGHT = 1240, 1754  # A4 portrait at 150 dpi
 MARGIN = 100  # left, right and top margin, px
 QR_MAX, QR_MIN = 1040, 480  # side of the QR code with its (white) quiet zone, px
@@ -58,10 +60,10 @@ class PosterFontError(RuntimeError):
 def deep_link(bot_username: str, payload: str) -> str:
     """https://t.me/<bot>?start=<payload>; the payload is checked against Telegram's rule."""
     if not _PAYLOAD.fullmatch(payload):
-        raise ValueError(f"start payload must be 1-64 chars of A-Z a-z 0-9 _ -: {payload!r}")
+        raise ValueError(Message("qr.bad_payload", payload=payload))
     username = bot_username.removeprefix("@")
     if not _USERNAME.fullmatch(username):
-        raise ValueError(f"not a Telegram bot username: {bot_username!r}")
+        raise ValueError(Message("qr.bad_username", name=bot_username))
     return f"https://t.me/{username}?start={payload}"
 
 

@@ -66,13 +66,16 @@ class Composed:
 
 def status_label(t: Translator, status: str) -> str:
     """A status with its colour, in the reader's language (plain text)."""
-    return f"{STATUS_ICONS.get(status, '')} {t.plain(f'rec.{status}')}"
+    return t.plain("fu.status_label", icon=STATUS_ICONS.get(status, ""), status=t(f"rec.{status}"))
 
 
 def rec_button_label(t: Translator, rec: Tracked) -> str:
-    """A short button label for one recommendation."""
+    """A short button label for one recommendation: through the catalogue, so that in Arabic
+    it starts right to left and the reference and the text keep their own direction."""
     text = rec.text if len(rec.text) <= 40 else rec.text[:39] + "…"
-    return f"{STATUS_ICONS.get(rec.status, '')} {rec.reference} · {text}"
+    return t.plain(
+        "fu.rec_button", icon=STATUS_ICONS.get(rec.status, ""), ref=rec.reference, text=text
+    )
 
 
 class FollowUpService:
@@ -132,6 +135,18 @@ class FollowUpService:
         """The person's language (the default one if unknown)."""
         participant = await self.participants.get(user_id)
         return self.texts[participant.locale if participant else self.texts.default_locale]
+
+    async def known_name(self, user_id: int) -> str | None:
+        """A person as others read them: their registered name, else the Telegram name of a
+        role holder who never registered (None if neither is known)."""
+        person = await self.participants.get(user_id)
+        if person is not None:
+            return person.full_name
+        return await self.repo.pref(user_id, "telegram_name")
+
+    async def person_name(self, user_id: int) -> str:
+        """`known_name`, else the id."""
+        return await self.known_name(user_id) or str(user_id)
 
     async def workshop_title(self, t: Translator, workshop_id: str | None) -> str:
         """A recommendation's workshop in the reader's language ("General" for none)."""
@@ -247,7 +262,7 @@ class FollowUpService:
         if rec is None or old == new:
             return
         now = self.clock.now()
-        assigner = await self.participants.get(by_user) if by_user else None
+        assigner = await self.known_name(by_user) if by_user else None
         notices = []
         if new is not None:
             t = await self.translator(new)
@@ -255,7 +270,7 @@ class FollowUpService:
                 PlannedPrompt.notice(
                     f"assigned:{rec_id}:{new}:{now.isoformat()}",
                     new,
-                    await self.assignment_text(t, rec, assigner.full_name if assigner else None),
+                    await self.assignment_text(t, rec, assigner),
                     now,
                     str(rec_id),
                 )
@@ -488,8 +503,28 @@ class FollowUpService:
         update = await self.repo.record(
             rec_id, user_id, status, progress, comment, evidence, update_id
         )
+        if update is not None and status == "blocked":
+            await self._blocked(rec_id, update)
         await self.plan_delegate(user_id)
         return update
+
+    async def _blocked(self, rec_id: int, update: StatusUpdate) -> None:
+        """A delegate reports a recommendation blocked: its organizers are told at once, with
+        the reason and the escalation's actions (not only on the board)."""
+        organizers = await self.roles.holders("organizer")
+        await self.prompts.add(
+            [
+                PlannedPrompt(
+                    f"blocked:{rec_id}:{update.id}:{org}",
+                    "escalation",
+                    org,
+                    str(rec_id),
+                    update.at,
+                    {"reason": "blocked", "update": update.id},
+                )
+                for org in organizers
+            ]
+        )
 
     # --- escalations, summaries, digests ----------------------------------------------------
 
@@ -525,6 +560,11 @@ class FollowUpService:
                 # another organizer's row of the same case marked it: still tell this one
                 pass
             why = t.plural("fu.esc.overdue", days_late(rec.due_date, now, zone) or 1)
+        elif reason == "blocked":
+            last = await self.repo.last_status_update(rec.id)
+            if rec.status != "blocked" or last is None or last.id != prompt.payload.get("update"):
+                return None  # unblocked, or a newer answer, since
+            why = t("fu.esc.blocked")  # the reason is the card's last comment, below
         else:
             if rec.state.silent_prompts == 0:
                 return None  # the delegate answered in the meantime

@@ -421,3 +421,64 @@ def test_no_sentence_waits_in_a_constant() -> None:
                     if len(words) >= 3:
                         found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == [], "\n".join(found)
+
+
+# ---------------------------------------------------------------- button labels
+
+BUTTONS = {"InlineKeyboardButton", "KeyboardButton"}
+
+
+def _built_from_parts(node: ast.AST) -> bool:
+    """An f-string joining values with text of its own (`f"{icon} {ref} · {text}"`): in Arabic
+    it starts with whatever its first value is. A page counter (`2/5`) reads the same both
+    ways."""
+    if not isinstance(node, ast.JoinedStr):
+        return False
+    values = [v for v in node.values if isinstance(v, ast.FormattedValue)]
+    glue = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+    # Keys and codes (`rec.{status}`, `session:{id}:`) are glued with . : _ - only.
+    return bool(values) and glue != "/" and any(not (c.isalnum() or c in ".:_-") for c in glue)
+
+
+def test_no_button_label_is_built_from_parts_in_code() -> None:
+    found = []
+    for folder in CODE:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            name = str(path.relative_to(ROOT))
+            if name.startswith("bot/web/") or name.startswith("bot/cli/"):
+                continue  # web pages and the terminal have no buttons
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                labels: list[ast.AST] = []
+                if isinstance(node, ast.Tuple) and len(node.elts) == 2:
+                    labels.append(node.elts[0])  # (label, callback data) rows
+                elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in BUTTONS:
+                    labels += node.args[:1] + [k.value for k in node.keywords if k.arg == "text"]
+                elif isinstance(node, ast.FunctionDef) and "label" in node.name:
+                    labels += [
+                        r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value
+                    ]
+                for label in labels:
+                    for part in ast.walk(label):
+                        if _built_from_parts(part):
+                            found.append(f"{name}:{part.lineno} {ast.unparse(part)[:60]}")
+    assert found == [], "\n".join(found)
+
+
+def test_arabic_labels_built_from_values_start_right_to_left() -> None:
+    from datetime import UTC, datetime
+
+    from bot.followup.service import rec_button_label, status_label
+    from storage.followup import FollowState, Tracked
+
+    t = TEXTS["ar"]
+    labels = [status_label(t, status) for status in ("not_started", "in_progress", "blocked")]
+    for text in ("تعيين مرجع رقمي لكل مركز من مراكز التكوين بالجهة", "Signer des conventions"):
+        rec = Tracked(
+            7, "partnerships", text, "ar", 5, None, "in_progress", 50,
+            datetime(2019, 1, 30, tzinfo=UTC), FollowState(),
+        )  # fmt: skip
+        labels.append(rec_button_label(t, rec))
+    labels += [t.plain("fu.percent", n=50), t.plain("rv.owner_choice", name="Karim", unit="DRH")]
+    assert [x for x in labels if first_strong(x, skip_isolates=False) != "R"] == []
+    assert [x for x in labels if get_base_level(x) != 1] == []

@@ -209,7 +209,7 @@ def test_an_unknown_transport_is_refused_at_start_with_the_choices() -> None:
 
     with pytest.raises(SettingsError) as refused:
         load_settings(_env_file=None, bot_token="123:abc", transport="curl")
-    assert refused.value.problems == ["TRANSPORT: Input should be 'aiohttp' or 'httpx'"]
+    assert refused.value.problems == ["TRANSPORT: must be one of aiohttp, httpx"]
 
 
 async def test_a_transport_error_names_neither_the_url_nor_the_token(

@@ -549,3 +549,153 @@ async def test_an_organizer_removes_an_owner_without_naming_another_asked_first(
     await owner.expect_silence(0.5)
     await open_card()  # the card no longer offers to remove an owner it does not have
     assert not any("Retirer le responsable" in label for label in organizer.inbox[-1].labels)
+
+
+async def test_an_escalation_keeps_its_actions_and_extend_counts_from_the_due_date(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Omar", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    organizer = await _organizer(emulator, bot)
+    rec_id = await _recommendation(bot, delegate, date(2019, 2, 4))  # due Monday 4 February
+    await tick(bot.services)
+    await said(delegate)
+    move_to(bot, local(date(2019, 2, 5), 8, 30))  # one day late
+    await tick(bot.services)
+    escalation = await said(organizer)
+    assert "en retard" in escalation.text
+    actions = escalation.labels
+
+    # Overdue: the example and +7 count from the due date shown, not from today.
+    await organizer.press("📅 Prolonger l'échéance")
+    ask = await said(organizer)
+    assert "lundi 4 février 2019" in plain(ask.text) and "06/03/2019" in plain(ask.text)
+    assert ask.labels[:3] == ["+7 jours", "+14 jours", "+30 jours"]
+    await organizer.press("+7 jours")
+    assert "lundi 11 février 2019" in await said_text(organizer)
+    await organizer.press("✅ Oui")
+    assert "lundi 11 février 2019" in await said_text(organizer)
+    # The escalation still offers its actions: extend again from it, without /admin.
+    kept = emulator.message(organizer.id, escalation.message_id)
+    assert kept is not None and kept.labels == actions
+    await organizer.press_button(escalation.message_id, label="📅 Prolonger l'échéance")
+    again = plain((await said(organizer)).text)
+    assert "lundi 11 février 2019" in again and "13/03/2019" in again  # 11 Feb + 30 days
+    await organizer.press("+14 jours")
+    assert "lundi 25 février 2019" in await said_text(organizer)
+    await organizer.press("✅ Oui")
+    await said(organizer)
+    rec = await bot.services.followup.repo.get(rec_id)
+    assert rec is not None and rec.due_date == date(2019, 2, 25)
+
+    # Dropped from the escalation: its actions are gone from it once pressed again.
+    await organizer.press_button(escalation.message_id, label="🗑 Abandonner")
+    await said(organizer)
+    await organizer.press("✅ Oui")
+    assert "abandonnée" in await said_text(organizer)
+    press = await organizer.press_button(escalation.message_id, label="📅 Prolonger l'échéance")
+    assert "plus actif" in (await organizer.wait_callback_answer(press)).text
+    await organizer.next_message()  # the buttons removed
+    gone = emulator.message(organizer.id, escalation.message_id)
+    assert gone is not None and gone.labels == []
+
+
+async def test_every_arabic_follow_up_button_reads_right_to_left(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    from bot.i18n import first_strong
+
+    bot = event_bot
+    delegate = emulator.user(first_name="Samira", language_code="ar")
+    await enrol(bot, delegate, "ar", "oriental")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Nadia", language_code="ar")
+    await enrol(bot, organizer, "ar", "central")
+    await _recommendation(
+        bot, delegate, date(2019, 6, 28), "تعيين مرجع رقمي لكل مركز من مراكز الجهة"
+    )
+    await _recommendation(bot, delegate, date(2019, 6, 28), "Signer des conventions")
+    await tick(bot.services)
+    await said(delegate)
+    await said(delegate)
+    screens = []
+    await delegate.send("/tasks")
+    screens.append(await said(delegate))
+    await delegate.press(screens[-1].labels[0])  # open the first one
+    screens.append(await said(delegate))
+    await delegate.press(screens[-1].labels[1])  # in progress
+    screens.append(await said(delegate))
+    move_to(bot, local(date(2019, 2, 6), 10, 0))
+    await tick(bot.services)
+    screens.append(await said(delegate))  # the prompt: one button per recommendation
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📈 التتبع")
+    screens.append(await said(organizer))
+    await organizer.press(screens[-1].labels[2])  # all recommendations
+    screens.append(await said(organizer))
+    labels = [label for screen in screens for label in screen.labels]
+    assert any("R-1" in label for label in labels) and any("R-2" in label for label in labels)
+    wrong = [label for label in labels if first_strong(label, skip_isolates=False) == "L"]
+    assert wrong == []
+
+
+async def test_a_blocked_recommendation_reaches_the_organizers_at_once_with_its_reason(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Karim", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    organizer = await _organizer(emulator, bot)
+    rec_id = await _recommendation(bot, delegate, date(2019, 6, 28))
+    await tick(bot.services)
+    await said(delegate)
+    await delegate.send("/tasks")
+    await said(delegate)
+    await delegate.press_data(delegate.inbox[-1].message_id, f"fu:o:{rec_id}")
+    await said(delegate)
+    await delegate.press("🔴 bloquée")
+    await said(delegate)
+    await delegate.send("Le budget 2019 n'est pas encore voté")
+    await said(delegate)
+    await delegate.press("Passer")  # no comment beyond the reason
+    assert "Enregistré" in await said_text(delegate)
+    # No waiting for a cadence: the clock's next pass tells every organizer, once.
+    assert await tick(bot.services) == 1
+    told = await said(organizer)
+    text = plain(told.text)
+    assert "Le suivi a besoin de vous" in text and "signale bloquée" in text
+    assert f"R-{rec_id}" in text and "Le budget 2019 n'est pas encore voté" in text
+    assert "Person Karim" in text
+    assert told.labels == [
+        "🔔 Relancer maintenant",
+        "👤 Réattribuer",
+        "📅 Prolonger l'échéance",
+        "🗑 Abandonner",
+    ]
+    assert await tick(bot.services) == 0
+    # Unblocked before the clock's pass: nobody is told of a block that is over.
+    await bot.services.followup.record(rec_id, delegate.id, "blocked", None, "x", [], None)
+    await bot.services.followup.record(rec_id, delegate.id, "in_progress", 20, None, [], None)
+    await tick(bot.services)  # its row is composed from the database as it is now: dropped
+    assert not organizer.pending_events()
+
+
+async def test_an_organizer_who_never_registered_is_named_in_timelines(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Youssef", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    # Nadia holds the role from ORGANIZER_IDS and never registered.
+    organizer = emulator.user(
+        user_id=ORGANIZER_ID, first_name="Nadia", last_name="Benali", language_code="fr"
+    )
+    await organizer.send("/admin")
+    await said(organizer)
+    rec_id = await _recommendation(bot, delegate, date(2019, 6, 28))
+    await tick(bot.services)
+    assert "Nadia Benali" in await said_text(delegate)  # who gave it to them
+    await organizer.press_data(organizer.inbox[-1].message_id, f"fa:tl:{rec_id}")
+    timeline = await said_text(organizer)
+    assert "Nadia Benali" in timeline and str(ORGANIZER_ID) not in timeline

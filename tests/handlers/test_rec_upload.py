@@ -22,6 +22,21 @@ TABLE = (
 )
 
 
+async def test_the_import_confirmation_lists_the_references_created(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="fr")
+    await bot.services.recommendations.create(None, "Déjà là", "fr", None, None, ORGANIZER_ID)
+    table = "workshop,text\ngeneral,Créer un guichet unique\ngeneral,Former les agents\n"
+    await organizer.send_document("recs.csv", "text/csv", table.encode())
+    await said(organizer)
+    await organizer.press("✅ Créer 2")
+    done = plain(await shown_text(organizer))
+    assert "2 recommandations créées" in done
+    assert "Références : R-2, R-3" in done, done
+    assert [r.reference for r in await bot.services.recommendations.all()] == ["R-1", "R-2", "R-3"]
+
+
 async def test_an_organizer_imports_a_table_with_a_preview(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:

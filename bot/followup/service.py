@@ -205,6 +205,21 @@ class FollowUpService:
         rules, zone, end = policy
         return next_digest_at(rules, zone, end, self.clock.now())
 
+    async def coming_digest_at(self) -> datetime | None:
+        """When the next digest goes out, if one would as things stand: the next period's start,
+        when a recommendation moved since the current period began (else nobody gets one)."""
+        policy = await self._policy()
+        if policy is None:
+            return None
+        rules, zone, end = policy
+        now = self.clock.now()
+        moment = next_digest_at(rules, zone, end, now)
+        if moment is None:
+            return None
+        current = digest_period(rules, zone, end, now)
+        since = current[1] if current is not None else None
+        return moment if await self.repo.moved_since(since) else None
+
     async def sweep(self) -> int:
         """Make sure the rows of the current digest period and weekly summary exist."""
         policy = await self._policy()

@@ -31,7 +31,7 @@ from bot.followup.planner import (
     next_digest_at,
     next_prompt,
     overdue_from,
-    should_escalate_silence,
+    silence_escalation_at,
     weekly_summary_at,
 )
 from bot.i18n import Translations, Translator
@@ -460,15 +460,17 @@ class FollowUpService:
         return Composed(Markup("\n").join(lines), markup), covered
 
     async def prompt_sent(self, user_id: int, covered: dict[int, FollowState]) -> None:
-        """After a prompt went: remember it, escalate silence, plan the next one."""
+        """After a prompt went: remember it, plan the escalation of a silence (after its grace
+        period), plan the next prompt."""
         await self.repo.mark_prompted(covered)
         policy = await self._policy()
         if policy is not None:
-            rules = policy[0]
+            rules, zone, _end = policy
             now = self.clock.now()
             organizers = await self.roles.holders("organizer")
             for rec_id, state in covered.items():
-                if should_escalate_silence(state, rules) and await self.repo.mark_escalated(
+                at = silence_escalation_at(state, rules, zone)
+                if at is not None and await self.repo.mark_escalated(
                     rec_id, silent=state.silent_prompts
                 ):
                     await self.prompts.add(
@@ -478,7 +480,7 @@ class FollowUpService:
                                 "escalation",
                                 org,
                                 str(rec_id),
-                                now,
+                                at,
                                 {"reason": "silent", "prompts": state.silent_prompts},
                             )
                             for org in organizers
@@ -541,8 +543,8 @@ class FollowUpService:
                 pass
             why = t.plural("fu.esc.overdue", days_late(rec.due_date, now, zone) or 1)
         else:
-            if rec.state.silent_prompts == 0:
-                return None  # the delegate answered in the meantime
+            if rec.state.silent_prompts < int(prompt.payload.get("prompts") or 1):
+                return None  # the delegate answered in the grace period
             why = t.plural("fu.esc.silent", rec.state.silent_prompts)
         owner = await self.participants.get(rec.owner_id)
         last = await self.repo.last_status_update(rec.id)

@@ -162,6 +162,53 @@ async def test_cadence_keeps_quiet_hours_weekends_and_due_dates_and_escalates_si
     assert state.silent_prompts == 3
 
 
+async def test_silence_reaches_the_organizers_two_days_after_the_second_prompt_unless_answered(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    silent = emulator.user(first_name="Samira", language_code="fr")
+    answering = emulator.user(first_name="Karim", language_code="fr")
+    await enrol(bot, silent, "fr", "oriental")
+    await enrol(bot, answering, "fr", "central")
+    organizer = await _organizer(emulator, bot)
+    quiet_rec = await _recommendation(bot, silent, None, "Ouvrir un guichet")
+    await _recommendation(bot, answering, None, "Former les agents")
+    await tick(bot.services)
+    await said(silent), await said(answering)  # told it is theirs
+
+    def escalations() -> list[str]:
+        return [m.text for m in organizer.inbox if "Le suivi a besoin de vous" in m.text]
+
+    # Prompts on Wednesday 6 and Wednesday 20 February, 10:00; nobody answers them.
+    for day in (6, 20):
+        move_to(bot, local(date(2019, 2, day), 10, 0))
+        await tick(bot.services)
+        assert "Suivi d'une recommandation" in (await said(silent)).text
+        assert "Suivi d'une recommandation" in (await said(answering)).text
+    # Not at the minute of the second prompt: planned for two days later.
+    planned = [
+        (state, due)
+        for key, state, due in await bot.services.prompts.of_user(organizer.id)
+        if key.startswith("silent:")
+    ]
+    assert planned == [("pending", local(date(2019, 2, 22), 10, 0))] * 2
+    # Karim answers the next day; Samira stays silent through the two days of grace.
+    move_to(bot, local(date(2019, 2, 21), 15, 0))
+    await bot.services.followup.record(
+        quiet_rec + 1, answering.id, "in_progress", 30, None, [], None
+    )
+    move_to(bot, local(date(2019, 2, 22), 9, 59))
+    await tick(bot.services)
+    assert escalations() == []
+    move_to(bot, local(date(2019, 2, 22), 10, 0))
+    await tick(bot.services)
+    told = await said_text(organizer)
+    while "Le suivi a besoin de vous" not in told:  # weekly summaries and a digest came first
+        told = await said_text(organizer)
+    assert "Le suivi a besoin de vous" in told and "Ouvrir un guichet" in told
+    assert [e for e in escalations() if "Former les agents" in e] == []
+
+
 async def test_organizer_extends_then_drops_from_an_escalation_and_the_delegate_is_told(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

@@ -27,6 +27,8 @@ class Participant:
     reachable: bool
     registered_at: datetime
     updated_at: datetime
+    username: str | None = None  # Telegram's, as last seen (without the @)
+    first_name: str | None = None  # Telegram's, as last seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ def _participant(row: sqlite3.Row) -> Participant:
         reachable=bool(row["reachable"]),
         registered_at=datetime.fromisoformat(row["registered_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        username=row["username"],
+        first_name=row["first_name"],
     )
 
 
@@ -143,6 +147,25 @@ class ParticipantRepository:
             (int(reachable), self._clock.now().isoformat(), user_id, int(reachable)),
         )
         return changed > 0
+
+    async def remember_telegram(
+        self, user_id: int, first_name: str | None, username: str | None
+    ) -> None:
+        """Keep the Telegram first name and @username (to find a delegate by them)."""
+        await self._db.execute(
+            "UPDATE participants SET first_name = ?, username = ? WHERE user_id = ?",
+            (first_name, username, user_id),
+        )
+
+    async def locale_of(self, user_id: int) -> str | None:
+        """The language to write to this person in when they did not just write: a
+        participant's, else the one an organizer last used with the bot; None if unknown."""
+        row = await self._db.fetchone(
+            "SELECT COALESCE((SELECT locale FROM participants WHERE user_id = ?), "
+            "(SELECT locale FROM organizer_prefs WHERE user_id = ?)) AS locale",
+            (user_id, user_id),
+        )
+        return row["locale"] if row is not None else None
 
     async def remember_username(self, user_id: int, username: str | None) -> None:
         """Keep the Telegram @username (to find owners named in imported tables)."""

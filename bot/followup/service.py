@@ -130,8 +130,8 @@ class FollowUpService:
 
     async def translator(self, user_id: int) -> Translator:
         """The person's language (the default one if unknown)."""
-        participant = await self.participants.get(user_id)
-        return self.texts[participant.locale if participant else self.texts.default_locale]
+        locale = await self.participants.locale_of(user_id)
+        return self.texts[locale or self.texts.default_locale]
 
     async def workshop_title(self, t: Translator, workshop_id: str | None) -> str:
         """A recommendation's workshop in the reader's language ("General" for none)."""

@@ -18,6 +18,7 @@ from telegram.ext import BaseHandler
 from bot import callbacks
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
+from bot.documents.owners import find_people
 from bot.documents.rec_import import guess_language
 from bot.i18n import Markup, Translator, unmarked
 from bot.labels import region_label
@@ -391,7 +392,7 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
         await conversations(context).save(update, context, draft)
         await ask(update, context, draft)
     elif draft.step == "rec_owner":
-        found = await services.participants.find(text, limit=8)
+        found = await find_people(services.participants, text, limit=8)
         if not found:
             await reply(
                 update, context, t("rv.owner_not_found"), inline([[(t("rv.skip"), NO_OWNER())]])

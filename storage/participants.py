@@ -193,6 +193,14 @@ class ParticipantRepository:
             )
         return [_participant(row) for row in rows]
 
+    async def named(self) -> list[Participant]:
+        """Every participant still known by name, by name (to search names in Python, where
+        Arabic and Latin spellings can be compared)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM participants WHERE user_id > 0 ORDER BY full_name, user_id"
+        )
+        return [_participant(row) for row in rows]
+
     async def everyone(self) -> list[tuple[int, str]]:
         """(user id, locale) of every participant, in registration order."""
         rows = await self._db.fetchall(

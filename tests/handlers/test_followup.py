@@ -444,6 +444,61 @@ async def test_weekly_summary_reaches_organizers_and_one_button_switches_it_off(
     await organizer.expect_silence(0.3)
 
 
+async def test_reassign_finds_a_delegate_by_a_national_phone_and_lists_namesakes_in_any_script(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    from storage.participants import ProfileFields
+
+    bot = event_bot
+    first = emulator.user(first_name="Ilyas", language_code="fr")
+    await enrol(bot, first, "fr", "central")
+    organizer = await _organizer(emulator, bot)
+    # Youssef registered his name in Arabic letters, with his phone; another Youssef in Latin.
+    youssef = emulator.user(first_name="Abou", username="abou_t", language_code="ar")
+    youssef.open_chat()
+    await bot.services.participants.save_profile(
+        youssef.id,
+        youssef.id,
+        ProfileFields(
+            "ar",
+            bot.clock.now(),
+            "يوسف التازي",
+            "inspector",
+            None,
+            "oriental",
+            "DP",
+            "+212600005001",
+        ),
+    )
+    namesake = emulator.user(first_name="Jo", language_code="fr")
+    await enrol(bot, namesake, "fr", "central")
+    await bot.services.db.execute(
+        "UPDATE participants SET full_name = 'Youssef Alaoui' WHERE user_id = ?", (namesake.id,)
+    )
+    await _recommendation(bot, first, date(2019, 2, 4))
+    await tick(bot.services)
+    await said(first)
+    move_to(bot, local(date(2019, 2, 5), 8, 30))
+    await tick(bot.services)
+    await said(first)  # the missed prompt
+    escalation = await said(organizer)  # overdue
+    assert "Le suivi a besoin de vous" in escalation.text
+    [reassign] = [d for row in escalation.inline_buttons for label, d in row if "👤" in label]
+    assert reassign is not None
+    await organizer.press("👤 Réattribuer")
+    await said(organizer)
+    await organizer.send("0600005001")  # the national form of +212600005001
+    assert "à يوسف التازي ?" in await said_text(organizer)
+    await organizer.press("✖️ Non")
+    await shown(organizer)
+    await organizer.press_data(escalation.message_id, reassign)
+    await said(organizer)
+    await organizer.send("Youssef")
+    listed = await said(organizer)
+    assert "Plusieurs personnes correspondent" in listed.text
+    assert {"يوسف التازي", "Youssef Alaoui"} <= set(listed.labels)
+
+
 async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away(
     emulator: BotApiEmulator, event_bot: RunningBot, tmp_path: Path
 ) -> None:

@@ -173,6 +173,14 @@ async def _show(update: Update, context: MultaqaContext, theme: str, order: str,
 # ---------------------------------------------------------------- decisions
 
 
+# The audit log's action of each decision (each has its catalogue key audit.<action>).
+DECISION_ACTIONS = {
+    "accepted": "proposal.accepted",
+    "merged": "proposal.merged",
+    "rejected": "proposal.rejected",
+}
+
+
 async def _decide(
     update: Update,
     context: MultaqaContext,
@@ -189,7 +197,7 @@ async def _decide(
         return False
     await services.audit.record(
         who.user.id,
-        f"proposal.{status}",
+        DECISION_ACTIONS[status],
         proposal.reference,
         {"note": bool(note), "recommendation": rec_id},
     )

@@ -389,7 +389,10 @@ async def on_escalation(update: Update, context: MultaqaContext, press: callback
             inline(rows),
         )
     elif press.action == "xd":
-        base = max(rec.due_date or today, today)
+        # From the due date the question shows (from today when that would still be past).
+        base = rec.due_date or today
+        if base + timedelta(days=int(press["days"])) < today:
+            base = today
         await _ask_extend(update, context, rec, base + timedelta(days=int(press["days"])))
     elif press.action == "exy":
         try:

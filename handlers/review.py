@@ -287,7 +287,14 @@ async def on_merge(update: Update, context: MultaqaContext, press: callbacks.Pre
         press["page"],
         lambda page: MERGE(proposal.id, page),
         header=t("rv.merge_where", ref=proposal.reference),
-        extra_rows=[[(t("rv.new_rec"), NEW_REC(proposal.id))]],
+        extra_rows=[
+            [(t("rv.new_rec"), NEW_REC(proposal.id))],
+            # Back to this proposal's card (its theme's queue), or to the themes.
+            [
+                (t("common.back"), SHOW(proposal.theme, "n", proposal.id)),
+                (t("rv.back_menu"), MENU(0)),
+            ],
+        ],
     )
     await reply(update, context, view.text, inline(view.rows))
 

@@ -265,6 +265,24 @@ async def test_organizer_extends_then_drops_from_an_escalation_and_the_delegate_
     assert "recommendation.extend" in actions and "recommendation.drop" in actions
 
 
+async def test_plus_days_count_from_the_due_date_the_question_shows(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Omar", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    organizer = await _organizer(emulator, bot)
+    await _recommendation(bot, delegate, date(2019, 2, 4))  # due Monday 4 February
+    await tick(bot.services)
+    move_to(bot, local(date(2019, 2, 5), 8, 30))  # a day late
+    await tick(bot.services)
+    await said(organizer)
+    await organizer.press("📅 Prolonger l'échéance")
+    assert "lundi 4 février 2019" in await said_text(organizer)
+    await organizer.press("+7 jours")
+    assert "lundi 11 février 2019" in await said_text(organizer)  # 4 February + 7, not today
+
+
 async def test_a_restart_neither_loses_nor_doubles_a_prompt_and_downtime_sends_it_once(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

@@ -40,7 +40,8 @@ async def test_an_unregistered_organizers_summary_comes_in_the_language_they_use
 ) -> None:
     nadia = emulator.user(user_id=ORGANIZER_ID, first_name="Nadia", language_code="fr")
     await nadia.send("/admin")
-    assert "Inscriptions à ce jour" in await said_text(nadia)  # /admin in French, as her Telegram is
+    # /admin in French, as her Telegram is.
+    assert "Inscriptions à ce jour" in await said_text(nadia)
     assert await seeded.services.participants.get(ORGANIZER_ID) is None  # never registered
     # Monday 28 January, 19:00 in Casablanca: the daily summary, in French, not in Arabic.
     await _clock_at(seeded, datetime(2019, 1, 28, 18, 0, tzinfo=UTC))

@@ -46,6 +46,7 @@ from bot.outbound.campaigns import CampaignRunner
 from bot.outbound.limiter import InteractiveLimiter, SendBudget
 from bot.outbound.schedule import start_clock, stop_clock
 from bot.outbound.sender import BulkSender, SendPolicy
+from bot.people import note_telegram
 from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.transport import make_request
@@ -193,6 +194,7 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     draft = drafts.get(registration.FLOW)
     chosen = participant.locale if participant else (draft.data.get("locale") if draft else None)
     locale = services.texts.pick(chosen, user.language_code)
+    locale = await note_telegram(services, user, participant, roles, locale)
     if (scope := update_scope.get()) is not None:
         scope.locale = locale
     if participant is None and roles and user.full_name:

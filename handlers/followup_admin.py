@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler
 from bot import callbacks, replies
 from bot.context import MultaqaContext
 from bot.conversation import Flow, conversations
+from bot.documents.owners import find_people
 from bot.followup import buttons as B
 from bot.followup import reports
 from bot.followup.service import (
@@ -544,7 +545,7 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
             await _ask_extend(update, context, rec, due)
         return
     if draft.step == "reassign" and text:
-        found = await services.participants.find(text, limit=6)
+        found = await find_people(services.participants, text, limit=6)
         if not found:
             await reply(
                 update,

@@ -53,6 +53,13 @@ async def on_set(update: Update, context: MultaqaContext, press: callbacks.Press
         await show(update, context, t("lang.changed"))  # in the pressed message
         await registration.ask(update, context, draft)
         return
+    if who.participant is None and who.is_organizer:
+        # An organizer need not register: the language is kept for them (their summaries and
+        # escalations go in it), and no registration starts.
+        await context.services.organizers.notices.remember_language(who.user.id, code, True)
+        await set_chat_commands(context.bot, chat_id_of(update), t, who.roles)
+        await show(update, context, t("lang.changed"))
+        return
     if who.participant is None:
         await registration.begin(update, context, locale=code)  # asked in the pressed message
         return

@@ -221,8 +221,14 @@ async def edit(
         await services.followup.extend(rec_id, due, who.user.id)
         services.kick_clock()
     await services.recommendations.update(rec_id, text=text)
-    field = "text" if text is not None else "owner" if owner is not None else "due"
-    await services.audit.record(who.user.id, f"recommendation.edit.{field}", f"R-{rec_id}")
+    action = (
+        "recommendation.edit.text"
+        if text is not None
+        else "recommendation.edit.owner"
+        if owner is not None
+        else "recommendation.edit.due"
+    )
+    await services.audit.record(who.user.id, action, f"R-{rec_id}")
     rec = await services.recommendations.get(rec_id)
     if rec is not None:
         await reply(

@@ -18,6 +18,7 @@ from telegram.ext import BaseHandler
 from bot import callbacks, replies
 from bot.context import MultaqaContext, Services
 from bot.conversation import Flow, conversations
+from bot.documents.owners import find_people
 from bot.documents.rec_import import guess_language
 from bot.i18n import Markup, Translator, unmarked
 from bot.labels import region_label
@@ -169,6 +170,14 @@ async def _show(update: Update, context: MultaqaContext, theme: str, order: str,
 # ---------------------------------------------------------------- decisions
 
 
+# The audit log's action of each decision (each has its catalogue key audit.<action>).
+DECISION_ACTIONS = {
+    "accepted": "proposal.accepted",
+    "merged": "proposal.merged",
+    "rejected": "proposal.rejected",
+}
+
+
 async def _decide(
     update: Update,
     context: MultaqaContext,
@@ -185,7 +194,7 @@ async def _decide(
         return False
     await services.audit.record(
         who.user.id,
-        f"proposal.{status}",
+        DECISION_ACTIONS[status],
         proposal.reference,
         {"note": bool(note), "recommendation": rec_id},
     )
@@ -275,7 +284,14 @@ async def on_merge(update: Update, context: MultaqaContext, press: callbacks.Pre
         press["page"],
         lambda page: MERGE(proposal.id, page),
         header=t("rv.merge_where", ref=proposal.reference),
-        extra_rows=[[(t("rv.new_rec"), NEW_REC(proposal.id))]],
+        extra_rows=[
+            [(t("rv.new_rec"), NEW_REC(proposal.id))],
+            # Back to this proposal's card (its theme's queue), or to the themes.
+            [
+                (t("common.back"), SHOW(proposal.theme, "n", proposal.id)),
+                (t("rv.back_menu"), MENU(0)),
+            ],
+        ],
     )
     await reply(update, context, view.text, inline(view.rows))
 
@@ -388,7 +404,7 @@ async def on_message(update: Update, context: MultaqaContext, draft: Draft) -> N
         await conversations(context).save(update, context, draft)
         await ask(update, context, draft)
     elif draft.step == "rec_owner":
-        found = await services.participants.find(text, limit=8)
+        found = await find_people(services.participants, text, limit=8)
         if not found:
             await reply(
                 update, context, t("rv.owner_not_found"), inline([[(t("rv.skip"), NO_OWNER())]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from .errors import bad_request, forbidden
@@ -58,6 +59,28 @@ def target_chat(emu: BotApiEmulator, p: Params, method: str, *, sending: bool = 
     return chat
 
 
+# An address in a message, as Telegram detects it: up to a space, a quote, an angle bracket or
+# an invisible direction mark (these are not part of a URL).
+_URL = re.compile(r"https?://[^\s<>\"\u200e\u200f\u2066-\u2069]+")
+
+
+def _with_links(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entities plus a `url` entity for each address not already in a link, as Telegram
+    adds them to the message it returns (so the web chat shows a link one can open)."""
+    linked = [
+        (e["offset"], e["offset"] + e["length"])
+        for e in entities
+        if e.get("type") in ("text_link", "url")
+    ]
+    found = []
+    for match in _URL.finditer(text):
+        offset = utf16_len(text[: match.start()])
+        length = utf16_len(match.group(0).rstrip(".,;:!?)"))
+        if not any(start < offset + length and offset < end for start, end in linked):
+            found.append({"type": "url", "offset": offset, "length": length})
+    return sorted([*entities, *found], key=lambda e: (e["offset"], -e["length"]))
+
+
 def _format(
     p: Params, raw: str, entities_field: str
 ) -> tuple[str, list[dict[str, Any]], str | None]:
@@ -67,14 +90,14 @@ def _format(
         entities = p.obj(entities_field) or []
         if not isinstance(entities, list):
             raise bad_request(f"can't parse {entities_field} JSON object")
-        return raw, entities, None
+        return raw, _with_links(raw, entities), None
     lowered = mode.lower()
     if lowered == "html":
         try:
             text, entities = parse_html(raw)
         except HtmlError as err:
             raise bad_request(f"can't parse entities: {err}") from None
-        return text, entities, mode
+        return text, _with_links(text, entities), mode
     if lowered in ("markdown", "markdownv2"):
         return raw, [], mode  # accepted but not parsed: the bot uses HTML
     raise bad_request("unsupported parse_mode")

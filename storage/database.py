@@ -45,7 +45,8 @@ _MARK_APPLIED = f"UPDATE inbox SET applied = 1 WHERE update_id = ? AND bot_id = 
 _MARK_HANDLED = "UPDATE inbox SET state = 'handled', handled_at = ? WHERE update_id = ? AND " + (
     f"bot_id = {THIS_BOT}"
 )
-_MARK_REPLY = "UPDATE outbox SET state = ? WHERE id = ?"
+# A reply's text (names, answers) is not kept once it went out or was given up on.
+_MARK_REPLY = "UPDATE outbox SET state = ?, op = '{}' WHERE id = ?"
 _KEEP_NOTES = (
     "INSERT OR REPLACE INTO update_journal (update_id, seq, kind, what, payload, bot_id) "
     f"VALUES (?, ?, ?, ?, ?, {THIS_BOT})"

@@ -164,6 +164,22 @@ class OrganizerDesk:
         )
         return row is None or bool(row["daily_summary"])
 
+    async def language(self, user_id: int) -> tuple[str | None, bool]:
+        """(the language this organizer last used, whether they picked it with /language)."""
+        row = await self._db.fetchone(
+            "SELECT locale, locale_chosen FROM organizer_prefs WHERE user_id = ?", (user_id,)
+        )
+        return (row["locale"], bool(row["locale_chosen"])) if row is not None else (None, False)
+
+    async def remember_language(self, user_id: int, locale: str, chosen: bool) -> None:
+        """The language an organizer uses with the bot (see `language`)."""
+        await self._db.execute(
+            "INSERT INTO organizer_prefs (user_id, locale, locale_chosen) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale, "
+            "locale_chosen = excluded.locale_chosen",
+            (user_id, locale, int(chosen)),
+        )
+
     async def set_summary(self, user_id: int, on: bool) -> None:
         """Switch the daily summary on or off for this organizer."""
         await self._db.execute(

@@ -48,7 +48,8 @@ class OutboxRepository:
         self, update_id: int, first: int, ops: Sequence[dict[str, Any]], *, last: bool
     ) -> list[Reply]:
         """Keep `ops` (positions `first`…) as the replies of `update_id`; when `last`, the
-        update is handled (its inbox row is marked so) in the same transaction. Returns this
+        update is handled (its inbox row is marked so, its journal deleted) in the same
+        transaction. Returns this
         update's replies still to send, in order. A replay that decides replies already kept
         does not keep them twice."""
         now = int(time.time())
@@ -68,7 +69,11 @@ class OutboxRepository:
                     for i, op in enumerate(ops)
                 ],
             )
-            if last:  # its journal stays until pruned with the inbox (diagnostics, tests)
+            if last:  # handled: its journal (what it read: names...) is no longer needed
+                conn.execute(
+                    f"DELETE FROM update_journal WHERE update_id = ? AND bot_id = {THIS_BOT}",
+                    (update_id,),
+                )
                 conn.execute(
                     "UPDATE inbox SET state = 'handled', handled_at = ? "
                     f"WHERE update_id = ? AND bot_id = {THIS_BOT}",

@@ -27,6 +27,8 @@ class Participant:
     reachable: bool
     registered_at: datetime
     updated_at: datetime
+    username: str | None = None  # Telegram's, as last seen (without the @)
+    first_name: str | None = None  # Telegram's, as last seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ def _participant(row: sqlite3.Row) -> Participant:
         reachable=bool(row["reachable"]),
         registered_at=datetime.fromisoformat(row["registered_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        username=row["username"],
+        first_name=row["first_name"],
     )
 
 
@@ -146,6 +150,25 @@ class ParticipantRepository:
         )
         return changed > 0
 
+    async def remember_telegram(
+        self, user_id: int, first_name: str | None, username: str | None
+    ) -> None:
+        """Keep the Telegram first name and @username (to find a delegate by them)."""
+        await self._db.execute(
+            "UPDATE participants SET first_name = ?, username = ? WHERE user_id = ?",
+            (first_name, username, user_id),
+        )
+
+    async def locale_of(self, user_id: int) -> str | None:
+        """The language to write to this person in when they did not just write: a
+        participant's, else the one an organizer last used with the bot; None if unknown."""
+        row = await self._db.fetchone(
+            "SELECT COALESCE((SELECT locale FROM participants WHERE user_id = ?), "
+            "(SELECT locale FROM organizer_prefs WHERE user_id = ?)) AS locale",
+            (user_id, user_id),
+        )
+        return row["locale"] if row is not None else None
+
     async def remember_username(self, user_id: int, username: str | None) -> None:
         """Keep the Telegram @username (to find owners named in imported tables)."""
         await self._db.execute(
@@ -170,6 +193,14 @@ class ParticipantRepository:
                 "SELECT * FROM participants WHERE full_name LIKE ? ORDER BY full_name LIMIT ?",
                 (pattern, limit),
             )
+        return [_participant(row) for row in rows]
+
+    async def named(self) -> list[Participant]:
+        """Every participant still known by name, by name (to search names in Python, where
+        Arabic and Latin spellings can be compared)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM participants WHERE user_id > 0 ORDER BY full_name, user_id"
+        )
         return [_participant(row) for row in rows]
 
     async def everyone(self) -> list[tuple[int, str]]:

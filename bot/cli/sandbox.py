@@ -61,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help=out.text("cli.help_sandbox_host"))
     parser.add_argument(
+        "--dashboard-port", type=int, help=out.text("cli.help_sandbox_dashboard_port")
+    )
+    parser.add_argument(
         "--log-level", default="WARNING", help=out.text("cli.help_default", value="WARNING")
     )
 
@@ -241,8 +244,13 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
         add_personas(emu)
         clock = OffsetClock(rehearsal_offset(definition, datetime.now(definition.zone)))
         emu.clock = lambda: clock.now().timestamp()  # message dates follow the bot's clock
+        # The organizers' dashboard, on its own port next to the web chat's, so that it can
+        # be rehearsed too (/admin → Dashboard gives Nadia her sign-in link to it).
+        dashboard_port = args.dashboard_port or args.port + 1
         settings = load_settings(
             _env_file=None,
+            web_port=dashboard_port,
+            web_host=args.host,
             bot_token=emu.token,
             database_path=db_path,
             bot_api_base_url=emu.base_url,
@@ -260,6 +268,8 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
         services = services_of(application)
         emu.clock_control = SandboxClock(clock, services, definition.zone)
         print(out.text("cli.sandbox_open", url=emu.url), flush=True)
+        dashboard = f"http://{args.host}:{dashboard_port}"
+        print(out.text("cli.sandbox_dashboard", url=dashboard), flush=True)
         await _serve(application)
     finally:
         await emu.stop()

@@ -7,9 +7,11 @@ memory together; the work is synchronous and is run in a worker thread by `expor
 Labels (workshop titles, functions, regions, statuses, column headers) come translated in
 `ExportLabels`, built on the event loop before.
 
-Every text cell that a spreadsheet could read as a formula (starting with = + - @, a tab or a
-carriage return) is made inert with a leading apostrophe (`inert`): names, texts and file
-names come from participants."""
+Names, texts and file names come from participants. In the workbook every text is written as
+a string cell, which no spreadsheet evaluates, so it is kept exactly as typed. A CSV file has
+no cell types: there a text that a spreadsheet could read as a formula (starting with = + - @,
+a tab or a carriage return) is made inert with a leading apostrophe (`inert`), except a valid
+phone number (`+212600001001`), which is data an organizer copies and dials."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import xlsxwriter
 
 from bot.i18n import Translator
@@ -51,10 +54,24 @@ SHEETS = (
 
 
 def inert(value: object) -> object:
-    """A cell value no spreadsheet evaluates: text starting like a formula gets an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A CSV value no spreadsheet evaluates: text starting like a formula gets an apostrophe,
+    unless it is a valid phone number in international form."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _is_phone(value):
         return "'" + value
     return value
+
+
+def _is_phone(value: str) -> bool:
+    """Whether `value` is a whole valid phone number written with its country code."""
+    if not value.startswith("+"):
+        return False
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.E164
+    ) == value.replace(" ", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +388,7 @@ def write_xlsx(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) ->
 
     XlsxWriter in constant-memory mode: each row goes to disk as it is written (about five
     times faster than openpyxl's write-only mode, measured with benchmarks/export.py). Text
-    is always written as text, never as a formula."""
+    is written as a string cell (never a formula), so it needs no apostrophe."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"multaqa-export-{_stamp(lb, now)}.xlsx"
     partial = create_private(target.with_name(target.name + ".partial"))
@@ -397,7 +414,7 @@ def write_xlsx(db_path: Path, out_dir: Path, lb: ExportLabels, now: datetime) ->
                 for column, value in enumerate(row):
                     if isinstance(value, str):
                         if value:  # an empty text stays an empty cell
-                            sheet.write_string(index, column, str(inert(value)))
+                            sheet.write_string(index, column, value)
                     elif value is not None:
                         sheet.write_number(index, column, value)  # type: ignore[arg-type]
     workbook.close()

@@ -24,12 +24,22 @@ class EventLabels:
     capacities: dict[str, int]  # workshop id -> capacity, in the event file's order
 
 
+# What an empty section says, in its own words: "nobody yet" fits people, not proposals.
+_EMPTY = {
+    "fig.by_function": "admin.no_regions",
+    "fig.by_region": "admin.no_regions",
+    "fig.workshops": "fig.empty_workshops",
+    "fig.proposals": "fig.empty_proposals",
+    "fig.recommendations": "fig.empty_recommendations",
+}
+
+
 def _section(t, title_key: str, lines: list[str]) -> str:  # type: ignore[no-untyped-def]
     shown = lines[:MAX_LINES]
     if len(lines) > MAX_LINES:
         shown.append(t("fig.more", n=len(lines) - MAX_LINES))
     # Built as safe HTML (Html joins): every piece is a catalogue text with escaped values.
-    return Html("\n").join([Html(f"<b>{t(title_key)}</b>"), *(shown or [t("admin.no_regions")])])
+    return Html("\n").join([Html(f"<b>{t(title_key)}</b>"), *(shown or [t(_EMPTY[title_key])])])
 
 
 def figures_text(figures: Figures, labels: EventLabels) -> str:

@@ -74,6 +74,7 @@ class FollowUpPolicy(_Section):
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     weekend: list[Weekday] = Field(default_factory=lambda: ["saturday", "sunday"])
     escalate_after: int = Field(default=2, ge=1, le=20)  # prompts left unanswered
+    escalate_grace_days: int = Field(default=2, ge=0, le=60)  # time to answer the last one
     escalate_overdue: bool = True
     weekly_summary: WeeklySummary | None = Field(default_factory=WeeklySummary)
     digest: Digest = Field(default_factory=Digest)

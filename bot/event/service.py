@@ -448,6 +448,20 @@ def _span_text(t: Translator, event: EventDefinition, span: Span) -> Markup:
     return t.span(t.time(span.start, event.zone), t.time(span.end, event.zone))
 
 
+def _moved_texts(
+    t: Translator, old: EventDefinition, new: EventDefinition, before: Span, after: Span
+) -> tuple[Markup, Markup]:
+    """The old and new times of a change; each with its date when the day changed, so a move
+    to another day never reads as "08:30–09:00 instead of 08:30–09:00"."""
+    was, now = _span_text(t, old, before), _span_text(t, new, after)
+    if before.start.astimezone(old.zone).date() == after.start.astimezone(new.zone).date():
+        return was, now
+    return (
+        t("ev.dated_span", date=t.date(before.start, old.zone), span=was),
+        t("ev.dated_span", date=t.date(after.start, new.zone), span=now),
+    )
+
+
 def change_line(
     t: Translator, change: Change, old: EventDefinition, new: EventDefinition
 ) -> str | None:
@@ -476,9 +490,8 @@ def change_line(
     else:
         assert isinstance(change.old, Span) and isinstance(change.new, Span)
         before, after = change.old, change.new
-    return t(
-        f"{prefix}_time", title=title, old=_span_text(t, old, before), new=_span_text(t, new, after)
-    )
+    was, now = _moved_texts(t, old, new, before, after)
+    return t(f"{prefix}_time", title=title, old=was, new=now)
 
 
 def _span_of(event: EventDefinition, thing: AgendaItem | Workshop) -> Span:

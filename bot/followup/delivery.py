@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from bot.context import Services
 from bot.followup.service import Composed
 from bot.outbound.sender import Outcome, Send
+from bot.people import locale_of
 from storage.event import Prompt
 from storage.roles import ORGANIZER_PROMPT_KINDS
 
@@ -45,7 +46,7 @@ async def deliver_follow_up(services: Services, prompt: Prompt) -> None:
         await services.prompts.settle(prompt.id, "dropped")
         return
     chat_id = participant.chat_id if participant else prompt.user_id
-    t = services.texts[participant.locale if participant else services.texts.default_locale]
+    t = services.texts[await locale_of(services, prompt.user_id)]
     covered = None
     if prompt.kind == "followup":
         forced = tuple(int(r) for r in prompt.payload.get("recs", []))

@@ -122,6 +122,19 @@ def should_escalate_silence(state: FollowState, policy: FollowUpPolicy) -> bool:
     return state.silent_prompts >= policy.escalate_after and state.escalated_silent == 0
 
 
+def silence_escalation_at(
+    state: FollowState, policy: FollowUpPolicy, zone: ZoneInfo
+) -> datetime | None:
+    """When the organizers hear of a delegate's silence (None: not to escalate): the K-th
+    prompt gets `escalate_grace_days` to be answered, so the escalation never goes at the
+    same minute as the prompt it is about; then at the first allowed moment. An answer in
+    the meantime cancels it (the state's silence is back to 0 when it comes due)."""
+    if not should_escalate_silence(state, policy) or state.last_prompt_at is None:
+        return None
+    grace = timedelta(days=policy.escalate_grace_days)
+    return next_allowed(state.last_prompt_at + grace, policy, zone)
+
+
 def weekly_summary_at(policy: FollowUpPolicy, zone: ZoneInfo, now: datetime) -> datetime | None:
     """The next weekly summary moment at or after now (None: switched off)."""
     weekly = policy.weekly_summary

@@ -31,7 +31,7 @@ from bot.followup.planner import (
     next_digest_at,
     next_prompt,
     overdue_from,
-    should_escalate_silence,
+    silence_escalation_at,
     weekly_summary_at,
 )
 from bot.i18n import Translations, Translator
@@ -133,8 +133,8 @@ class FollowUpService:
 
     async def translator(self, user_id: int) -> Translator:
         """The person's language (the default one if unknown)."""
-        participant = await self.participants.get(user_id)
-        return self.texts[participant.locale if participant else self.texts.default_locale]
+        locale = await self.participants.locale_of(user_id)
+        return self.texts[locale or self.texts.default_locale]
 
     async def known_name(self, user_id: int) -> str | None:
         """A person as others read them: their registered name, else the Telegram name of a
@@ -219,6 +219,21 @@ class FollowUpService:
             return None
         rules, zone, end = policy
         return next_digest_at(rules, zone, end, self.clock.now())
+
+    async def coming_digest_at(self) -> datetime | None:
+        """When the next digest goes out, if one would as things stand: the next period's start,
+        when a recommendation moved since the current period began (else nobody gets one)."""
+        policy = await self._policy()
+        if policy is None:
+            return None
+        rules, zone, end = policy
+        now = self.clock.now()
+        moment = next_digest_at(rules, zone, end, now)
+        if moment is None:
+            return None
+        current = digest_period(rules, zone, end, now)
+        since = current[1] if current is not None else None
+        return moment if await self.repo.moved_since(since) else None
 
     async def sweep(self) -> int:
         """Make sure the rows of the current digest period and weekly summary exist."""
@@ -460,15 +475,17 @@ class FollowUpService:
         return Composed(Markup("\n").join(lines), markup), covered
 
     async def prompt_sent(self, user_id: int, covered: dict[int, FollowState]) -> None:
-        """After a prompt went: remember it, escalate silence, plan the next one."""
+        """After a prompt went: remember it, plan the escalation of a silence (after its grace
+        period), plan the next prompt."""
         await self.repo.mark_prompted(covered)
         policy = await self._policy()
         if policy is not None:
-            rules = policy[0]
+            rules, zone, _end = policy
             now = self.clock.now()
             organizers = await self.roles.holders("organizer")
             for rec_id, state in covered.items():
-                if should_escalate_silence(state, rules) and await self.repo.mark_escalated(
+                at = silence_escalation_at(state, rules, zone)
+                if at is not None and await self.repo.mark_escalated(
                     rec_id, silent=state.silent_prompts
                 ):
                     await self.prompts.add(
@@ -478,7 +495,7 @@ class FollowUpService:
                                 "escalation",
                                 org,
                                 str(rec_id),
-                                now,
+                                at,
                                 {"reason": "silent", "prompts": state.silent_prompts},
                             )
                             for org in organizers
@@ -566,8 +583,8 @@ class FollowUpService:
                 return None  # unblocked, or a newer answer, since
             why = t("fu.esc.blocked")  # the reason is the card's last comment, below
         else:
-            if rec.state.silent_prompts == 0:
-                return None  # the delegate answered in the meantime
+            if rec.state.silent_prompts < int(prompt.payload.get("prompts") or 1):
+                return None  # the delegate answered in the grace period
             why = t.plural("fu.esc.silent", rec.state.silent_prompts)
         owner = await self.participants.get(rec.owner_id)
         last = await self.repo.last_status_update(rec.id)

@@ -23,6 +23,7 @@ from bot.context import Services
 from bot.documents.figures import split_message
 from bot.i18n import Html
 from bot.outbound.sender import Outcome
+from bot.people import locale_of
 from bot.views.admin import SUMMARY
 from storage.organizers import OrganizerNotice
 
@@ -33,10 +34,7 @@ async def _organizers(services: Services) -> list[tuple[int, str]]:
     """(id, language) of every organizer now."""
     found = []
     for user_id in await services.roles.holders("organizer"):
-        participant = await services.participants.get(user_id)
-        found.append(
-            (user_id, participant.locale if participant else services.texts.default_locale)
-        )
+        found.append((user_id, await locale_of(services, user_id)))
     return found
 
 

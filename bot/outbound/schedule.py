@@ -247,8 +247,9 @@ class Clockwork:
 
 
 async def next_for_people(services: Services) -> NextDue | None:
-    """The next moment someone gets something: a due row, or the organizers' daily summary
-    (planned at its time, so not yet a row). The sandbox's "next" jumps there."""
+    """The next moment someone gets something: a due row, the organizers' daily summary or a
+    follow-up digest (both planned at their time, so not yet rows). The sandbox's "next"
+    jumps there."""
     due = await next_due(services.db)
     summary = await next_summary_at(services, services.clock.now())
     if (
@@ -256,7 +257,11 @@ async def next_for_people(services: Services) -> NextDue | None:
         and (due is None or summary < due.at)
         and await _summary_wanted(services)
     ):
-        return NextDue(summary, "daily_summary")
+        due = NextDue(summary, "daily_summary")
+    # A digest's rows are planned when its period begins: until then it is not a row.
+    digest = await services.followup.coming_digest_at()
+    if digest is not None and (due is None or digest < due.at):
+        due = NextDue(digest, "digest")
     return due
 
 

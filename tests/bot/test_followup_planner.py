@@ -17,6 +17,7 @@ from bot.followup.planner import (
     next_digest_at,
     next_prompt,
     should_escalate_silence,
+    silence_escalation_at,
 )
 
 ZONE = ZoneInfo("Africa/Casablanca")
@@ -119,3 +120,18 @@ def test_the_event_file_follow_up_section_is_validated_with_its_places() -> None
     assert "follow_up.every_days" in problems
     assert "follow_up.weekend[1]" in problems
     assert "follow_up.send_at" in problems
+
+
+def test_silence_is_escalated_after_a_grace_period_not_with_the_kth_prompt() -> None:
+    first = after_prompt(FollowState(), POLICY, ZONE, None, at(18, 3, 10))
+    assert silence_escalation_at(first, POLICY, ZONE) is None  # one prompt: not yet
+    second = after_prompt(first, POLICY, ZONE, None, at(1, 4, 10))  # a Wednesday
+    assert POLICY.escalate_grace_days == 2
+    assert silence_escalation_at(second, POLICY, ZONE) == at(3, 4, 10)  # Friday, 2 days later
+    # A grace ending on the weekend or at night waits for the next allowed moment.
+    friday = after_prompt(first, POLICY, ZONE, None, at(3, 4, 18))
+    assert silence_escalation_at(friday, POLICY, ZONE) == at(6, 4, 8, 30)
+    longer = FollowUpPolicy(escalate_grace_days=5)
+    assert silence_escalation_at(second, longer, ZONE) == at(6, 4, 10)
+    escalated = FollowState(last_prompt_at=at(1, 4, 10), silent_prompts=2, escalated_silent=2)
+    assert silence_escalation_at(escalated, POLICY, ZONE) is None

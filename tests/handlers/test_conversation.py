@@ -34,7 +34,7 @@ async def test_broadcast_after_language_gets_the_broadcast_and_keeps_its_text(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="fr")
-    await organizer.send("/language")  # an organizer who never registered: this opens one
+    await organizer.send("/start")  # an organizer who never registered: this opens one
     await said(organizer)
     await organizer.press("English")
     assert "Before we start" in await shown_text(organizer)

@@ -251,6 +251,24 @@ async def test_changes_are_told_to_those_concerned_in_their_language(
     assert "Salle D" not in told_other  # not in that workshop
 
 
+async def test_a_move_to_another_day_says_the_dates_not_the_same_time_twice(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    member = emulator.user(first_name="Nora", language_code="fr")
+    await enrol(bot, member, "fr", "central")
+    moved = EXAMPLE.read_text(encoding="utf-8").replace("2019-01-30", "2019-01-31")
+    report = await bot.services.event.load(parse_event_text(moved), ORGANIZER_ID)
+    assert report.version is not None
+    await tick(bot.services)
+    told = await said_text(member)
+    assert (
+        "jeudi 31 janvier 2019, 08:30–09:00 au lieu de mercredi 30 janvier 2019, 08:30–09:00"
+        in told
+    ), told
+    assert "08:30–09:00 au lieu de 08:30–09:00" not in told
+
+
 async def test_removing_a_workshop_with_sign_ups_needs_force(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

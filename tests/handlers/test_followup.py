@@ -162,6 +162,53 @@ async def test_cadence_keeps_quiet_hours_weekends_and_due_dates_and_escalates_si
     assert state.silent_prompts == 3
 
 
+async def test_silence_reaches_the_organizers_two_days_after_the_second_prompt_unless_answered(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    silent = emulator.user(first_name="Samira", language_code="fr")
+    answering = emulator.user(first_name="Karim", language_code="fr")
+    await enrol(bot, silent, "fr", "oriental")
+    await enrol(bot, answering, "fr", "central")
+    organizer = await _organizer(emulator, bot)
+    quiet_rec = await _recommendation(bot, silent, None, "Ouvrir un guichet")
+    await _recommendation(bot, answering, None, "Former les agents")
+    await tick(bot.services)
+    await said(silent), await said(answering)  # told it is theirs
+
+    def escalations() -> list[str]:
+        return [m.text for m in organizer.inbox if "Le suivi a besoin de vous" in m.text]
+
+    # Prompts on Wednesday 6 and Wednesday 20 February, 10:00; nobody answers them.
+    for day in (6, 20):
+        move_to(bot, local(date(2019, 2, day), 10, 0))
+        await tick(bot.services)
+        assert "Suivi d'une recommandation" in (await said(silent)).text
+        assert "Suivi d'une recommandation" in (await said(answering)).text
+    # Not at the minute of the second prompt: planned for two days later.
+    planned = [
+        (state, due)
+        for key, state, due in await bot.services.prompts.of_user(organizer.id)
+        if key.startswith("silent:")
+    ]
+    assert planned == [("pending", local(date(2019, 2, 22), 10, 0))] * 2
+    # Karim answers the next day; Samira stays silent through the two days of grace.
+    move_to(bot, local(date(2019, 2, 21), 15, 0))
+    await bot.services.followup.record(
+        quiet_rec + 1, answering.id, "in_progress", 30, None, [], None
+    )
+    move_to(bot, local(date(2019, 2, 22), 9, 59))
+    await tick(bot.services)
+    assert escalations() == []
+    move_to(bot, local(date(2019, 2, 22), 10, 0))
+    await tick(bot.services)
+    told = await said_text(organizer)
+    while "Le suivi a besoin de vous" not in told:  # weekly summaries and a digest came first
+        told = await said_text(organizer)
+    assert "Le suivi a besoin de vous" in told and "Ouvrir un guichet" in told
+    assert [e for e in escalations() if "Former les agents" in e] == []
+
+
 async def test_organizer_extends_then_drops_from_an_escalation_and_the_delegate_is_told(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:
@@ -216,6 +263,24 @@ async def test_organizer_extends_then_drops_from_an_escalation_and_the_delegate_
     ]
     actions = [e["action"] for e in await bot.services.audit.entries()]
     assert "recommendation.extend" in actions and "recommendation.drop" in actions
+
+
+async def test_plus_days_count_from_the_due_date_the_question_shows(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Omar", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    organizer = await _organizer(emulator, bot)
+    await _recommendation(bot, delegate, date(2019, 2, 4))  # due Monday 4 February
+    await tick(bot.services)
+    move_to(bot, local(date(2019, 2, 5), 8, 30))  # a day late
+    await tick(bot.services)
+    await said(organizer)
+    await organizer.press("📅 Prolonger l'échéance")
+    assert "lundi 4 février 2019" in await said_text(organizer)
+    await organizer.press("+7 jours")
+    assert "lundi 11 février 2019" in await said_text(organizer)  # 4 February + 7, not today
 
 
 async def test_a_restart_neither_loses_nor_doubles_a_prompt_and_downtime_sends_it_once(
@@ -395,6 +460,61 @@ async def test_weekly_summary_reaches_organizers_and_one_button_switches_it_off(
     move_to(bot, local(date(2019, 2, 11), 9, 0))
     await tick(bot.services)
     await organizer.expect_silence(0.3)
+
+
+async def test_reassign_finds_a_delegate_by_a_national_phone_and_lists_namesakes_in_any_script(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    from storage.participants import ProfileFields
+
+    bot = event_bot
+    first = emulator.user(first_name="Ilyas", language_code="fr")
+    await enrol(bot, first, "fr", "central")
+    organizer = await _organizer(emulator, bot)
+    # Youssef registered his name in Arabic letters, with his phone; another Youssef in Latin.
+    youssef = emulator.user(first_name="Abou", username="abou_t", language_code="ar")
+    youssef.open_chat()
+    await bot.services.participants.save_profile(
+        youssef.id,
+        youssef.id,
+        ProfileFields(
+            "ar",
+            bot.clock.now(),
+            "يوسف التازي",
+            "inspector",
+            None,
+            "oriental",
+            "DP",
+            "+212600005001",
+        ),
+    )
+    namesake = emulator.user(first_name="Jo", language_code="fr")
+    await enrol(bot, namesake, "fr", "central")
+    await bot.services.db.execute(
+        "UPDATE participants SET full_name = 'Youssef Alaoui' WHERE user_id = ?", (namesake.id,)
+    )
+    await _recommendation(bot, first, date(2019, 2, 4))
+    await tick(bot.services)
+    await said(first)
+    move_to(bot, local(date(2019, 2, 5), 8, 30))
+    await tick(bot.services)
+    await said(first)  # the missed prompt
+    escalation = await said(organizer)  # overdue
+    assert "Le suivi a besoin de vous" in escalation.text
+    [reassign] = [d for row in escalation.inline_buttons for label, d in row if "👤" in label]
+    assert reassign is not None
+    await organizer.press("👤 Réattribuer")
+    await said(organizer)
+    await organizer.send("0600005001")  # the national form of +212600005001
+    assert "à يوسف التازي ?" in await said_text(organizer)
+    await organizer.press("✖️ Non")
+    await shown(organizer)
+    await organizer.press_data(escalation.message_id, reassign)
+    await said(organizer)
+    await organizer.send("Youssef")
+    listed = await said(organizer)
+    assert "Plusieurs personnes correspondent" in listed.text
+    assert {"يوسف التازي", "Youssef Alaoui"} <= set(listed.labels)
 
 
 async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away(

@@ -164,6 +164,26 @@ async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
     assert "ont abandonné" in await said_text(delegate)
 
 
+async def test_into_a_recommendation_can_go_back_to_the_card_or_the_themes(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    author = emulator.user(first_name="Rachid", language_code="en")
+    await enrol(bot, author, "en", "central")
+    await _proposal(author, "Open the centres on Saturdays.", "💡 General (not tied to a workshop)")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await _open_queue(organizer)
+    await said(organizer)
+    await organizer.press("🔗 Into a recommendation")
+    where = await shown(organizer)
+    assert {"⬅️ Back", "⬅️ Themes"} <= set(where.labels)
+    await organizer.press("⬅️ Back")
+    assert "Open the centres on Saturdays." in await shown_text(organizer)
+    await organizer.press("🔗 Into a recommendation")
+    await shown(organizer)
+    await organizer.press("⬅️ Themes")
+    assert "All themes" in (await shown(organizer)).labels
+
+
 @pytest.mark.parametrize(
     "forged",
     [

@@ -31,6 +31,20 @@ async def test_last_actions_and_dashboard_off(emulator: BotApiEmulator, bot: Run
     assert "The web dashboard is off. Set WEB_PORT" in await said_text(organizer)
 
 
+async def test_last_actions_say_each_action_in_words_not_its_key(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    await bot.services.audit.record(ORGANIZER_ID, "proposal.accepted", "P-0001")
+    await bot.services.audit.record(ORGANIZER_ID, "recommendation.extend", "rec:1")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="fr")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("🧾 Dernières actions")
+    actions = await said_text(organizer)
+    assert "échéance prolongée rec:1" in actions and "proposition retenue P-0001" in actions
+    assert "recommendation.extend" not in actions and "proposal.accepted" not in actions
+
+
 async def test_daily_backup_once_a_day_at_its_time(
     make_bot: Callable[..., RunningBot], tmp_path: Path
 ) -> None:

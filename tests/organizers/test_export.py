@@ -51,6 +51,8 @@ def test_cells_that_look_like_formulas_are_made_inert() -> None:
     for value in ("=1+1", "+212600", "-2", "@SUM(A1)", "\tx", "\rx"):
         assert inert(value) == "'" + value
     assert inert("سعاد") == "سعاد" and inert(42) == 42 and inert("a=b") == "a=b"
+    assert inert("+212612345678") == "+212612345678"  # a valid phone number is data
+    assert inert("+212612345678=1") == "'+212612345678=1"
 
 
 async def test_xlsx_has_a_sheet_per_table_in_arabic_right_to_left(
@@ -71,16 +73,16 @@ async def test_xlsx_has_a_sheet_per_table_in_arabic_right_to_left(
     assert by_id[101][8] == "2019-01-26 11:00"  # registered 10:00 UTC, shown in Casablanca
     assert by_id[101][10] and by_id[105][10] is None  # checked in, or not
     assert "(مؤكد)" in by_id[101][9]
-    # Formulas from participants stay text, with the apostrophe that makes them inert.
+    # Formulas from participants are string cells, kept exactly as typed: never evaluated.
     evil = book["المشاركون"].cell(row=[r[0] for r in people].index(105) + 1, column=2)
-    assert evil.value == "'" + EVIL_NAME and evil.data_type == "s"
-    assert by_id[104][4:6] == ("'+DAS", "'+212612345678")
+    assert evil.value == EVIL_NAME and evil.data_type == "s"
+    assert by_id[104][4:6] == ("+DAS", "+212612345678")
     proposals = list(book["المقترحات"].values)
     assert len(proposals) == 5
     files = {row[0]: row[8] for row in proposals[1:]}
     assert files["P-0002"] == "document: guide.pdf" and files["P-0004"] == "voice: V1"
     texts = {row[0]: row[5] for row in proposals[1:]}
-    assert texts["P-0003"] == "'-1 idée" and texts["P-0004"] == "'@all"
+    assert texts["P-0003"] == "-1 idée" and texts["P-0004"] == "@all"
     recommendations = {row[0]: row for row in list(book["التوصيات"].values)[1:]}
     assert recommendations["R-1"][5:8] == ("Nadia Amrani", "2019-03-01", "قيد الإنجاز")
     assert recommendations["R-2"][7] == "قيد الإنجاز"
@@ -93,7 +95,7 @@ async def test_xlsx_has_a_sheet_per_table_in_arabic_right_to_left(
         "Nadia Amrani",
         "قيد الإنجاز",
         50,
-        "'=أرسلنا الدليل",
+        "=أرسلنا الدليل",
     )
     signups = list(book["التسجيل في الورشات"].values)[1:]
     assert [(row[3], row[4]) for row in signups if row[3] == "لائحة الانتظار"] == [
@@ -125,6 +127,9 @@ async def test_csv_has_a_bom_and_round_trips_arabic(seeded: RunningBot, tmp_path
     assert rows[0][1] == "الاسم"
     assert rows[1][:2] == ["101", "سعاد الإدريسي"]
     assert any(row[1] == "'" + EVIL_NAME for row in rows)
+    # The phone number stays a number an organizer can dial; other formula starts stay inert.
+    nadia = next(row for row in rows if row[0] == "104")
+    assert nadia[4:6] == ["'+DAS", "+212612345678"]
 
 
 async def test_organizer_downloads_the_workbook_from_the_bot(
@@ -210,3 +215,16 @@ async def test_export_of_those_not_reached_makes_formulas_inert(
     assert stored is not None
     rows = list(csv.reader(io.StringIO(stored.data.decode("utf-8-sig"))))
     assert rows[1][1] == "'" + EVIL_NAME
+
+
+async def test_phone_numbers_are_exported_as_typed_without_an_apostrophe(
+    seeded: RunningBot, tmp_path: Path
+) -> None:
+    t = seeded.services.texts["fr"]
+    [book_path] = await seeded.services.organizers.desk.export(t, "xlsx", tmp_path / "x")
+    people = {row[0]: row for row in list(load_workbook(book_path)["Participants"].values)[1:]}
+    assert people[104][5] == "+212612345678"
+    paths = await seeded.services.organizers.desk.export(t, "csv", tmp_path / "c")
+    table = next(p for p in paths if "participants" in p.name)
+    rows = {row[0]: row for row in csv.reader(io.StringIO(table.read_text("utf-8-sig")))}
+    assert rows["104"][5] == "+212612345678"

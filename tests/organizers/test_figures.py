@@ -133,3 +133,16 @@ async def test_a_recommendation_status_added_later_is_counted_and_shown(
     assert figures.recommendations == {"under_review": 1, "in_progress": 1}
     text = plain(await desk.figures_text(t))
     assert "• under_review: 1" in text and "• in progress: 1" in text
+
+
+async def test_an_empty_section_says_what_is_missing_in_its_own_words(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="fr")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📊 Chiffres et graphiques")
+    text = await said_text(organizer, timeout=30)
+    assert "Recommandations par statut\naucune recommandation pour l'instant" in text
+    assert "Propositions par thème\naucune proposition pour l'instant" in text
+    assert "Par région\npersonne pour l'instant" in text  # people: "nobody" is the word

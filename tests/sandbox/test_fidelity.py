@@ -93,3 +93,16 @@ async def test_blocking_is_announced_to_the_bot(emu: BotApiEmulator, bot: telegr
         if u.my_chat_member
     ]
     assert changes == [("member", "kicked"), ("kicked", "member")]
+
+
+async def test_an_address_in_a_message_comes_back_as_a_url_entity_without_marks(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    alice = emu.user("Alice")
+    await alice.send("/start")
+    sent = await bot.send_message(
+        alice.id, "Link:\n\u2068http://127.0.0.1:8081/signin/abc-_1\u2069.", parse_mode="HTML"
+    )
+    [entity] = sent.entities
+    assert entity.type == "url"
+    assert sent.parse_entity(entity) == "http://127.0.0.1:8081/signin/abc-_1"

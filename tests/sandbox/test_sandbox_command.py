@@ -4,6 +4,7 @@ the web chat with the bot answering, and stops cleanly on Ctrl-C."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import socket
 import sys
@@ -189,3 +190,75 @@ async def test_the_sandbox_takes_back_its_own_database_and_an_empty_one(tmp_path
     empty = tmp_path / "empty.db"
     await (await Database(empty).open()).close()
     assert not made_elsewhere(empty)
+
+
+async def test_the_sandbox_serves_the_dashboard_that_nadia_signs_in_to(tmp_path: Path) -> None:
+    port, dashboard_port = free_port(), free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--lang",
+        "en",
+        "sandbox",
+        "--port",
+        str(port),
+        "--dashboard-port",
+        str(dashboard_port),
+        "--db",
+        str(tmp_path / "sandbox.db"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    try:
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), 60)
+        announced = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        assert f"Organizers' dashboard: http://127.0.0.1:{dashboard_port}" in announced
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as chat:
+            nadia = next(
+                p["id"]
+                for p in (await chat.get("/sandbox/personas")).json()
+                if p["role"] == "organizer"
+            )
+            link = await _dashboard_link(chat, nadia)
+        assert link.startswith(f"http://127.0.0.1:{dashboard_port}/signin/")
+        async with httpx.AsyncClient(timeout=10) as browser:
+            opened = await browser.get(link)
+            assert opened.status_code == 200, (link, opened.text)  # the Sign-in button
+            signed_in = await browser.post(link, follow_redirects=True)
+            assert signed_in.status_code == 200 and "<html" in signed_in.text
+            assert "multaqa_session" in browser.cookies
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(process.wait(), 30)
+    _, err = await process.communicate()
+    assert code == 0, err.decode()[-2000:]
+
+
+async def _dashboard_link(chat: httpx.AsyncClient, user_id: int) -> str:
+    """What Nadia does in the web chat: /admin, then 🖥 Dashboard; the link she is given."""
+    await chat.post(f"/sandbox/users/{user_id}/send", json={"text": "/admin"})
+    await _wait_for(chat, user_id, lambda m: "🖥" in str(m.get("buttons")))
+    await chat.post(f"/sandbox/users/{user_id}/press", json={"label": "🖥 Tableau de bord"})
+    message = await _wait_for(chat, user_id, lambda m: "/signin/" in m["html"])
+    link = re.search(r"href=\"(https?://[^\"]+/signin/[^\"]+)\"", message["html"])
+    assert link is not None, message["html"]
+    return link.group(1)
+
+
+async def _wait_for(chat: httpx.AsyncClient, user_id: int, wanted) -> dict:  # type: ignore[no-untyped-def]
+    """The first message from the bot that `wanted` accepts, waiting (long poll) for it."""
+    state = {"version": 0, "messages": []}
+    for _ in range(20):
+        found = [m for m in state["messages"] if m["from_bot"] and wanted(m)]
+        if found:
+            return found[-1]
+        state = (
+            await chat.get(
+                f"/sandbox/users/{user_id}/chat",
+                params={"after": state["version"], "wait": 5},
+            )
+        ).json()
+    raise AssertionError("the bot did not answer")

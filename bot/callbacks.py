@@ -211,6 +211,21 @@ class Prefix:
 
 
 PREFIXES: dict[str, Prefix] = {}  # every declared prefix, for the dispatcher and the tests
+# Buttons that open a screen of a menu (/admin's): like a command, pressing one ends a
+# pending one-shot prompt (see handlers.conversation.end_one_shot_prompt).
+MENU_ENTRIES: set[Button] = set()
+
+
+def menu_entries(*buttons: Button) -> None:
+    """Declare buttons as menu entries (see MENU_ENTRIES)."""
+    MENU_ENTRIES.update(buttons)
+
+
+def is_menu_entry(data: str | None) -> bool:
+    """Whether callback data is a press on a menu entry."""
+    prefix = prefix_of(data)
+    press = prefix.parse(data) if prefix is not None else None
+    return press is not None and press.button in MENU_ENTRIES
 
 
 def prefix_of(data: str | None) -> Prefix | None:

@@ -263,6 +263,21 @@ async def refuse(update: Update, context: MultaqaContext, reason: str) -> None:
         log.info("callback answer refused: %s", exc.message)
 
 
+async def stale(update: Update, context: MultaqaContext, reason: str = "stale") -> None:
+    """Answer a press whose action no longer makes sense (a question already answered, a
+    workshop gone) the one way every flow does: a toast, "This button is no longer active",
+    nothing in the chat."""
+    query = update.callback_query
+    user = update.effective_user
+    log.info("stale button (%s) for user %s", reason, user.id if user else None)
+    if query is None:
+        return
+    try:
+        await query.answer(context.who.t("common.stale_button"))
+    except BadRequest as exc:  # pressed long ago: Telegram no longer accepts the answer
+        log.info("callback answer refused: %s", exc.message)
+
+
 class ButtonRouter(CallbackQueryHandler):  # type: ignore[type-arg]
     """The CallbackQueryHandler of one prefix: parse → role guard → handler."""
 

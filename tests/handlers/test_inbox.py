@@ -205,9 +205,9 @@ async def test_a_replayed_join_takes_one_seat_and_says_so(
     bot = await make_bot(clock=SystemClock()).start()
     try:
         press = await person.press(JOIN)
-        assert "You have a seat" in await shown_text(person)
+        assert "You have a seat" in await said_text(person)
         await _as_if_killed_before_marked(bot, press)
-        assert "You already have a seat" in await shown_text(person)  # told again, not seated
+        assert "You already have a seat" in await said_text(person)  # told again, not seated
         assert await bot.services.signups.counts() == {"management": (1, 0)}
     finally:
         await bot.stop()

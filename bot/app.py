@@ -50,6 +50,7 @@ from bot.outbound.sender import BulkSender, SendPolicy
 from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.transport import make_request
+from bot.views.keyboards import note_reader
 from handlers import (
     admin,
     agenda,
@@ -202,6 +203,7 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
         locale=locale,
         t=services.texts[locale],
     )
+    note_reader(context.who.t.is_rtl)  # keyboards are laid out for this reader
 
 
 def _user_of(update: object) -> tuple[int | None, str | None]:

@@ -488,9 +488,9 @@ def change_line(
         span = _span_of(new, thing)
         return t(f"{prefix}_added", title=title, time=_span_text(t, new, span))
     if change.kind == "room":
-        return t(
-            f"{prefix}_room", title=title, old=str(change.old or "—"), new=str(change.new or "—")
-        )
+        old_room = room_label(t, change.old) if isinstance(change.old, str | dict) else "—"
+        new_room = room_label(t, change.new) if isinstance(change.new, str | dict) else "—"
+        return t(f"{prefix}_room", title=title, old=old_room or "—", new=new_room or "—")
     if change.kind == "slot":  # a workshop moved to another slot: say it as a time change
         old_ws, new_ws = old.workshop(change.id), new.workshop(change.id)
         assert old_ws is not None and new_ws is not None

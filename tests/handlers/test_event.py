@@ -17,6 +17,7 @@ from sandbox import BotApiEmulator, SimUser
 from storage.clock import FakeClock
 from storage.event import Seating
 from tests.conftest import ORGANIZER_ID
+from tests.event_example import room_of
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_registration import walk_to_summary
 from tests.harness import RunningBot, said, said_text, shown, shown_text
@@ -240,7 +241,7 @@ async def test_changes_are_told_to_those_concerned_in_their_language(
     await bot.services.signups.join(member.id, "partnerships", Seating.one("partnerships", 30, []))
     changed = (
         EXAMPLE.read_text(encoding="utf-8")
-        .replace('room: "Salle 2"', 'room: "Salle D"')
+        .replace(room_of(2), '    room: "Salle D"')
         .replace(
             'start: "2019-01-30 16:30"\n    end: "2019-01-30 17:00"',
             'start: "2019-01-30 16:45"\n    end: "2019-01-30 17:00"',
@@ -254,7 +255,7 @@ async def test_changes_are_told_to_those_concerned_in_their_language(
     assert report.version is not None and report.notices == 2
     await tick(bot.services)
     told_member = await said_text(member)
-    assert "Salle 2" in told_member and "Salle D" in told_member and "تنتقل" in told_member
+    assert "القاعة 2" in told_member and "Salle D" in told_member and "تنتقل" in told_member
     told_other = await said_text(other)
     assert "16:45–17:00 au lieu de 16:30–17:00" in told_other
     assert "Salle D" not in told_other  # not in that workshop
@@ -374,7 +375,7 @@ async def test_event_file_setting_is_loaded_at_start_once(
 
 
 def _room_changed(text: str) -> str:
-    return text.replace('room: "Salle 2"', 'room: "Salle D"')
+    return text.replace(room_of(2), '    room: "Salle D"')
 
 
 async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
@@ -410,7 +411,7 @@ async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
         await organizer.expect_silence(0.2)  # organizers are told once
 
         event_file.write_text(  # the file itself changes: it is loaded
-            EXAMPLE.read_text(encoding="utf-8").replace('room: "Salle 3"', 'room: "Salle E"'),
+            EXAMPLE.read_text(encoding="utf-8").replace(room_of(3), '    room: "Salle E"'),
             encoding="utf-8",
         )
         await bot.restart()
@@ -439,7 +440,7 @@ async def test_multaqa_event_load_of_the_file_is_the_way_back_and_is_not_redone_
         assert report.version == 3
         await bot.restart()
         assert await bot.services.event.store.latest_version() == 3  # not loaded again
-        assert (await bot.services.event.current()).workshop("partnerships").room == "Salle 2"
+        assert (await bot.services.event.current()).workshop("partnerships").room["fr"] == "Salle 2"
         await organizer.expect_silence(0.3)  # nothing kept over the file: nothing to say
     finally:
         await bot.stop()

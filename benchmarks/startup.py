@@ -37,6 +37,7 @@ from bot.settings import load_settings
 from sandbox import BotApiEmulator
 from storage.clock import FakeClock
 from storage.database import Database
+from storage.event import Seating
 from storage.participants import ParticipantRepository, ProfileFields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +87,9 @@ async def seed(db_path: Path, event_file: Path, people: int, token: str) -> floa
         capacity = (people * 9 // 10) // len(WORKSHOPS)
         for user_id in range(1, people + 1):
             workshop = WORKSHOPS[user_id % len(WORKSHOPS)]
-            await service.signups.join(user_id, workshop, capacity, WORKSHOPS)
+            await service.signups.join(
+                user_id, workshop, Seating.one(workshop, capacity, WORKSHOPS)
+            )
         # Reminders of everyone's workshop, as the bot plans them when people sign up.
         event = await service.current()
         assert event is not None

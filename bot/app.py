@@ -1,7 +1,8 @@
 """Builds the PTB Application from Settings: the one place where everything is wired.
 
 Handler order (PTB runs the first matching handler of each group, groups in ascending order):
-  -1  who: load the participant, their live drafts and roles behind the update (every update)
+  -2  who: load the participant, their live drafts and roles behind the update (every update)
+  -1  a command or a menu entry ends a pending one-shot prompt ("type the tag")
    0  edited messages first (handlers.conversation: never re-run as commands or content);
       /cancel and /resume; then the commands and buttons of each flow (one ButtonRouter
       per callback prefix: bot.callbacks), and the uploads that start a flow (an organizer's
@@ -50,6 +51,7 @@ from bot.people import note_telegram
 from bot.processor import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.transport import make_request
+from bot.views.keyboards import note_reader
 from handlers import (
     admin,
     agenda,
@@ -177,7 +179,7 @@ def build_services(
 
 
 async def load_who(update: Update, context: MultaqaContext) -> None:
-    """Group -1: who is this, in which language; shared by every handler of this update."""
+    """Group -2: who is this, in which language; shared by every handler of this update."""
     user = update.effective_user
     if user is None or user.is_bot:
         return
@@ -208,6 +210,7 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
         locale=locale,
         t=services.texts[locale],
     )
+    note_reader(context.who.t.is_rtl)  # keyboards are laid out for this reader
 
 
 def _user_of(update: object) -> tuple[int | None, str | None]:
@@ -385,7 +388,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         settings, clock or SystemClock(), application.bot, bulk_bot, policy, budget
     )
     application.bot_data[SERVICES_KEY] = services
-    application.add_handler(TypeHandler(Update, load_who), group=-1)
+    application.add_handler(TypeHandler(Update, load_who), group=-2)
     for flow in FLOWS:
         for group, handler in flow.handlers():
             application.add_handler(handler, group=group)

@@ -212,6 +212,21 @@ class Prefix:
 
 
 PREFIXES: dict[str, Prefix] = {}  # every declared prefix, for the dispatcher and the tests
+# Buttons that open a screen of a menu (/admin's): like a command, pressing one ends a
+# pending one-shot prompt (see handlers.conversation.end_one_shot_prompt).
+MENU_ENTRIES: set[Button] = set()
+
+
+def menu_entries(*buttons: Button) -> None:
+    """Declare buttons as menu entries (see MENU_ENTRIES)."""
+    MENU_ENTRIES.update(buttons)
+
+
+def is_menu_entry(data: str | None) -> bool:
+    """Whether callback data is a press on a menu entry."""
+    prefix = prefix_of(data)
+    press = prefix.parse(data) if prefix is not None else None
+    return press is not None and press.button in MENU_ENTRIES
 
 
 def prefix_of(data: str | None) -> Prefix | None:
@@ -249,6 +264,22 @@ async def refuse(update: Update, context: MultaqaContext, reason: str) -> None:
         replies.answer_press(
             query.id, chat.id if chat else None, as_plain(t("common.invalid_button"))
         ),
+    )
+
+
+async def stale(update: Update, context: MultaqaContext, reason: str = "stale") -> None:
+    """Answer a press whose action no longer makes sense (a question already answered, a
+    workshop gone) the one way every flow does: a toast, "This button is no longer active",
+    nothing in the chat."""
+    query = update.callback_query
+    user = update.effective_user
+    log.info("stale button (%s) for user %s", reason, user.id if user else None)
+    if query is None:
+        return
+    chat = update.effective_chat
+    text = as_plain(context.who.t("common.stale_button"))
+    await replies.queue(
+        query.get_bot(), replies.answer_press(query.id, chat.id if chat else None, text)
     )
 
 

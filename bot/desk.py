@@ -92,13 +92,10 @@ class Desk:
     async def erase(self, user_id: int) -> Erasure:
         """A participant's own request: give up their seats (the first waiting person of each
         gets it and is told), then erase what identifies them."""
-        event = await self.event.current()
+        seating = await self.event.seating()
         for seat in await self.event.signups.seats_of(user_id):
-            workshop = event.workshop(seat.workshop_id) if event else None
-            capacity = workshop.capacity if workshop else 0
-            _, promoted = await self.event.signups.leave(user_id, seat.workshop_id, capacity)
-            if promoted and workshop is not None:
-                await self.event.tell_promoted(promoted, workshop)
+            _, promoted = await self.event.signups.leave(user_id, seat.workshop_id, seating)
+            await self.event.tell_promoted(promoted)
         return await self.privacy.erase(user_id)
 
     async def purge_due_at(self) -> datetime | None:

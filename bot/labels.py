@@ -18,10 +18,19 @@ def localized(texts: Mapping[str, str], t: Translator) -> str:
     return texts.get(t.locale) or next(iter(texts.values()), "")
 
 
-def room_label(t: Translator, room: str) -> str:
-    """A room as organizers named it; a bare number gets the word for room ("salle 12"),
-    a name is kept as written ("Salle 1", not "salle Salle 1")."""
-    room = " ".join(room.split())
+def name_label(t: Translator, name: str | Mapping[str, str] | None) -> str:
+    """A name of the event file (a speaker, a facilitator): one text for every language, or
+    one per language (the reader's, else another)."""
+    if name is None:
+        return ""
+    return name if isinstance(name, str) else localized(name, t)
+
+
+def room_label(t: Translator, room: str | Mapping[str, str]) -> str:
+    """A room as organizers named it, in the reader's language when given per language; a
+    bare number gets the word for room ("salle 12"), a name is kept as written ("Salle 1",
+    not "salle Salle 1")."""
+    room = " ".join(name_label(t, room).split())
     return t.plain("label.room_number", number=room) if room.isdigit() else room
 
 

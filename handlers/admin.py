@@ -29,6 +29,17 @@ log = logging.getLogger(__name__)
 
 AUDIT_SHOWN = 20
 
+callbacks.menu_entries(
+    FIGURES,
+    EXPORT,
+    DASHBOARD,
+    AUDIT,
+    broadcast.NEW,
+    review.MENU,
+    recommendations.RECS,
+    follow_up_buttons.HOME,
+)
+
 
 def menu(t: Translator) -> list[list[tuple[str, str]]]:
     """The organizer's menu under the figures."""

@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -22,6 +21,7 @@ from bot import replies
 from bot.context import MultaqaContext
 from bot.conversation import Flow
 from bot.i18n import Markup, as_plain, escape
+from bot.views.keyboards import inline_keyboard
 from storage.drafts import Draft
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,9 @@ def label(text: str) -> str:
 
 
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows of (label, callback data); labels are shown as plain text."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label(text), callback_data=data) for text, data in row]
-            for row in rows
-        ]
-    )
+    """An inline keyboard from rows of (label, callback data) in logical order, laid out for
+    the reader's direction (see bot.views.keyboards); labels are shown as plain text."""
+    return inline_keyboard(rows)
 
 
 def in_rows(items: Sequence[tuple[str, str]], per_row: int) -> list[list[tuple[str, str]]]:

@@ -13,9 +13,11 @@ from telegram.ext import (
     BaseHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from bot import callbacks
 from bot.context import MultaqaContext, services_of
 from bot.conversation import conversations
 from handlers.common import reply
@@ -44,6 +46,42 @@ async def route(update: Update, context: MultaqaContext) -> None:
     elif await flow.on_message(update, context, draft) is False:
         return  # nothing to type at this step: the fallbacks answer (the flow stays)
     raise ApplicationHandlerStop
+
+
+# Commands that act on the pending prompt itself rather than leave it.
+_KEEP_PROMPT = frozenset({"cancel", "resume"})
+
+
+def _command_of(update: Update) -> str | None:
+    """The command a new message starts with (`/workshops@bot` → workshops), or None."""
+    message = update.message
+    text = message.text if message is not None else None
+    if not text or not text.startswith("/"):
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else None
+
+
+async def end_one_shot_prompt(update: Update, context: MultaqaContext) -> None:
+    """Group -1: a command or a menu entry ends a pending one-shot prompt ("type the tag"),
+    as starting a flow puts the current one aside: the sentence typed after /workshops is
+    never taken as the tag asked for before it."""
+    if not context.has_who:
+        return
+    draft = context.who.active
+    if draft is None:
+        return
+    manager = conversations(context)
+    flow = manager.flows.get(draft.flow)
+    if flow is None or draft.step not in flow.short_steps:
+        return
+    query = update.callback_query
+    command = _command_of(update)
+    if (command is None or command in _KEEP_PROMPT) and not (
+        query is not None and callbacks.is_menu_entry(query.data)
+    ):
+        return
+    log.info("one-shot prompt %s/%s of user %s ended", draft.flow, draft.step, draft.user_id)
+    await manager.end(context, draft)
 
 
 async def on_edited(update: Update, context: MultaqaContext) -> None:
@@ -120,6 +158,7 @@ def handlers() -> list[tuple[int, BaseHandler]]:
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE
     return [
+        (-1, TypeHandler(Update, end_one_shot_prompt)),
         (0, MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, on_edited)),
         (0, CommandHandler("cancel", cancel_command, filters=private & new)),
         (0, CommandHandler("resume", resume_command, filters=private & new)),

@@ -98,11 +98,12 @@ async def on_button(update: Update, context: MultaqaContext, press: callbacks.Pr
     who = context.who
     services = context.services
     draft = who.drafts.get(FLOW)
+    if draft is None:
+        await callbacks.stale(update, context, "no event file preview")
+        await drop_buttons(update)
+        return
     await toast(update)
     await drop_buttons(update)
-    if draft is None:
-        await reply(update, context, who.t("common.stale_button"))
-        return
     if press.action == "cancel":
         await conversations(context).end(context, draft)
         await reply(update, context, who.t("evf.cancelled"))

@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot import callbacks
 from bot.commands import set_chat_commands
 from bot.context import MultaqaContext
+from bot.views.keyboards import note_reader
 from handlers import registration
 from handlers.common import chat_id_of, inline, reply, show, toast
 
@@ -40,6 +41,7 @@ async def on_set(update: Update, context: MultaqaContext, press: callbacks.Press
         return
     t = texts[code]
     who.locale, who.t = code, t
+    note_reader(t.is_rtl)  # what follows is laid out for the language chosen
     await toast(update)
     if who.participant is not None:
         await context.services.participants.set_locale(who.user.id, code)

@@ -112,11 +112,12 @@ async def _theme_question(
 async def on_themes_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """◀️ ▶️ through the themes, while the question is still open."""
     draft = context.who.drafts.get(FLOW)
+    if draft is None or draft.step != press["step"]:
+        await callbacks.stale(update, context, "themes page")
+        await drop_buttons(update)
+        return
     await toast(update)
     await drop_buttons(update)
-    if draft is None or draft.step != press["step"]:
-        await reply(update, context, context.who.t("common.stale_button"))
-        return
     await _theme_question(update, context, draft.step, press["page"])
 
 
@@ -280,12 +281,10 @@ async def on_button(update: Update, context: MultaqaContext, press: callbacks.Pr
     if who.participant is None:
         await callbacks.refuse(update, context, "not registered")
         return
-    t = who.t
     draft = who.drafts.get(FLOW)
-    await toast(update)
     if draft is None:
+        await callbacks.stale(update, context, "no proposal draft")
         await drop_buttons(update)
-        await reply(update, context, t("common.stale_button"))
         return
     await _on_draft_button(update, context, draft, press)
     await drop_buttons(update, context)
@@ -295,13 +294,23 @@ async def _on_draft_button(
     update: Update, context: MultaqaContext, draft: Draft, press: callbacks.Press
 ) -> None:
     services, t = context.services, context.who.t
+    options = [code for code, _ in await themes(services, t)]
+    theme = press.values.get("theme")
+    theme = theme if theme in options else None
+    step = draft.step
+    if not (
+        press.action == "cancel"
+        or (press.action == "theme" and step == "theme" and theme is not None)
+        or (press.action == "keep" and step == "capture" and theme is not None)
+        or (press.action == "done" and step == "collect")
+    ):  # a button of a step already answered
+        await callbacks.stale(update, context, "proposal step")
+        return
+    await toast(update)
     if press.action == "cancel":
         await conversations(context).end(context, draft)
         await show(update, context, t("pr.cancelled"))
         return
-    options = [code for code, _ in await themes(services, t)]
-    theme = press.values.get("theme")
-    theme = theme if theme in options else None
     if press.action == "theme" and draft.step == "theme" and theme is not None:
         draft.step, draft.data = "collect", {"theme": theme, "text": "", "files": [], "parts": []}
         await conversations(context).save(update, context, draft)
@@ -324,8 +333,6 @@ async def _on_draft_button(
             await reply(update, context, t("pr.empty"), _done_buttons(t))
         elif not await _flooded(update, context):
             await _create(update, context, draft, draft.data["theme"])
-    else:
-        await reply(update, context, t("common.stale_button"))
 
 
 def status_text(t: Translator, proposal: Proposal, rec_text: str | None = None) -> Markup:

@@ -128,13 +128,14 @@ async def _take_table(update: Update, context: MultaqaContext) -> None:
 async def on_button(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
     """ri:go creates what the preview showed (planned again: the data may have moved)."""
     who = context.who
-    await toast(update)
-    await drop_buttons(update)
     services = context.services
     draft = who.drafts.get(FLOW)
     if draft is None:
-        await reply(update, context, who.t("common.stale_button"))
+        await callbacks.stale(update, context, "no table preview")
+        await drop_buttons(update)
         return
+    await toast(update)
+    await drop_buttons(update)
     await conversations(context).end(context, draft)
     if press.action == "cancel":
         await reply(update, context, who.t("ri.cancelled"))

@@ -40,6 +40,7 @@ from bot.profile import (
     clean_name,
     clean_phone,
 )
+from bot.views.keyboards import note_reader
 from handlers import checkin, invites
 from handlers.agenda import send_agenda
 from handlers.common import (
@@ -236,6 +237,7 @@ async def _on_lang(
         return False
     draft.data["locale"] = code
     context.who.t = context.services.texts[code]
+    note_reader(context.who.t.is_rtl)  # the next question's buttons, in the new language
     await _advance(update, context, draft, "consent")
     return True
 

@@ -11,6 +11,7 @@ from bot.event.service import EventService
 from bot.i18n import Markup, Translator
 from bot.labels import function_label, region_label
 from bot.profile import clean_name
+from bot.views.keyboards import in_reading_order
 from bot.views.paging import Entry, paged
 from handlers.common import in_rows, inline, show
 from storage.drafts import Draft
@@ -155,10 +156,16 @@ async def question(
         return (t("reg.ask_unit"), inline([[_back(t, step)]]))
     if step == "phone":
         keyboard = ReplyKeyboardMarkup(
-            [
-                [KeyboardButton(t.plain("reg.share_contact"), request_contact=True)],
-                [KeyboardButton(t.plain("reg.skip_phone")), KeyboardButton(t.plain("common.back"))],
-            ],
+            in_reading_order(
+                [
+                    [KeyboardButton(t.plain("reg.share_contact"), request_contact=True)],
+                    [
+                        KeyboardButton(t.plain("reg.skip_phone")),
+                        KeyboardButton(t.plain("common.back")),
+                    ],
+                ],
+                t.is_rtl,
+            ),
             resize_keyboard=True,
             one_time_keyboard=True,
         )

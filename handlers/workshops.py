@@ -15,8 +15,9 @@ from bot.event.service import localized_text as localized
 from bot.i18n import Translator
 from bot.labels import room_label
 from bot.views.paging import Entry, Page, cut, page_of, paged
-from handlers.common import drop_buttons, inline, reply, toast
+from handlers.common import drop_buttons, inline, reply, show, toast
 from handlers.event_dates import event_over
+from storage.event import JoinOutcome, Promotion
 
 log = logging.getLogger(__name__)
 
@@ -102,29 +103,43 @@ async def workshops_command(update: Update, context: MultaqaContext) -> None:
     await reply(update, context, view.text, inline(view.rows))
 
 
-async def tell_promoted(services: Services, promoted: list[int], workshop: Workshop) -> None:
+async def tell_promoted(services: Services, promoted: list[Promotion]) -> None:
     """Tell the people who got a freed seat, at once."""
     if promoted:
-        await services.event.tell_promoted(promoted, workshop)
+        await services.event.tell_promoted(promoted)
         services.kick_clock()
 
 
 async def _workshop(
     update: Update, context: MultaqaContext, workshop_id: str
 ) -> tuple[EventDefinition, Workshop] | None:
-    """The event and the workshop a button names; None (and the press refused) when the
+    """The event and the workshop a button names; None (and the press answered) when the
     person is not registered or the workshop is no longer in the event, or (and the person
     told) when the event is over."""
     event = await context.services.event.current()
     workshop = event.workshop(workshop_id) if event else None
-    if event is None or workshop is None or context.who.participant is None:
-        await callbacks.refuse(update, context, "no such workshop")
+    if context.who.participant is None:
+        await callbacks.refuse(update, context, "not registered")
+        return None
+    if event is None or workshop is None:  # a list shown before the workshop was removed
+        await callbacks.stale(update, context, "no such workshop")
         return None
     if await context.services.event.is_over():  # a list shown before the end, pressed after
         await toast(update)
         await event_over(update, context)
         return None
     return event, workshop
+
+
+async def _show_list(update: Update, context: MultaqaContext, near: str) -> None:
+    """The pressed list, edited into the list as it is now (seats counted after the
+    change, the person's buttons as they are now), at the page holding workshop `near`."""
+    who = context.who
+    view = await workshops_view(context.services, who.t, who.user.id, near=near)
+    if view is not None:
+        await show(update, context, view.text, inline(view.rows))
+    else:
+        await drop_buttons(update)
 
 
 async def on_page(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
@@ -168,70 +183,91 @@ async def on_leave_yes(update: Update, context: MultaqaContext, press: callbacks
         return
     _, workshop = found
     who, services, t = context.who, context.services, context.who.t
-    left, promoted = await services.signups.leave(who.user.id, workshop.id, workshop.capacity)
+    seating = await services.event.seating()
+    left, promoted = await services.signups.leave(who.user.id, workshop.id, seating)
+    if not left:  # an old question, answered already (or a seat given up since)
+        await callbacks.stale(update, context, "not in the workshop")
+        await drop_buttons(update)
+        return
     await toast(update)
     await drop_buttons(update)
-    await reply(
-        update,
-        context,
-        t("ws.left" if left else "ws.not_in", title=localized(dict(workshop.title), t)),
-    )
+    await reply(update, context, t("ws.left", title=localized(dict(workshop.title), t)))
     await services.event.plan_reminders(who.user.id)
-    await tell_promoted(services, promoted, workshop)
+    await tell_promoted(services, promoted)
     view = await workshops_view(services, t, who.user.id, near=workshop.id)
     if view is not None:
         await reply(update, context, view.text, inline(view.rows))
 
 
 async def on_join(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
-    """➕ Sign up (or 🔁 switch within the same time slot)."""
+    """➕ Sign up (or 🔁 switch within the same time slot). Pressed in a list, the list is
+    shown again as it is after the change, and the answer comes below it; an old list still
+    acts on the workshop it shows."""
     found = await _workshop(update, context, press["workshop"])
     if found is None:
         return
     event, workshop = found
     who, services, t = context.who, context.services, context.who.t
     title = localized(dict(workshop.title), t)
-    same_slot = [w.id for w in event.workshops if w.slot == workshop.slot]
-    leave, leave_capacity = None, 0
-    if press.button is SWITCH:
-        seats = await services.signups.seats_of(who.user.id)
-        held = [s.workshop_id for s in seats if s.workshop_id in same_slot]
-        leave = next((w for w in held if w != workshop.id), None)  # None: a plain join
-        left_workshop = event.workshop(leave) if leave else None
-        leave_capacity = left_workshop.capacity if left_workshop else 0
     outcome, promoted = await services.signups.join(
-        who.user.id, workshop.id, workshop.capacity, same_slot, leave, leave_capacity
+        who.user.id, workshop.id, await services.event.seating(), switch=press.button is SWITCH
     )
     await toast(update)
-    await drop_buttons(update)
+    await tell_promoted(services, promoted)
+    if press.button is JOIN:
+        await _show_list(update, context, workshop.id)
+    else:
+        await drop_buttons(update)
     if outcome.conflict is not None:
-        other = event.workshop(outcome.conflict)
-        assert other is not None
-        index = event.workshops.index(workshop)
-        await reply(
-            update,
-            context,
-            t("ws.same_slot", other=localized(dict(other.title), t), title=title),
-            inline(
-                [
-                    [(t("ws.switch_yes", n=index + 1), SWITCH(workshop.id))],
-                    [(t("ws.switch_no"), KEEP())],
-                ]
-            ),
-        )
+        await _ask_switch(update, context, event, workshop, outcome)
         return
     seat = outcome.seat
     assert seat is not None
+    kept = event.workshop(outcome.kept) if outcome.kept else None
     if seat.state == "confirmed":
         key = "ws.already_confirmed" if outcome.already else "ws.confirmed"
         await reply(update, context, t(key, title=title, room=room_label(t, workshop.room)))
+    elif kept is not None:
+        other = localized(dict(kept.title), t)
+        await reply(
+            update,
+            context,
+            t("ws.waiting_keeping", title=title, other=other, position=seat.position),
+        )
     else:
         await reply(update, context, t("ws.waiting", title=title, position=seat.position))
     await services.event.plan_reminders(who.user.id)
-    if leave is not None:
-        left_workshop = event.workshop(leave)
-        assert left_workshop is not None
-        await tell_promoted(services, promoted, left_workshop)
+
+
+async def _ask_switch(
+    update: Update,
+    context: MultaqaContext,
+    event: EventDefinition,
+    workshop: Workshop,
+    outcome: JoinOutcome,
+) -> None:
+    """A place held at the same time: switch? When this workshop is full, say so, and that a
+    seat held is kept until a seat here is theirs."""
+    t = context.who.t
+    assert outcome.conflict is not None
+    other = event.workshop(outcome.conflict.workshop_id)
+    values = {
+        "other": localized(dict(other.title), t) if other else outcome.conflict.workshop_id,
+        "title": localized(dict(workshop.title), t),
+    }
+    n = event.workshops.index(workshop) + 1
+    if not outcome.full:
+        text, yes = t("ws.same_slot", **values), t("ws.switch_yes", n=n)
+    elif outcome.conflict.state == "confirmed":
+        text, yes = t("ws.same_slot_full_keep", **values), t("ws.switch_wait_yes", n=n)
+    else:
+        text, yes = t("ws.same_slot_full", **values), t("ws.switch_wait_yes", n=n)
+    await reply(
+        update,
+        context,
+        text,
+        inline([[(yes, SWITCH(workshop.id))], [(t("ws.switch_no"), KEEP())]]),
+    )
 
 
 async def on_keep(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:

@@ -80,6 +80,12 @@ async def _in_thread(conn: aiosqlite.Connection, work: Work[T]) -> T:
     return await conn._execute(lambda: work(conn._conn))
 
 
+async def in_writer_thread(conn: aiosqlite.Connection, work: Work[T]) -> T:
+    """Run `work` on the writer inside a transaction opened with `Database.transaction()`
+    (the seat rules are plain functions: one copy serves both write paths)."""
+    return await _in_thread(conn, work)
+
+
 @dataclass(slots=True, eq=False)
 class _Write:
     """A write waiting for its group commit (`Database.write`)."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from storage.clock import Clock
-from storage.database import Database, Query
+from storage.database import Database, Query, in_writer_thread
 
 SeatState = Literal["confirmed", "waiting"]
 
@@ -175,9 +175,10 @@ class EventLoad:
         """Release every seat of a workshop that no longer exists."""
         await self._conn.execute("DELETE FROM signups WHERE workshop_id = ?", (workshop_id,))
 
-    async def promote(self, workshop_id: str, capacity: int) -> list[int]:
-        """Fill free seats from the waiting list, in arrival order."""
-        return await _promote(self._conn, workshop_id, capacity)
+    async def promote(self, workshop_id: str, seating: Seating) -> list[Promotion]:
+        """Fill free seats from the waiting list, in arrival order (see `_promote`), in this
+        load's transaction (run in the writer's thread, like every other write of seats)."""
+        return await in_writer_thread(self._conn, lambda raw: _promote(raw, workshop_id, seating))
 
     async def people(self) -> list[tuple[int, str]]:
         """(user id, locale) of every participant."""
@@ -272,27 +273,54 @@ class JoinOutcome:
 
     seat: Seat | None  # None: refused because of `conflict`
     already: bool = False
-    conflict: str | None = None  # another workshop of the same slot the person holds
+    conflict: Seat | None = None  # the person's place in another workshop of the same slot
+    full: bool = False  # the workshop asked for had no free seat
+    kept: str | None = None  # a seat kept in the same slot until this one is theirs
 
 
-async def _promote(conn: Any, workshop_id: str, capacity: int) -> list[int]:
-    """Fill free seats from the waiting list, in arrival order; returns who got one."""
-    cur = await conn.execute(
-        "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
-        (workshop_id,),
+@dataclass(frozen=True, slots=True)
+class Seating:
+    """What the seat rules need of the event: each workshop's capacity and time slot."""
+
+    capacity: Mapping[str, int]
+    slot: Mapping[str, str]
+
+    @classmethod
+    def one(cls, workshop_id: str, capacity: int, same_slot: Iterable[str] = ()) -> Seating:
+        """The seating of one workshop known by its capacity (and the ids of the others of
+        its slot, whose capacities do not matter here): for tools and tests."""
+        slot = {w: "slot" for w in (*same_slot, workshop_id)}
+        return cls({workshop_id: capacity}, slot)
+
+    def same_slot(self, workshop_id: str) -> list[str]:
+        """The other workshops held at the same time as `workshop_id`."""
+        slot = self.slot.get(workshop_id)
+        return [w for w, s in self.slot.items() if s == slot and w != workshop_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """Someone waiting who got a freed seat; `released` is the seat they held in the same
+    slot until then (a switch to a full workshop, completed), given to the next in line."""
+
+    user_id: int
+    workshop_id: str
+    released: str | None = None
+
+
+def _prompt_row(p: PlannedPrompt) -> tuple[str, str, int, str | None, str, str]:
+    """A planned prompt as the values of its row (key, kind, user, subject, payload, due)."""
+    return (
+        p.key,
+        p.kind,
+        p.user_id,
+        p.subject,
+        json.dumps(p.payload or {}, ensure_ascii=False),
+        p.due_at.astimezone(UTC).isoformat(),
     )
-    free = capacity - int((await cur.fetchone())[0])
-    if free <= 0:
-        return []
-    cur = await conn.execute(
-        "UPDATE signups SET state = 'confirmed' WHERE id IN (SELECT id FROM signups "
-        "WHERE workshop_id = ? AND state = 'waiting' ORDER BY id LIMIT ?) RETURNING user_id",
-        (workshop_id, free),
-    )
-    return [row[0] for row in await cur.fetchall()]
 
 
-def _seat_of(conn: sqlite3.Connection, user_id: int, workshop_id: str) -> Seat | None:
+def _position(conn: sqlite3.Connection, user_id: int, workshop_id: str) -> Seat | None:
     row = conn.execute(
         "SELECT id, state FROM signups WHERE user_id = ? AND workshop_id = ?",
         (user_id, workshop_id),
@@ -308,107 +336,139 @@ def _seat_of(conn: sqlite3.Connection, user_id: int, workshop_id: str) -> Seat |
     return Seat(workshop_id, "waiting", int(ahead[0]))
 
 
-def _fill(conn: sqlite3.Connection, workshop_id: str, capacity: int) -> list[int]:
-    """Fill free seats from the waiting list, in arrival order; returns who got one."""
-    taken = conn.execute(
+def _confirmed(conn: sqlite3.Connection, workshop_id: str) -> int:
+    row = conn.execute(
         "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
         (workshop_id,),
     ).fetchone()
-    free = capacity - int(taken[0])
-    if free <= 0:
+    return int(row[0])
+
+
+def _held(
+    conn: sqlite3.Connection, user_id: int, workshop_ids: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(workshop, state) of this person's places among `workshop_ids`, a seat first."""
+    if not workshop_ids:
         return []
+    marks = ",".join("?" * len(workshop_ids))
     rows = conn.execute(
-        "UPDATE signups SET state = 'confirmed' WHERE id IN (SELECT id FROM signups "
-        "WHERE workshop_id = ? AND state = 'waiting' ORDER BY id LIMIT ?) RETURNING user_id",
-        (workshop_id, free),
+        f"SELECT workshop_id, state FROM signups WHERE user_id = ? AND workshop_id IN ({marks}) "
+        "ORDER BY state = 'confirmed' DESC, id",
+        (user_id, *workshop_ids),
     ).fetchall()
-    return [row[0] for row in rows]
+    return [(row[0], row[1]) for row in rows]
 
 
-def _give_up(conn: sqlite3.Connection, user_id: int, workshop_id: str, capacity: int) -> list[int]:
+def _promote(conn: sqlite3.Connection, workshop_id: str, seating: Seating) -> list[Promotion]:
+    """Fill free seats from the waiting list, in arrival order. A promoted person gives up
+    their other places of the same slot; a seat given up that way goes on to the first
+    waiting there, and so on (each step frees a seat only by filling one, so it ends)."""
+    promotions: list[Promotion] = []
+    todo = [workshop_id]
+    while todo:
+        current = todo.pop(0)
+        free = seating.capacity.get(current, 0) - _confirmed(conn, current)
+        if free <= 0:
+            continue
+        waiting = conn.execute(
+            "SELECT id, user_id FROM signups WHERE workshop_id = ? AND state = 'waiting' "
+            "ORDER BY id LIMIT ?",
+            (current, free),
+        ).fetchall()
+        for row_id, user_id in waiting:
+            conn.execute("UPDATE signups SET state = 'confirmed' WHERE id = ?", (row_id,))
+            released = None
+            for other, state in _held(conn, user_id, seating.same_slot(current)):
+                conn.execute(
+                    "DELETE FROM signups WHERE user_id = ? AND workshop_id = ?", (user_id, other)
+                )
+                if state == "confirmed":
+                    released = other
+                    todo.append(other)
+            promotions.append(Promotion(user_id, current, released))
+    return promotions
+
+
+def _give_up(
+    conn: sqlite3.Connection, user_id: int, workshop_id: str, seating: Seating
+) -> list[Promotion]:
     row = conn.execute(
         "DELETE FROM signups WHERE user_id = ? AND workshop_id = ? RETURNING state",
         (user_id, workshop_id),
     ).fetchone()
     if row is None or row[0] != "confirmed":
         return []
-    return _fill(conn, workshop_id, capacity)
-
-
-def _prompt_row(p: PlannedPrompt) -> tuple[str, str, int, str | None, str, str]:
-    """A planned prompt as the values of its row (key, kind, user, subject, payload, due)."""
-    return (
-        p.key,
-        p.kind,
-        p.user_id,
-        p.subject,
-        json.dumps(p.payload or {}, ensure_ascii=False),
-        p.due_at.astimezone(UTC).isoformat(),
-    )
+    return _promote(conn, workshop_id, seating)
 
 
 class SignupRepository:
-    """Seats in workshops. Every check-then-write is one function run in one BEGIN IMMEDIATE
-    transaction, so confirmed seats never exceed capacity whatever the concurrency."""
+    """Seats in workshops. Every check-then-write runs inside one BEGIN IMMEDIATE
+    transaction, so confirmed seats never exceed capacity whatever the concurrency.
+
+    In one time slot a person holds one place; the one exception is a switch to a full
+    workshop: the seat they have is kept while they wait for the other one, and given up
+    (to the first waiting there) only when a seat in the other one is theirs."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
 
     async def join(
-        self,
-        user_id: int,
-        workshop_id: str,
-        capacity: int,
-        same_slot: Iterable[str] = (),
-        leave: str | None = None,
-        leave_capacity: int = 0,
-    ) -> tuple[JoinOutcome, list[int]]:
-        """Take a seat (or a place on the waiting list). With `leave`, first give up that
-        workshop (a switch, in the same transaction): the seat it frees goes to the first
-        person waiting there (`leave_capacity` is that workshop's capacity), exactly as when
-        someone leaves. Returns the outcome and who was promoted in the workshop left."""
-        others = [w for w in same_slot if w not in (workshop_id, leave)]
+        self, user_id: int, workshop_id: str, seating: Seating, switch: bool = False
+    ) -> tuple[JoinOutcome, list[Promotion]]:
+        """Take a seat (or a place on the waiting list). A place held in the same slot is a
+        conflict, unless `switch`: then, with a free seat here, that place is given up in the
+        same transaction (its seat to the first waiting there); with none, a seat held is
+        kept until this workshop's seat is theirs (see `_promote`) and a waiting place is
+        replaced. Returns the outcome and who was promoted in the workshops given up."""
         at = self._clock.now().isoformat()
+        capacity = seating.capacity.get(workshop_id, 0)
 
-        def take(conn: sqlite3.Connection) -> tuple[JoinOutcome, list[int]]:
-            existing = _seat_of(conn, user_id, workshop_id)
+        def take(conn: sqlite3.Connection) -> tuple[JoinOutcome, list[Promotion]]:
+            existing = _position(conn, user_id, workshop_id)
             if existing is not None:
                 return JoinOutcome(existing, already=True), []
-            if others:
-                marks = ",".join("?" * len(others))
-                row = conn.execute(
-                    f"SELECT workshop_id FROM signups WHERE user_id = ? AND workshop_id IN "
-                    f"({marks}) LIMIT 1",
-                    (user_id, *others),
-                ).fetchone()
-                if row is not None:  # refused before anything is given up
-                    return JoinOutcome(None, conflict=row[0]), []
-            promoted = _give_up(conn, user_id, leave, leave_capacity) if leave else []
-            taken = conn.execute(
-                "SELECT COUNT(*) FROM signups WHERE workshop_id = ? AND state = 'confirmed'",
-                (workshop_id,),
-            ).fetchone()
-            state = "confirmed" if int(taken[0]) < capacity else "waiting"
+            held = _held(conn, user_id, seating.same_slot(workshop_id))
+            full = _confirmed(conn, workshop_id) >= capacity
+            if held and not switch:  # refused before anything is given up
+                other, state = held[0]
+                conflict = Seat(other, "confirmed" if state == "confirmed" else "waiting", 0)
+                return JoinOutcome(None, conflict=conflict, full=full), []
+            kept = None
+            promotions: list[Promotion] = []
+            for other, state in held:
+                if full and state == "confirmed":
+                    kept = other
+                    continue
+                conn.execute(
+                    "DELETE FROM signups WHERE user_id = ? AND workshop_id = ?", (user_id, other)
+                )
+                if state == "confirmed":
+                    promotions += _promote(conn, other, seating)
+            # Counted again: what was given up above may have moved someone in here.
+            full = full or _confirmed(conn, workshop_id) >= capacity
             conn.execute(
                 "INSERT INTO signups (workshop_id, user_id, state, created_at) VALUES (?, ?, ?, ?)",
-                (workshop_id, user_id, state, at),
+                (workshop_id, user_id, "waiting" if full else "confirmed", at),
             )
-            return JoinOutcome(_seat_of(conn, user_id, workshop_id)), promoted
+            seat = _position(conn, user_id, workshop_id)
+            return JoinOutcome(seat, full=full, kept=kept), promotions
 
         return await self._db.write(take)
 
-    async def leave(self, user_id: int, workshop_id: str, capacity: int) -> tuple[bool, list[int]]:
+    async def leave(
+        self, user_id: int, workshop_id: str, seating: Seating
+    ) -> tuple[bool, list[Promotion]]:
         """Give up a seat or a waiting place; the first waiting gets a freed seat."""
 
-        def give_up(conn: sqlite3.Connection) -> tuple[bool, list[int]]:
+        def give_up(conn: sqlite3.Connection) -> tuple[bool, list[Promotion]]:
             held = conn.execute(
                 "SELECT 1 FROM signups WHERE user_id = ? AND workshop_id = ?",
                 (user_id, workshop_id),
             ).fetchone()
             if held is None:
                 return False, []
-            return True, _give_up(conn, user_id, workshop_id, capacity)
+            return True, _give_up(conn, user_id, workshop_id, seating)
 
         return await self._db.write(give_up)
 

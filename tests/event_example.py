@@ -16,3 +16,9 @@ def open_example_text(text: str | None = None) -> str:
         'registration_opens: "2019-01-14 09:00"', 'registration_opens: "2025-12-01 09:00"'
     )
     return text.replace("2019-01-", "2026-01-")
+
+
+def room_of(n: int) -> str:
+    """The example's room of workshop `n` as written in the file (in three languages), to
+    replace it in a variant: `text.replace(room_of(2), '    room: "Salle D"')`."""
+    return f'    room:\n      ar: "القاعة {n}"\n      fr: "Salle {n}"\n      en: "Room {n}"'

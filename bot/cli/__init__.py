@@ -120,12 +120,14 @@ def cmd_event(args: argparse.Namespace) -> int:
     """Check or load an event file."""
     import asyncio
 
-    from bot.cli.event import check_file, describe, load_file, summary
+    from bot.cli.event import check_file, describe, load_file, summary, warning_lines
 
     definition, problems = check_file(args.file)
     if definition is None:
         return _fail(out.plural("cli.file_problems", len(problems), file=str(args.file)), problems)
     out.echo("cli.file_valid", file_name=str(args.file), summary=summary(definition))
+    for line in warning_lines(definition):  # warnings: the file is valid all the same
+        print(line)
     if args.event_command == "check":
         return 0
     try:

@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 
 from bot.cli import texts as out
+from bot.event.checks import missing_languages
 from bot.event.file import EventDefinition, EventFileError, load_event_file
 from bot.event.service import EventService, LoadReport
 from bot.event.startup import stamp
-from bot.settings import Settings
+from bot.settings import SUPPORTED_LOCALES, Settings
 from storage.clock import SystemClock
 from storage.database import Database
 
@@ -34,6 +35,15 @@ def check_file(path: Path) -> tuple[EventDefinition | None, list[object]]:
         return load_event_file(path), []
     except EventFileError as exc:
         return None, list(exc.problems)
+
+
+def warning_lines(definition: EventDefinition) -> list[str]:
+    """What a valid file would still do better: a room, speaker or facilitator missing a
+    language the bot offers (its readers see it in another)."""
+    return [
+        out.text("cli.warning_line", problem=out.shown(problem.render(None)))
+        for problem in missing_languages(definition, SUPPORTED_LOCALES)
+    ]
 
 
 def summary(definition: EventDefinition) -> str:

@@ -4,13 +4,16 @@ on plain field dicts, so that the loader can run them on entries rejected for an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.event.problems import Loc, Problem, path
 from bot.i18n import Message
+
+if TYPE_CHECKING:  # bot.event.models runs the checks of this module
+    from bot.event.models import EventDefinition
 
 Fields = dict[str, Any]  # the fields of one entry, by name
 
@@ -129,9 +132,44 @@ def _slots_and_rooms(
         for _, other, other_room, other_start, other_end in spans[:n]:
             if _same_room(room, other_room) and start < other_end and other_start < end:
                 span = Message("common.span", start=at(other_start), end=at(other_end))
-                add(loc, "evf.p.overlaps", other=other, room=room, span=span)
+                add(loc, "evf.p.overlaps", other=other, room=_names(room)[0], span=span)
 
 
-def _same_room(a: str, b: str) -> bool:
-    """Rooms typed with different case or spacing are the same room."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+def _names(room: object) -> list[str]:
+    """A room's names: the one text, or one per language."""
+    if isinstance(room, dict):
+        return [str(v) for v in room.values() if v]
+    return [str(room)]
+
+
+def _same_room(a: object, b: object) -> bool:
+    """Rooms typed with different case or spacing, or sharing a name in one language, are the
+    same room."""
+    seen = {" ".join(name.split()).casefold() for name in _names(a)}
+    return any(" ".join(name.split()).casefold() in seen for name in _names(b))
+
+
+# The names of an event file given per language (see bot.event.models.Label).
+_LABELS = (("agenda", ("room", "speaker")), ("workshops", ("room", "facilitator")))
+
+
+def missing_languages(definition: EventDefinition, locales: Sequence[str]) -> list[Problem]:
+    """Warnings, not errors: each room, speaker or facilitator not given in a language the
+    event offers (a reader of that language sees it in another)."""
+    warnings: list[Problem] = []
+    for section, fields in _LABELS:
+        entries: Sequence[Any] = getattr(definition, section)
+        for i, entry in enumerate(entries):
+            for name in fields:
+                value = getattr(entry, name)
+                if value is None:
+                    continue
+                if not isinstance(value, dict):  # one text shown in every language
+                    key, missing = "evf.w.one_text", list(locales)
+                else:
+                    key, missing = "evf.w.missing_languages", [c for c in locales if c not in value]
+                if missing:
+                    warnings.append(
+                        Problem((section, i, name), Message(key, languages=", ".join(missing)))
+                    )
+    return warnings

@@ -128,6 +128,20 @@ class Localized(TypedDict):
     en: Text
 
 
+@with_config(ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True))
+class SomeLanguages(TypedDict, total=False):
+    """A name given in some of the locales (a room, a speaker): `event check` warns for each
+    locale missing, and a reader of a missing one gets another."""
+
+    ar: Text
+    fr: Text
+    en: Text
+
+
+# A room, a speaker or a facilitator: one text for every language, or one per language.
+Label = Annotated[Text | SomeLanguages, Field(union_mode="left_to_right")]
+
+
 class _Model(BaseModel):
     # Numbers become text where text is expected: `room: 12` is what organizers mean.
     model_config = ConfigDict(
@@ -164,8 +178,8 @@ class AgendaItem(_Model):
     end: LocalDateTime
     kind: AgendaKind
     title: Localized
-    speaker: Text | None = None
-    room: Text | None = None
+    speaker: Label | None = None
+    room: Label | None = None
 
 
 class Workshop(_Model):
@@ -174,8 +188,8 @@ class Workshop(_Model):
     id: ItemId
     title: Localized
     description: Localized
-    room: Text
-    facilitator: Text | None = None
+    room: Label
+    facilitator: Label | None = None
     capacity: int = Field(ge=1)
     slot: ItemId
 

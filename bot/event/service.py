@@ -20,10 +20,12 @@ from storage.event import (
     EventStore,
     FileStamp,
     PlannedPrompt,
+    Promotion,
     PromptRepository,
     PromptRow,
     ReminderPlan,
     Seat,
+    Seating,
     SignupRepository,
     StoredEvent,
 )
@@ -225,14 +227,15 @@ class EventService:
             version = await tx.save(new.event.slug, new.to_json(), loaded_by, file)
             for workshop_id in removed:
                 await tx.drop_workshop(workshop_id)
+            seating = seating_of(new)
             promoted = [
-                (user_id, workshop)
+                promotion
                 for workshop in new.workshops
-                for user_id in await tx.promote(workshop.id, workshop.capacity)
+                for promotion in await tx.promote(workshop.id, seating)
             ]
             people = await tx.people()
             notices = self._change_notices(old, new, changes, members, people, version, now)
-            notices += self._promotion_notices(promoted, dict(people), now)
+            notices += self._promotion_notices(promoted, new, dict(people), now)
             await tx.add_prompts(notices)
             plan = reminder_plan(new, now)
             # Same reminder times and the same seats: everyone's rows are already right.
@@ -289,20 +292,24 @@ class EventService:
         return rows
 
     def _promotion_notices(
-        self, promoted: list[tuple[int, Workshop]], locales: dict[int, str], now: datetime
+        self,
+        promoted: list[Promotion],
+        event: EventDefinition,
+        locales: dict[int, str],
+        now: datetime,
     ) -> list[PromptRow]:
         due = now.astimezone(UTC).isoformat()
         rows: list[PromptRow] = []
-        for user_id, workshop in promoted:
-            if user_id not in locales:
+        for promotion in promoted:
+            if promotion.user_id not in locales:
                 continue
-            text = self._promoted_text(self.texts[locales[user_id]], workshop)
+            text = self._promoted_text(self.texts[locales[promotion.user_id]], event, promotion)
             rows.append(
                 (
-                    f"promoted:{workshop.id}:{user_id}:{now.isoformat()}",
+                    f"promoted:{promotion.workshop_id}:{promotion.user_id}:{now.isoformat()}",
                     "notice",
-                    user_id,
-                    workshop.id,
+                    promotion.user_id,
+                    promotion.workshop_id,
                     due,
                     json.dumps({"text": text}, ensure_ascii=False),
                 )
@@ -310,34 +317,49 @@ class EventService:
         return rows
 
     @staticmethod
-    def _promoted_text(t: Translator, workshop: Workshop) -> str:
-        return t(
-            "ws.promoted",
-            title=localized_text(dict(workshop.title), t),
-            room=room_label(t, workshop.room),
-        )
+    def _promoted_text(t: Translator, event: EventDefinition, promotion: Promotion) -> str:
+        workshop = event.workshop(promotion.workshop_id)
+        released = event.workshop(promotion.released) if promotion.released else None
+        title = localized_text(dict(workshop.title), t) if workshop else promotion.workshop_id
+        room = room_label(t, workshop.room) if workshop else ""
+        if released is not None:
+            return t(
+                "ws.promoted_switched",
+                title=title,
+                room=room,
+                other=localized_text(dict(released.title), t),
+            )
+        return t("ws.promoted", title=title, room=room)
 
-    async def tell_promoted(self, user_ids: list[int], workshop: Workshop) -> None:
+    async def tell_promoted(self, promoted: list[Promotion]) -> None:
         """Queue "a seat freed up" for each promoted person (in their language) and give
         them the reminders of their new seat."""
+        event = await self.current()
+        if event is None or not promoted:
+            return
         now = self.clock.now()
         notices = []
-        for user_id in user_ids:
-            participant = await self.participants.get(user_id)
+        for promotion in promoted:
+            participant = await self.participants.get(promotion.user_id)
             if participant is None:
                 continue
-            text = self._promoted_text(self.texts[participant.locale], workshop)
+            text = self._promoted_text(self.texts[participant.locale], event, promotion)
             notices.append(
                 PlannedPrompt.notice(
-                    f"promoted:{workshop.id}:{user_id}:{now.isoformat()}",
-                    user_id,
+                    f"promoted:{promotion.workshop_id}:{promotion.user_id}:{now.isoformat()}",
+                    promotion.user_id,
                     text,
                     now,
-                    workshop.id,
+                    promotion.workshop_id,
                 )
             )
-            await self.plan_reminders(user_id)
+            await self.plan_reminders(promotion.user_id)
         await self.prompts.add(notices)
+
+    async def seating(self) -> Seating:
+        """The seat rules' view of the current event (no workshop before one is loaded)."""
+        event = await self.current()
+        return seating_of(event) if event is not None else Seating({}, {})
 
 
 def _at_local(day: datetime, hhmm: object, event: EventDefinition) -> datetime:
@@ -480,9 +502,9 @@ def change_line(
         span = _span_of(new, thing)
         return t(f"{prefix}_added", title=title, time=_span_text(t, new, span))
     if change.kind == "room":
-        return t(
-            f"{prefix}_room", title=title, old=str(change.old or "—"), new=str(change.new or "—")
-        )
+        old_room = room_label(t, change.old) if isinstance(change.old, str | dict) else "—"
+        new_room = room_label(t, change.new) if isinstance(change.new, str | dict) else "—"
+        return t(f"{prefix}_room", title=title, old=old_room or "—", new=new_room or "—")
     if change.kind == "slot":  # a workshop moved to another slot: say it as a time change
         old_ws, new_ws = old.workshop(change.id), new.workshop(change.id)
         assert old_ws is not None and new_ws is not None
@@ -499,6 +521,13 @@ def _span_of(event: EventDefinition, thing: AgendaItem | Workshop) -> Span:
         slot = event.slot_of(thing)
         return Span(slot.start, slot.end)
     return Span(thing.start, thing.end)
+
+
+def seating_of(event: EventDefinition) -> Seating:
+    """Each workshop's capacity and time slot, for the seat rules (storage.event)."""
+    return Seating(
+        {w.id: w.capacity for w in event.workshops}, {w.id: w.slot for w in event.workshops}
+    )
 
 
 def localized_text(titles: dict[str, str], t: Translator) -> str:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.event.follow_up import FollowUpPolicy
 from bot.event.service import EventService, localized_text
@@ -36,6 +36,7 @@ from bot.followup.planner import (
 )
 from bot.i18n import Translations, Translator
 from bot.settings import Settings
+from bot.views.keyboards import inline_keyboard
 from storage.clock import Clock
 from storage.database import Database
 from storage.event import PlannedPrompt, Prompt, PromptRepository
@@ -408,17 +409,15 @@ class FollowUpService:
 
     def status_buttons(self, t: Translator, rec: Tracked) -> InlineKeyboardMarkup:
         """Not started / In progress / Done / Blocked for one recommendation."""
-        return InlineKeyboardMarkup(
+        return inline_keyboard(
             [
                 [
-                    InlineKeyboardButton(
-                        status_label(t, status),
-                        callback_data=buttons.STATUS(rec.id, code),
-                    )
+                    (status_label(t, status), buttons.STATUS(rec.id, code))
                     for code, status in list(buttons.STATUS_CODES.items())[row * 2 : row * 2 + 2]
                 ]
                 for row in range(2)
-            ]
+            ],
+            t.is_rtl,
         )
 
     async def compose_prompt(
@@ -461,16 +460,8 @@ class FollowUpService:
                 )
             )
         lines.append(t("fu.prompt_pick"))
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        rec_button_label(t, rec),
-                        callback_data=buttons.OPEN(rec.id),
-                    )
-                ]
-                for rec in shown
-            ]
+        markup = inline_keyboard(
+            [[(rec_button_label(t, rec), buttons.OPEN(rec.id))] for rec in shown], t.is_rtl
         )
         return Composed(Markup("\n").join(lines), markup), covered
 
@@ -548,16 +539,15 @@ class FollowUpService:
     def escalation_buttons(self, t: Translator, rec_id: int) -> InlineKeyboardMarkup:
         """Re-prompt now, reassign, extend, drop."""
 
-        def button(key: str, action: str) -> InlineKeyboardButton:
-            return InlineKeyboardButton(
-                t.plain(key), callback_data=buttons.FE.buttons[action](rec_id)
-            )
+        def button(key: str, action: str) -> tuple[str, str]:
+            return t.plain(key), buttons.FE.buttons[action](rec_id)
 
-        return InlineKeyboardMarkup(
+        return inline_keyboard(
             [
                 [button("fu.esc.reprompt", "rp"), button("fu.esc.reassign", "ra")],
                 [button("fu.esc.extend", "ex"), button("fu.esc.drop", "dr")],
-            ]
+            ],
+            t.is_rtl,
         )
 
     async def compose_escalation(self, prompt: Prompt, t: Translator) -> Composed | None:
@@ -647,16 +637,7 @@ class FollowUpService:
         if not await self.repo.all():
             return None
         text = Markup("\n").join([t("fu.weekly.title"), *await self.summary_lines(t)])
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t.plain("fu.weekly.off"),
-                        callback_data=buttons.WEEKLY_OFF(),
-                    )
-                ]
-            ]
-        )
+        markup = inline_keyboard([[(t.plain("fu.weekly.off"), buttons.WEEKLY_OFF())]], t.is_rtl)
         return Composed(text, markup)
 
     async def compose_digest(self, prompt: Prompt, t: Translator) -> Composed | None:
@@ -707,14 +688,5 @@ class FollowUpService:
         if not lines:
             return None
         text = Markup("\n").join([t("fu.digest.title"), *lines])
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t.plain("fu.digest.off"),
-                        callback_data=buttons.DIGEST_OFF(),
-                    )
-                ]
-            ]
-        )
+        markup = inline_keyboard([[(t.plain("fu.digest.off"), buttons.DIGEST_OFF())]], t.is_rtl)
         return Composed(text, markup)

@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 
 from bot.context import Services
@@ -25,6 +25,7 @@ from bot.i18n import Html
 from bot.outbound.sender import Outcome
 from bot.people import locale_of
 from bot.views.admin import SUMMARY
+from bot.views.keyboards import in_reading_order, inline_keyboard
 from storage.organizers import OrganizerNotice
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,8 @@ async def plan_summaries(services: Services, now: datetime) -> int:
         parts = split_message(text)
         for index, part in enumerate(parts):  # the off switch under the last part
             last = index == len(parts) - 1
-            buttons = [[(t("admin.summary_stop"), SUMMARY("off"))]] if last else []
+            rows = [[(t("admin.summary_stop"), SUMMARY("off"))]] if last else []
+            buttons = in_reading_order(rows, t.is_rtl)  # stored as the reader will see them
             planned.append((key if index == 0 else f"{key}:{index}", user_id, part, buttons))
     await tools.notices.add_notices(planned)
     return len(planned)
@@ -128,16 +130,8 @@ async def backup_once_a_day(services: Services, now: datetime) -> bool:
 
 
 def _send(notice: OrganizerNotice):  # type: ignore[no-untyped-def]
-    markup = (
-        InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in notice.buttons
-            ]
-        )
-        if notice.buttons
-        else None
-    )
+    # Laid out for the reader when planned (see daily_summaries).
+    markup = inline_keyboard(notice.buttons, rtl=False) if notice.buttons else None
 
     async def send(bot: Bot, chat_id: int) -> Message:
         return await bot.send_message(

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.event.file import AgendaItem, EventDefinition, Workshop
 from bot.event.service import localized_text as localized
 from bot.i18n import Markup, Translator
-from bot.labels import room_label
+from bot.labels import name_label, room_label
 from bot.views.paging import Entry, Page, paged
 from storage.event import Seat
 
@@ -45,7 +45,7 @@ def _item_entries(
     if item.room:
         line += t("agenda.room", room=room_label(t, item.room))
     if item.speaker:
-        line += "\n" + t("agenda.speaker", speaker=item.speaker)
+        line += "\n" + t("agenda.speaker", speaker=name_label(t, item.speaker))
     own = [(workshop, seat) for workshop, seat in mine if workshop.slot == item.id]
     for workshop, seat in own:
         key = "agenda.my_workshop" if seat.state == "confirmed" else "agenda.my_waiting"

@@ -3,12 +3,11 @@ starts (by an organizer or by the clock) and edited in place as it goes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.views.keyboards import inline_keyboard
 from storage.campaigns import Campaign, Progress
 
 PREFIX = "bc"
@@ -37,18 +36,13 @@ def progress_view(
         rows = []
         if progress.failed or progress.unreachable:
             rows.append([(t("bc.export"), EXPORT(campaign.id))])
-        return t("bc.report", **figures), inline(rows) if rows else None
+        return t("bc.report", **figures), inline_keyboard(rows, t.is_rtl) if rows else None
     if campaign.state == "paused":
-        return t("bc.paused", **figures), inline([[(t("bc.resume"), RESUME(campaign.id))]])
+        return t("bc.paused", **figures), inline_keyboard(
+            [[(t("bc.resume"), RESUME(campaign.id))]], t.is_rtl
+        )
     minutes = max(1, round(progress.remaining / max(rate, 1) / 60))
     return (
         t("bc.progress", **figures, eta=t.plural("bc.minutes", minutes)),
-        inline([[(t("bc.stop"), STOP(campaign.id))]]),
-    )
-
-
-def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows of (label, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        inline_keyboard([[(t("bc.stop"), STOP(campaign.id))]], t.is_rtl),
     )

@@ -84,7 +84,10 @@ def test_item_room_title_and_speaker_changed(original: EventDefinition) -> None:
         ("speaker", "agenda", "debate"),
     ]
     room, title, speaker = changes
-    assert (room.old, room.new) == ("Amphithéâtre", "Salle 1")
+    assert (room.old, room.new) == (
+        {"ar": "المدرج", "fr": "Amphithéâtre", "en": "Lecture theatre"},
+        "Salle 1",
+    )
     assert isinstance(title.old, dict) and isinstance(title.new, dict)
     assert (title.old["fr"], title.new["fr"]) == ("Débat général", "Débat avec la salle")
     assert title.old["ar"] == title.new["ar"]
@@ -123,7 +126,13 @@ def test_workshop_room_changed(original: EventDefinition) -> None:
         workshop_index(d, "partnerships")["room"] = "Salle 5"
 
     assert diff_events(original, variant(change)) == [
-        Change("room", "workshop", "partnerships", "Salle 2", "Salle 5")
+        Change(
+            "room",
+            "workshop",
+            "partnerships",
+            {"ar": "القاعة 2", "fr": "Salle 2", "en": "Room 2"},
+            "Salle 5",
+        )
     ]
 
 
@@ -179,7 +188,15 @@ def test_workshop_capacity_title_and_facilitator_changed(original: EventDefiniti
         Change("capacity", "workshop", "management", 30, 40),
         Change("title", "workshop", "management", dict(was.title), dict(now.title)),
         Change(
-            "facilitator", "workshop", "management", "Délégation provinciale de Khouribga", None
+            "facilitator",
+            "workshop",
+            "management",
+            {
+                "ar": "المندوبية الإقليمية بخريبكة",
+                "fr": "Délégation provinciale de Khouribga",
+                "en": "Khouribga provincial delegation",
+            },
+            None,
         ),
     ]
     assert now.title["en"] == "Better management of the centres"

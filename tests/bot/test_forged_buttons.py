@@ -18,6 +18,7 @@ from bot.event.file import load_event_file
 from bot.outbound.schedule import tick
 from storage.campaigns import Audience
 from storage.clock import FakeClock
+from storage.event import Seating
 from tests.handlers.test_broadcast import enrol
 from tests.harness import RunningBot, said
 
@@ -91,7 +92,9 @@ async def populated(make_bot: Callable[..., RunningBot], emulator) -> AsyncItera
     proposal = await services.proposals.create(author.id, "management", "Une idée", [])
     await services.recommendations.create("management", "Faire", "fr", author.id, None, None)
     await services.campaigns.create(None, "fr", Audience("everyone"), {"fr": "Bonjour"})
-    await services.signups.join(author.id, "management", 30, ["management"])
+    await services.signups.join(
+        author.id, "management", Seating.one("management", 30, ["management"])
+    )
     bot.others = {"id": proposal, "code": "management", "author": author.id}  # type: ignore[attr-defined]
     # The clock's own first pass (daily jobs, follow-up periods: a weekly summary row) is over
     # before the database is compared: what the clock plans is not a press's doing.

@@ -122,6 +122,45 @@ async def test_a_tag_prompt_left_alone_does_not_catch_the_next_message(
     assert "Tags: numérique" in await said_text(organizer)
 
 
+async def test_a_command_or_a_menu_entry_ends_a_pending_tag_prompt(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    author = emulator.user(first_name="Rachid", language_code="en")
+    await enrol(bot, author, "en", "central")
+    await _proposal(author, "Open the centres on Saturdays.", "💡 General (not tied to a workshop)")
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await enrol(bot, organizer, "en", "central")
+    (proposal,) = await bot.services.proposals.queue(None, newest_first=True)
+    for leave_by in ("/workshops", "/agenda", "📥 Export"):
+        await _open_queue(organizer)
+        await shown(organizer)
+        await organizer.press("🏷 Tag")
+        assert "Type the tag" in await said_text(organizer)
+        if leave_by.startswith("/"):
+            await organizer.send(leave_by)
+        else:  # a button of the /admin menu, pressed on the menu shown earlier
+            await organizer.send("/admin")
+            await said(organizer)
+            await organizer.press(leave_by)
+        await said(organizer)  # the command's or the menu entry's own answer
+        assert "review" not in await _drafts(bot, organizer)
+        await organizer.send("Not a tag at all")
+        assert "Save this message as a proposal" in await said_text(organizer)
+        await organizer.press("No, thanks")
+        await shown(organizer)
+        stored = await bot.services.proposals.get(proposal)
+        assert stored is not None and stored.tags == []
+    # /resume still asks the pending prompt again rather than ending it.
+    await _open_queue(organizer)
+    await shown(organizer)
+    await organizer.press("🏷 Tag")
+    await said(organizer)
+    await organizer.send("/resume")
+    assert "Type the tag" in await said_text(organizer)
+    await organizer.send("numérique")
+    assert "Tags: numérique" in await said_text(organizer)
+
+
 async def test_an_abandoned_flow_expires_on_the_clock_and_leaves_nothing(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:

@@ -15,7 +15,9 @@ from bot.event.file import load_event_file, parse_event_text
 from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator, SimUser
 from storage.clock import FakeClock
+from storage.event import Seating
 from tests.conftest import ORGANIZER_ID
+from tests.event_example import room_of
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_registration import walk_to_summary
 from tests.harness import RunningBot, said, said_text, shown, shown_text
@@ -62,12 +64,12 @@ async def test_sign_up_switch_and_leave(emulator: BotApiEmulator, event_bot: Run
     listing = await said(user)
     assert "30 seats left" in listing.text and "25 seats left" in listing.text
     await user.press("➕ Sign up for workshop 1")
-    assert "You have a seat in" in await shown_text(user)
+    assert "You have a seat in" in await said_text(user)
     await user.send("/workshops")
     listing = await said(user)
     assert "29 seats left" in listing.text and "✖️ Leave workshop 1" in listing.labels
     await user.press("➕ Sign up for workshop 2")
-    offer = await shown(user)
+    offer = await said(user)
     assert "at the same time" in offer.text
     await user.press("🔁 Yes, switch to workshop 2")
     assert "Framing partnerships" in await shown_text(user)
@@ -94,13 +96,19 @@ async def test_a_switch_gives_the_freed_seat_to_the_first_person_waiting(
     for person in (first, second):
         await enrol(bot, person, "en", "central")
     slot = ["management", "partnerships"]
-    await bot.services.signups.join(holder.id, "management", 1, slot)  # capacity of the test
+    await bot.services.signups.join(
+        holder.id, "management", Seating.one("management", 1, slot)
+    )  # capacity of the test
     others = [emulator.user(first_name=f"S{i}", language_code="en") for i in range(29)]
     for person in others:
         await enrol(bot, person, "en", "central")
-        await bot.services.signups.join(person.id, "management", 30, slot)
+        await bot.services.signups.join(
+            person.id, "management", Seating.one("management", 30, slot)
+        )
     for person in (first, second):
-        await bot.services.signups.join(person.id, "management", 30, slot)
+        await bot.services.signups.join(
+            person.id, "management", Seating.one("management", 30, slot)
+        )
     assert await bot.services.signups.counts() == {"management": (30, 2)}
 
     await holder.send("/workshops")
@@ -131,7 +139,7 @@ async def test_200_people_race_for_30_seats_through_the_bot(
     presses = await asyncio.gather(
         *(person.press("➕ Sign up for workshop 1") for person in people)
     )
-    answers = await asyncio.gather(*(shown_text(person, timeout=20) for person in people))
+    answers = await asyncio.gather(*(said_text(person, timeout=20) for person in people))
     assert sum("You have a seat" in a for a in answers) == 30
     assert sum("waiting list, position" in a for a in answers) == 170
     assert await event_bot.services.signups.counts() == {"management": (30, 170)}
@@ -161,7 +169,9 @@ async def test_reminders_fire_on_time_survive_a_restart_and_are_dropped_when_lat
     bot = event_bot
     user = emulator.user(first_name="Rim", language_code="fr")
     await enrol(bot, user, "fr", "central")
-    await bot.services.signups.join(user.id, "management", 30, ["management"])
+    await bot.services.signups.join(
+        user.id, "management", Seating.one("management", 30, ["management"])
+    )
     await bot.services.event.plan_reminders(user.id)
     planned = [key for key, _, _ in await bot.services.prompts.of_user(user.id)]
     assert planned[:2] == [f"day_before:{user.id}", f"morning:{user.id}"]
@@ -197,8 +207,8 @@ async def test_a_load_plans_everyones_reminders_as_each_persons_own_plan_would(
     )
     for person in (seated, waiting, free):
         await enrol(bot, person, "fr", "central")
-    await bot.services.signups.join(seated.id, "management", 1, [])
-    await bot.services.signups.join(waiting.id, "management", 1, [])
+    await bot.services.signups.join(seated.id, "management", Seating.one("management", 1, []))
+    await bot.services.signups.join(waiting.id, "management", Seating.one("management", 1, []))
     later = EXAMPLE.read_text(encoding="utf-8").replace(  # the opening moves by 10 minutes
         'start: "2019-01-30 09:00"\n    end: "2019-01-30 09:30"',
         'start: "2019-01-30 09:10"\n    end: "2019-01-30 09:30"',
@@ -228,10 +238,10 @@ async def test_changes_are_told_to_those_concerned_in_their_language(
     other = emulator.user(first_name="Marc", language_code="fr")
     await enrol(bot, member, "ar", "central")
     await enrol(bot, other, "fr", "central")
-    await bot.services.signups.join(member.id, "partnerships", 30, [])
+    await bot.services.signups.join(member.id, "partnerships", Seating.one("partnerships", 30, []))
     changed = (
         EXAMPLE.read_text(encoding="utf-8")
-        .replace('room: "Salle 2"', 'room: "Salle D"')
+        .replace(room_of(2), '    room: "Salle D"')
         .replace(
             'start: "2019-01-30 16:30"\n    end: "2019-01-30 17:00"',
             'start: "2019-01-30 16:45"\n    end: "2019-01-30 17:00"',
@@ -245,7 +255,7 @@ async def test_changes_are_told_to_those_concerned_in_their_language(
     assert report.version is not None and report.notices == 2
     await tick(bot.services)
     told_member = await said_text(member)
-    assert "Salle 2" in told_member and "Salle D" in told_member and "تنتقل" in told_member
+    assert "القاعة 2" in told_member and "Salle D" in told_member and "تنتقل" in told_member
     told_other = await said_text(other)
     assert "16:45–17:00 au lieu de 16:30–17:00" in told_other
     assert "Salle D" not in told_other  # not in that workshop
@@ -275,7 +285,9 @@ async def test_removing_a_workshop_with_sign_ups_needs_force(
     bot = event_bot
     member = emulator.user(first_name="Yasmine", language_code="en")
     await enrol(bot, member, "en", "central")
-    await bot.services.signups.join(member.id, "repositioning", 35, [])
+    await bot.services.signups.join(
+        member.id, "repositioning", Seating.one("repositioning", 35, [])
+    )
     text = EXAMPLE.read_text(encoding="utf-8")
     start = text.index("  - id: repositioning")
     end = text.index("# FR : fonctions")
@@ -296,7 +308,9 @@ async def test_checkin_counts_once_and_newcomers_register_first(
     bot = event_bot
     regular = emulator.user(first_name="Hicham", language_code="fr")
     await enrol(bot, regular, "fr", "central")
-    await bot.services.signups.join(regular.id, "training-offer", 25, [])
+    await bot.services.signups.join(
+        regular.id, "training-offer", Seating.one("training-offer", 25, [])
+    )
     await regular.send("/start checkin-venue")  # Monday: not yet
     assert "ouvre le jour de l'événement, mercredi 30 janvier 2019" in await said_text(regular)
     bot.clock.advance(timedelta(days=2))  # Wednesday 10:00, the event's day
@@ -379,7 +393,7 @@ async def test_event_file_setting_is_loaded_at_start_once(
 
 
 def _room_changed(text: str) -> str:
-    return text.replace('room: "Salle 2"', 'room: "Salle D"')
+    return text.replace(room_of(2), '    room: "Salle D"')
 
 
 async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
@@ -391,7 +405,9 @@ async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
     try:
         member = emulator.user(first_name="Souad", language_code="en")
         await enrol(bot, member, "en", "central")
-        await bot.services.signups.join(member.id, "partnerships", 30, [])
+        await bot.services.signups.join(
+            member.id, "partnerships", Seating.one("partnerships", 30, [])
+        )
         organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
         await enrol(bot, organizer, "en", "central")  # told in the language of their profile
         changed = _room_changed(EXAMPLE.read_text(encoding="utf-8"))
@@ -413,7 +429,7 @@ async def test_a_restart_keeps_the_version_an_organizer_loaded_through_the_bot(
         await organizer.expect_silence(0.2)  # organizers are told once
 
         event_file.write_text(  # the file itself changes: it is loaded
-            EXAMPLE.read_text(encoding="utf-8").replace('room: "Salle 3"', 'room: "Salle E"'),
+            EXAMPLE.read_text(encoding="utf-8").replace(room_of(3), '    room: "Salle E"'),
             encoding="utf-8",
         )
         await bot.restart()
@@ -442,7 +458,7 @@ async def test_multaqa_event_load_of_the_file_is_the_way_back_and_is_not_redone_
         assert report.version == 3
         await bot.restart()
         assert await bot.services.event.store.latest_version() == 3  # not loaded again
-        assert (await bot.services.event.current()).workshop("partnerships").room == "Salle 2"
+        assert (await bot.services.event.current()).workshop("partnerships").room["fr"] == "Salle 2"
         await organizer.expect_silence(0.3)  # nothing kept over the file: nothing to say
     finally:
         await bot.stop()
@@ -454,7 +470,9 @@ async def test_a_load_that_fails_midway_changes_nothing(
     bot = event_bot
     member = emulator.user(first_name="Yasmine", language_code="en")
     await enrol(bot, member, "en", "central")
-    await bot.services.signups.join(member.id, "repositioning", 35, [])
+    await bot.services.signups.join(
+        member.id, "repositioning", Seating.one("repositioning", 35, [])
+    )
     text = EXAMPLE.read_text(encoding="utf-8")
     without = text[: text.index("  - id: repositioning")] + text[text.index("# FR : fonctions") :]
     # The disk fails while the notices are written (after the version and the seats).
@@ -525,8 +543,12 @@ async def test_broadcast_to_a_waiting_list_and_to_those_not_checked_in(
     )
     for person in (seated, waiting, present):
         await enrol(bot, person, "en", "central")
-    await bot.services.signups.join(seated.id, "training-offer", 1, [])
-    await bot.services.signups.join(waiting.id, "training-offer", 1, [])
+    await bot.services.signups.join(
+        seated.id, "training-offer", Seating.one("training-offer", 1, [])
+    )
+    await bot.services.signups.join(
+        waiting.id, "training-offer", Seating.one("training-offer", 1, [])
+    )
     await bot.services.checkins.check_in(present.id)
 
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")

@@ -11,7 +11,7 @@ from tests.conftest import ORGANIZER_ID
 from tests.event_example import open_example_text
 from tests.handlers.reading import next_shown, next_shown_text
 from tests.handlers.test_broadcast import enrol
-from tests.harness import RunningBot
+from tests.harness import RunningBot, said_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "study-day.yaml"
 
@@ -40,7 +40,11 @@ async def test_a_region_reads_the_same_at_registration_and_in_admin(
 
 
 async def test_rooms_are_named_once(emulator: BotApiEmulator, bot: RunningBot) -> None:
-    text = EXAMPLE.read_text(encoding="utf-8").replace('room: "Salle 2"', "room: 12", 1)
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        '    room:\n      ar: "القاعة 2"\n      fr: "Salle 2"\n      en: "Room 2"',
+        "    room: 12",
+        1,
+    )
     from bot.event.file import parse_event_text
 
     await bot.services.event.load(parse_event_text(open_example_text(text)), None)
@@ -49,7 +53,7 @@ async def test_rooms_are_named_once(emulator: BotApiEmulator, bot: RunningBot) -
     await user.send("/workshops")
     await next_shown(user)
     await user.press("➕ S'inscrire à l'atelier 1")
-    confirmed = await next_shown_text(user)
+    confirmed = await said_text(user)  # below the list, shown again with the seat taken
     assert "· 📍 Salle 1." in confirmed and "salle Salle" not in confirmed
     await user.send("/workshops")
     listing = await next_shown_text(user)

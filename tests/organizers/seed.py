@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.event.file import EventDefinition, parse_event_text
 from storage.clock import FakeClock
+from storage.event import Seating
 from storage.participants import ProfileFields
 from storage.proposals import Attachment
 
@@ -60,8 +61,8 @@ async def seed(services, clock: FakeClock) -> dict[str, int]:  # type: ignore[no
         ),
     )
     for user_id in (101, 102, 103):
-        await services.signups.join(user_id, "management", 2)
-    await services.signups.join(104, "partnerships", 30)
+        await services.signups.join(user_id, "management", Seating.one("management", 2))
+    await services.signups.join(104, "partnerships", Seating.one("partnerships", 30))
     await services.checkins.check_in(101)
     await services.checkins.check_in(104)
     new = await services.proposals.create(101, "management", "Plus de formation", [])

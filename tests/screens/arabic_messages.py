@@ -84,7 +84,9 @@ async def collect() -> dict[str, tuple[str, list[str]]]:
             await said(user)
             await ask(user, "/mine", "mine")
 
-            moved = EXAMPLE.read_text(encoding="utf-8").replace("Salle 2", "Salle 12", 1)
+            moved = EXAMPLE.read_text(encoding="utf-8").replace(
+                'fr: "Salle 2"', 'fr: "Salle 12"', 1
+            )
             moved = moved.replace('start: "2019-01-30 09:00"', 'start: "2019-01-30 09:15"', 1)
             await bot.services.event.load(parse_event_text(moved), None)
             bot.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]

@@ -11,7 +11,10 @@ from storage.database import Database
 from storage.event import (
     CheckinRepository,
     PlannedPrompt,
+    Promotion,
     PromptRepository,
+    Seat,
+    Seating,
     SignupRepository,
 )
 from storage.participants import ParticipantRepository, ProfileFields
@@ -35,7 +38,9 @@ async def test_200_people_racing_for_30_seats(tmp_path: Path) -> None:
     db = await Database(tmp_path / "m.db").open()
     people = await _people(db, clock, 200)
     signups = SignupRepository(db, clock)
-    results = await asyncio.gather(*(signups.join(uid, "w1", 30) for uid in people))
+    results = await asyncio.gather(
+        *(signups.join(uid, "w1", Seating.one("w1", 30)) for uid in people)
+    )
     confirmed = [
         uid
         for uid, (outcome, _) in zip(people, results, strict=True)
@@ -53,9 +58,9 @@ async def test_200_people_racing_for_30_seats(tmp_path: Path) -> None:
     # Three confirmed people leave: the first three waiting get their seats, in order.
     promoted = []
     for uid in confirmed[:3]:
-        _, got = await signups.leave(uid, "w1", 30)
+        _, got = await signups.leave(uid, "w1", Seating.one("w1", 30))
         promoted += got
-    assert promoted == waiting[:3]
+    assert [p.user_id for p in promoted] == waiting[:3]
     assert await signups.counts() == {"w1": (30, 167)}
     seat = (await signups.seats_of(waiting[3]))[0]
     assert (seat.state, seat.position) == ("waiting", 1)
@@ -68,16 +73,17 @@ async def test_one_workshop_per_slot_and_switching(tmp_path: Path) -> None:
     a, b = await _people(db, clock, 2)
     signups = SignupRepository(db, clock)
     slot = ["w1", "w2"]
-    assert (await signups.join(a, "w1", 1, slot))[0].seat.state == "confirmed"
-    assert (await signups.join(b, "w1", 1, slot))[0].seat.state == "waiting"
-    again, _ = await signups.join(a, "w1", 1, slot)
+    assert (await signups.join(a, "w1", Seating.one("w1", 1, slot)))[0].seat.state == "confirmed"
+    assert (await signups.join(b, "w1", Seating.one("w1", 1, slot)))[0].seat.state == "waiting"
+    again, _ = await signups.join(a, "w1", Seating.one("w1", 1, slot))
     assert again.already
-    refused, _ = await signups.join(a, "w2", 5, slot)
-    assert (refused.seat, refused.conflict) == (None, "w1")
-    switched, promoted = await signups.join(a, "w2", 5, slot, leave="w1", leave_capacity=1)
+    refused, _ = await signups.join(a, "w2", Seating.one("w2", 5, slot))
+    assert (refused.seat, refused.conflict) == (None, Seat("w1", "confirmed", 0))
+    both = Seating({"w1": 1, "w2": 5}, {"w1": "s", "w2": "s"})
+    switched, promoted = await signups.join(a, "w2", both, switch=True)
     assert switched.seat.state == "confirmed"
     # The seat a switch frees goes to the first person waiting, as when someone leaves.
-    assert promoted == [b]
+    assert promoted == [Promotion(b, "w1")]
     assert await signups.counts() == {"w1": (1, 0), "w2": (1, 0)}
     assert (await signups.seats_of(b))[0].state == "confirmed"
     await db.close()

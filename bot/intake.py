@@ -319,8 +319,11 @@ class Intake:
         rows = await self.inbox.unhandled()
         if not rows:
             return 0
-        skip = [row.update_id for row in rows if row.attempts >= MAX_ATTEMPTS]
+        poison = [row for row in rows if row.attempts >= MAX_ATTEMPTS]
+        skip = [row.update_id for row in poison]
         if skip:
+            for row in poison:  # their senders hear it once (told before the skip is kept)
+                await self.tell_unreadable(row.payload)
             await self.inbox.mark(skip, "skipped")
             log.error(
                 "skipped %d update(s) whose handling failed %d times: %s",

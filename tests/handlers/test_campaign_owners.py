@@ -182,6 +182,8 @@ async def test_the_bot_finishes_a_broadcast_whose_command_line_was_killed(
         progress = await bot.services.campaigns.progress(1)
         assert (progress.sent, progress.remaining) == (60, 0)
         # At most the messages in flight at the kill arrive twice (DESIGN principle 3).
-        assert sum(len(p.inbox) for p in people) - 60 <= 16
+        twice = sum(len(p.inbox) for p in people) - 60
+        print(f"\nbroadcast killed mid-way: {twice} of 60 people got it twice")
+        assert twice <= 16
     finally:
         await bot.stop()

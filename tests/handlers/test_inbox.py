@@ -248,7 +248,9 @@ async def test_an_update_whose_handling_kept_killing_the_bot_is_skipped_at_start
         await db.close()
     await bot.start()
     assert (await bot.intake.inbox.counts()).get("skipped") == 1
-    await user.expect_silence(0.5)  # not handled a fourth time
+    # Not handled a fourth time; its sender hears once that it could not be taken.
+    assert "could not read" in await said_text(user)
+    await user.expect_silence(0.5)
     assert sum("handling failed 3 times" in r.getMessage() for r in caplog.records) == 1
 
 

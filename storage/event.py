@@ -73,8 +73,11 @@ class EventStore:
         self, path: str, sha256: str, version: int | None, told_version: int | None = None
     ) -> None:
         """Record the content of the event file last decided about."""
-        async with self._db.transaction() as conn:
-            await _remember_file(conn, self._clock, path, sha256, version, told_version)
+        at = self._clock.now().isoformat()
+        await self._db.write(
+            lambda conn: _remember_file(conn, at, path, sha256, version, told_version),
+            "EventStore.remember_file",
+        )
 
     async def loaded_through_bot(self, version: int) -> bool:
         """Whether a version was loaded by an organizer through the bot."""
@@ -94,20 +97,20 @@ class FileSeen:
     told_version: int | None  # the version organizers were told was kept over the file
 
 
-async def _remember_file(
-    conn: Any,
-    clock: Clock,
+def _remember_file(
+    conn: sqlite3.Connection,
+    at: str,
     path: str,
     sha256: str,
     version: int | None,
     told_version: int | None,
 ) -> None:
-    await conn.execute(
+    conn.execute(
         "INSERT INTO event_file_seen (path, sha256, version, told_version, seen_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, "
         "version = excluded.version, told_version = excluded.told_version, "
         "seen_at = excluded.seen_at",
-        (path, sha256, version, told_version, clock.now().isoformat()),
+        (path, sha256, version, told_version, at),
     )
 
 
@@ -168,7 +171,10 @@ class EventLoad:
         )
         version = int(cur.lastrowid or 0)
         if file is not None:
-            await _remember_file(self._conn, self._clock, file.path, file.sha256, version, None)
+            at, path, sha256 = self._clock.now().isoformat(), file.path, file.sha256
+            await in_writer_thread(
+                self._conn, lambda raw: _remember_file(raw, at, path, sha256, version, None)
+            )
         return version
 
     async def drop_workshop(self, workshop_id: str) -> None:
@@ -624,14 +630,18 @@ class PromptRepository:
 
     async def claim_due(self, limit: int = 200) -> list[Prompt]:
         """Due pending rows, marked sending (a crash may at most repeat these)."""
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        now = self._clock.now().isoformat()
+
+        def claim_due(conn: sqlite3.Connection) -> list[Prompt]:
+            rows = conn.execute(
                 "UPDATE prompts SET state = 'sending' WHERE id IN (SELECT id FROM prompts "
                 "WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?) "
                 "RETURNING *",
-                (self._clock.now().isoformat(), limit),
-            )
-            return [_prompt(row) for row in await cur.fetchall()]
+                (now, limit),
+            ).fetchall()
+            return [_prompt(row) for row in rows]
+
+        return await self._db.write(claim_due)
 
     async def settle(self, prompt_id: int, state: str) -> None:
         """Record how a prompt ended: sent, dropped (too late), failed or unreachable."""

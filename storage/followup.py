@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -331,23 +332,28 @@ class FollowUpRepository:
         if to_status not in STATUSES:
             raise ValueError(f"unknown status {to_status!r}")
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
+        files = (
+            json.dumps([asdict(e) for e in evidence or []], ensure_ascii=False)
+            if evidence
+            else "[]"
+        )
+
+        def record(conn: sqlite3.Connection) -> StatusUpdate | None:
             if update_id is not None:
-                cur = await conn.execute(
+                row = conn.execute(
                     "SELECT * FROM status_updates WHERE update_id = ?", (update_id,)
-                )
-                row = await cur.fetchone()
+                ).fetchone()
                 if row is not None:
                     return _update(row)
-            cur = await conn.execute(
+            current = conn.execute(
                 "SELECT status, progress FROM recommendations WHERE id = ?", (rec_id,)
-            )
-            current = await cur.fetchone()
+            ).fetchone()
             if current is None:
                 return None
-            if progress is None:
-                progress = 100 if to_status == "done" else current["progress"]
-            cur = await conn.execute(
+            level = progress
+            if level is None:
+                level = 100 if to_status == "done" else current["progress"]
+            row = conn.execute(
                 "INSERT INTO status_updates (recommendation_id, at, by_user, kind, from_status, "
                 "to_status, progress, comment, evidence, update_id) "
                 "VALUES (?, ?, ?, 'status', ?, ?, ?, ?, ?, ?) RETURNING *",
@@ -357,26 +363,25 @@ class FollowUpRepository:
                     by_user,
                     current["status"],
                     to_status,
-                    progress,
+                    level,
                     comment,
-                    json.dumps([asdict(e) for e in evidence or []], ensure_ascii=False)
-                    if evidence
-                    else "[]",
+                    files,
                     update_id,
                 ),
-            )
-            row = await cur.fetchone()
-            await conn.execute(
+            ).fetchone()
+            conn.execute(
                 "UPDATE recommendations SET status = ?, progress = ?, updated_at = ? WHERE id = ?",
-                (to_status, progress, now, rec_id),
+                (to_status, level, now, rec_id),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO follow_state (recommendation_id, last_answer_at) VALUES (?, ?) "
                 "ON CONFLICT (recommendation_id) DO UPDATE SET last_answer_at = excluded."
                 "last_answer_at, silent_prompts = 0, escalated_silent = 0",
                 (rec_id, now),
             )
-        return _update(row)
+            return _update(row)
+
+        return await self._db.write(record)
 
     async def assign(
         self, rec_id: int, owner_id: int | None, by_user: int | None
@@ -385,34 +390,36 @@ class FollowUpRepository:
         starts a fresh cadence; a former owner left with nothing open loses the role.
         Returns (old owner, new owner), or None if there is no such recommendation."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute("SELECT owner_id FROM recommendations WHERE id = ?", (rec_id,))
-            row = await cur.fetchone()
+
+        def assign(conn: sqlite3.Connection) -> tuple[int | None, int | None] | None:
+            row = conn.execute(
+                "SELECT owner_id FROM recommendations WHERE id = ?", (rec_id,)
+            ).fetchone()
             if row is None:
                 return None
             old = row["owner_id"]
             if old == owner_id:
                 return old, owner_id
-            await conn.execute(
+            conn.execute(
                 "UPDATE recommendations SET owner_id = ?, pending_invite_id = NULL, "
                 "updated_at = ? WHERE id = ?",
                 (owner_id, now, rec_id),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO status_updates (recommendation_id, at, by_user, kind, details) "
                 "VALUES (?, ?, ?, 'owner', ?)",
                 (rec_id, now, by_user, json.dumps({"from": old, "to": owner_id})),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO follow_state (recommendation_id, assigned_at) VALUES (?, ?) "
                 "ON CONFLICT (recommendation_id) DO UPDATE SET assigned_at = excluded."
                 "assigned_at, last_prompt_at = NULL, last_answer_at = NULL, silent_prompts = 0, "
                 "escalated_silent = 0",
                 (rec_id, now),
             )
-            await _sync_delegate(conn, owner_id, now, by_user)
-            await _sync_delegate(conn, old, now, by_user)
-            await _audit(
+            _sync_delegate(conn, owner_id, now, by_user)
+            _sync_delegate(conn, old, now, by_user)
+            _audit(
                 conn,
                 now,
                 by_user,
@@ -420,45 +427,53 @@ class FollowUpRepository:
                 f"rec:{rec_id}",
                 {"from": old, "to": owner_id},
             )
-        return old, owner_id
+            return old, owner_id
+
+        return await self._db.write(assign)
 
     async def adopt(self, rec_id: int, by_user: int | None) -> int | None:
         """A recommendation created with an owner: start its cadence, record the owner in the
         timeline, make the owner a delegate. Returns the owner (None: no owner)."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute("SELECT owner_id FROM recommendations WHERE id = ?", (rec_id,))
-            row = await cur.fetchone()
+
+        def adopt(conn: sqlite3.Connection) -> int | None:
+            row = conn.execute(
+                "SELECT owner_id FROM recommendations WHERE id = ?", (rec_id,)
+            ).fetchone()
             if row is None or row["owner_id"] is None:
                 return None
             owner = int(row["owner_id"])
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO status_updates (recommendation_id, at, by_user, kind, details) "
                 "VALUES (?, ?, ?, 'owner', ?)",
                 (rec_id, now, by_user, json.dumps({"from": None, "to": owner})),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO follow_state (recommendation_id, assigned_at) VALUES (?, ?) "
                 "ON CONFLICT (recommendation_id) DO UPDATE SET assigned_at = excluded.assigned_at",
                 (rec_id, now),
             )
-            await _sync_delegate(conn, owner, now, by_user)
-        return owner
+            _sync_delegate(conn, owner, now, by_user)
+            return owner
+
+        return await self._db.write(adopt)
 
     async def extend(self, rec_id: int, due: date, by_user: int | None) -> date | bool | None:
         """A new due date; returns the old one, or False if there is no such recommendation.
         The pre-due and due-day prompts and the overdue escalation start again."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute("SELECT due_date FROM recommendations WHERE id = ?", (rec_id,))
-            row = await cur.fetchone()
+
+        def extend(conn: sqlite3.Connection) -> date | bool | None:
+            row = conn.execute(
+                "SELECT due_date FROM recommendations WHERE id = ?", (rec_id,)
+            ).fetchone()
             if row is None:
                 return False
-            await conn.execute(
+            conn.execute(
                 "UPDATE recommendations SET due_date = ?, updated_at = ? WHERE id = ?",
                 (due.isoformat(), now, rec_id),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO status_updates (recommendation_id, at, by_user, kind, details) "
                 "VALUES (?, ?, ?, 'due', ?)",
                 (
@@ -468,13 +483,13 @@ class FollowUpRepository:
                     json.dumps({"from": row["due_date"], "to": due.isoformat()}),
                 ),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO follow_state (recommendation_id) VALUES (?) ON CONFLICT "
                 "(recommendation_id) DO UPDATE SET pre_due_sent = 0, due_day_sent = 0, "
                 "escalated_overdue = NULL",
                 (rec_id,),
             )
-            await _audit(
+            _audit(
                 conn,
                 now,
                 by_user,
@@ -482,32 +497,38 @@ class FollowUpRepository:
                 f"rec:{rec_id}",
                 {"from": row["due_date"], "to": due.isoformat()},
             )
-        return date.fromisoformat(row["due_date"]) if row["due_date"] else None
+            return date.fromisoformat(row["due_date"]) if row["due_date"] else None
+
+        return await self._db.write(extend)
 
     async def mark_prompted(self, states: dict[int, FollowState]) -> None:
         """Save the follow-up state of recommendations a prompt just covered."""
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        rows = [
+            (
+                rec_id,
+                s.last_prompt_at.isoformat() if s.last_prompt_at else None,
+                s.last_answer_at.isoformat() if s.last_answer_at else None,
+                s.silent_prompts,
+                int(s.pre_due_sent),
+                int(s.due_day_sent),
+                s.escalated_silent,
+                s.escalated_overdue.isoformat() if s.escalated_overdue else None,
+            )
+            for rec_id, s in states.items()
+        ]
+
+        def mark_prompted(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "INSERT INTO follow_state (recommendation_id, last_prompt_at, last_answer_at, "
                 "silent_prompts, pre_due_sent, due_day_sent, escalated_silent, "
                 "escalated_overdue) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
                 "(recommendation_id) DO UPDATE SET last_prompt_at = excluded.last_prompt_at, "
                 "silent_prompts = excluded.silent_prompts, pre_due_sent = excluded.pre_due_sent,"
                 " due_day_sent = excluded.due_day_sent",
-                [
-                    (
-                        rec_id,
-                        s.last_prompt_at.isoformat() if s.last_prompt_at else None,
-                        s.last_answer_at.isoformat() if s.last_answer_at else None,
-                        s.silent_prompts,
-                        int(s.pre_due_sent),
-                        int(s.due_day_sent),
-                        s.escalated_silent,
-                        s.escalated_overdue.isoformat() if s.escalated_overdue else None,
-                    )
-                    for rec_id, s in states.items()
-                ],
+                rows,
             )
+
+        await self._db.write(mark_prompted)
 
     async def mark_escalated(
         self, rec_id: int, silent: int | None = None, overdue: date | None = None
@@ -544,8 +565,9 @@ class FollowUpRepository:
         """A one-time invite; returns the token (only its hash is kept)."""
         token = secrets.token_urlsafe(18)
         now = self._clock.now()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+
+        def create_invite(conn: sqlite3.Connection) -> str:
+            cur = conn.execute(
                 "INSERT INTO invites (token_hash, role, label, created_by, created_at, "
                 "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -559,11 +581,11 @@ class FollowUpRepository:
             )
             invite_id = cur.lastrowid
             for rec_id in recommendations or []:
-                await conn.execute(
+                conn.execute(
                     "UPDATE recommendations SET pending_invite_id = ? WHERE id = ?",
                     (invite_id, rec_id),
                 )
-            await _audit(
+            _audit(
                 conn,
                 now.isoformat(),
                 created_by,
@@ -571,16 +593,19 @@ class FollowUpRepository:
                 f"invite:{invite_id}",
                 {"role": role, "recommendations": recommendations or []},
             )
-        return token
+            return token  # a replayed write gives the token its first run handed out
+
+        return await self._db.write(create_invite)
 
     async def redeem(self, token: str, user_id: int) -> Redeemed:
         """Open an invite once: its role is granted and its recommendations attached."""
         now = self._clock.now()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        stamp = now.isoformat()
+
+        def redeem(conn: sqlite3.Connection) -> Redeemed:
+            invite = conn.execute(
                 "SELECT * FROM invites WHERE token_hash = ?", (token_hash(token),)
-            )
-            invite = await cur.fetchone()
+            ).fetchone()
             if invite is None or invite["revoked_at"]:
                 return Redeemed("unknown")
             if invite["used_at"]:
@@ -589,21 +614,22 @@ class FollowUpRepository:
                 return Redeemed("used")
             if datetime.fromisoformat(invite["expires_at"]) <= now:
                 return Redeemed("expired")
-            stamp = now.isoformat()
-            await conn.execute(
+            conn.execute(
                 "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ?",
                 (stamp, user_id, invite["id"]),
             )
-            await conn.execute(
+            conn.execute(
                 "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at, source) "
                 "VALUES (?, ?, ?, ?, 'invite')",
                 (user_id, invite["role"], invite["created_by"], stamp),
             )
-            cur = await conn.execute(
-                "SELECT id FROM recommendations WHERE pending_invite_id = ?", (invite["id"],)
+            recs = tuple(
+                row["id"]
+                for row in conn.execute(
+                    "SELECT id FROM recommendations WHERE pending_invite_id = ?", (invite["id"],)
+                ).fetchall()
             )
-            recs = tuple(row["id"] for row in await cur.fetchall())
-            await _audit(
+            _audit(
                 conn,
                 stamp,
                 user_id,
@@ -611,7 +637,9 @@ class FollowUpRepository:
                 f"invite:{invite['id']}",
                 {"role": invite["role"], "recommendations": list(recs)},
             )
-        return Redeemed("ok", invite["role"], recs)
+            return Redeemed("ok", invite["role"], recs)
+
+        return await self._db.write(redeem)
 
     async def invite_state(self, token: str) -> InviteOutcome:
         """Whether an invite could be opened now, without opening it."""
@@ -680,24 +708,28 @@ class FollowUpRepository:
         return row["value"] if row else None
 
 
-async def _sync_delegate(conn: Any, user_id: int | None, now: str, by_user: int | None) -> None:
+def _sync_delegate(
+    conn: sqlite3.Connection, user_id: int | None, now: str, by_user: int | None
+) -> None:
     """The delegate role follows ownership: held while the person owns a recommendation
     (one granted on the terminal stays until `multaqa roles revoke`)."""
     if user_id is None:
         return
-    cur = await conn.execute(
-        "SELECT 1 FROM recommendations WHERE owner_id = ? AND status != 'dropped' LIMIT 1",
-        (user_id,),
+    owns = (
+        conn.execute(
+            "SELECT 1 FROM recommendations WHERE owner_id = ? AND status != 'dropped' LIMIT 1",
+            (user_id,),
+        ).fetchone()
+        is not None
     )
-    owns = await cur.fetchone() is not None
     if owns:
-        cur = await conn.execute(
+        cur = conn.execute(
             "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at, source) "
             "VALUES (?, 'delegate', ?, ?, 'assignment')",
             (user_id, by_user, now),
         )
         if cur.rowcount:
-            await _audit(
+            _audit(
                 conn,
                 now,
                 by_user,
@@ -706,9 +738,9 @@ async def _sync_delegate(conn: Any, user_id: int | None, now: str, by_user: int 
                 {"role": "delegate", "source": "assignment"},
             )
     else:
-        cur = await conn.execute(
+        cur = conn.execute(
             "DELETE FROM roles WHERE user_id = ? AND role = 'delegate' AND source != 'terminal'",
             (user_id,),
         )
         if cur.rowcount:
-            await _audit(conn, now, by_user, "role.revoke", f"user:{user_id}", {"role": "delegate"})
+            _audit(conn, now, by_user, "role.revoke", f"user:{user_id}", {"role": "delegate"})

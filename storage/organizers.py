@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,37 +61,37 @@ class WebAccess:
     async def redeem(self, token: str) -> str | None:
         """Use a link once: a new session token, or None (unknown, used, expired, no role)."""
         now = self._clock.now()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        stamp = now.isoformat()
+        expires = (now + self.session_ttl).isoformat()
+        session = secrets.token_urlsafe(32)  # drawn outside the write: a replay returns it
+
+        def redeem(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
                 "UPDATE web_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL "
                 "AND expires_at > ? RETURNING user_id, locale",
-                (now.isoformat(), _hash(token), now.isoformat()),
-            )
-            row = await cur.fetchone()
+                (stamp, _hash(token), stamp),
+            ).fetchone()
             if row is None:
                 return None
             user_id, locale = int(row[0]), str(row[1])
-            cur = await conn.execute(
-                "SELECT 1 FROM roles WHERE user_id = ? AND role = 'organizer'", (user_id,)
-            )
-            if await cur.fetchone() is None:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM roles WHERE user_id = ? AND role = 'organizer'", (user_id,)
+                ).fetchone()
+                is None
+            ):
                 return None
-            session = secrets.token_urlsafe(32)
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO web_sessions (token_hash, user_id, locale, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (
-                    _hash(session),
-                    user_id,
-                    locale,
-                    now.isoformat(),
-                    (now + self.session_ttl).isoformat(),
-                ),
+                (_hash(session), user_id, locale, stamp, expires),
             )
             # Old links and sessions are of no use to anyone: keep the tables small.
-            await conn.execute("DELETE FROM web_links WHERE expires_at <= ?", (now.isoformat(),))
-            await conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (now.isoformat(),))
-        return session
+            conn.execute("DELETE FROM web_links WHERE expires_at <= ?", (stamp,))
+            conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (stamp,))
+            return session
+
+        return await self._db.write(redeem)
 
     async def session(self, token: str | None) -> WebSession | None:
         """The live session behind a cookie, if its owner is still an organizer."""
@@ -193,12 +194,16 @@ class OrganizerDesk:
     ) -> None:
         """(key, user id, HTML text, buttons) rows due now; an existing key is left alone."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        rows = [(k, u, text, json.dumps(b), now) for k, u, text, b in notices]
+
+        def add_notices(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "INSERT OR IGNORE INTO organizer_notices (key, user_id, text, buttons, due_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(k, u, text, json.dumps(b), now) for k, u, text, b in notices],
+                rows,
             )
+
+        await self._db.write(add_notices)
 
     async def notice_exists(self, key: str) -> bool:
         """Whether a notice with this key was ever queued (sent or not)."""
@@ -209,20 +214,23 @@ class OrganizerDesk:
         """Due notices, marked sending (a crash may at most repeat these). A notice for
         someone who no longer holds the organizer role is deleted instead: it was planned
         for an organizer (figures, a purge report), not for them."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        now = self._clock.now().isoformat()
+
+        def claim_due(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            conn.execute(
                 "DELETE FROM organizer_notices WHERE state = 'pending' AND due_at <= ? "
                 "AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.user_id = "
                 "organizer_notices.user_id AND r.role = 'organizer')",
-                (self._clock.now().isoformat(),),
+                (now,),
             )
-            cur = await conn.execute(
+            return conn.execute(
                 "UPDATE organizer_notices SET state = 'sending' WHERE id IN (SELECT id FROM "
                 "organizer_notices WHERE state = 'pending' AND due_at <= ? ORDER BY id LIMIT ?) "
                 "RETURNING id, user_id, text, buttons",
-                (self._clock.now().isoformat(), limit),
-            )
-            rows = await cur.fetchall()
+                (now, limit),
+            ).fetchall()
+
+        rows = await self._db.write(claim_due)
         return [
             OrganizerNotice(
                 r[0], r[1], r[2], [[(a, b) for a, b in row] for row in json.loads(r[3])]

@@ -14,6 +14,7 @@ the audit log then names the anonymous row instead of them."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,30 +34,28 @@ class Erasure:
     proposals_kept: int = 0
 
 
-async def _anonymise(conn: Any, user_id: int, now: str) -> tuple[int, int, int]:
+def _anonymise(conn: sqlite3.Connection, user_id: int, now: str) -> tuple[int, int, int]:
     """Replace one participant by an anonymous row; returns (proposals cleared, kept, the
     anonymous id)."""
-    cur = await conn.execute("SELECT MIN(user_id) FROM participants")
-    lowest = (await cur.fetchone())[0] or 0
+    lowest = conn.execute("SELECT MIN(user_id) FROM participants").fetchone()[0] or 0
     anon = min(-1, int(lowest) - 1)
-    await conn.execute(
+    conn.execute(
         "INSERT INTO participants (user_id, chat_id, locale, consent_at, full_name, "
         "function_code, function_other, region_code, unit, phone, reachable, registered_at, "
         "updated_at, username) SELECT ?, 0, locale, consent_at, '', function_code, NULL, "
         "region_code, '', NULL, 0, registered_at, ?, NULL FROM participants WHERE user_id = ?",
         (anon, now, user_id),
     )
-    cur = await conn.execute(
+    cleared, kept = conn.execute(
         f"SELECT SUM(NOT {_MERGED}), SUM({_MERGED}) FROM proposals WHERE author_id = ?",
         (user_id,),
-    )
-    cleared, kept = await cur.fetchone()
-    await conn.execute(
+    ).fetchone()
+    conn.execute(
         f"DELETE FROM proposal_attachments WHERE proposal_id IN (SELECT id FROM proposals "
         f"WHERE author_id = ? AND NOT {_MERGED})",
         (user_id,),
     )
-    await conn.execute(
+    conn.execute(
         f"UPDATE proposals SET author_id = ?, note = NULL, "
         f"text = CASE WHEN {_MERGED} THEN text ELSE '' END WHERE author_id = ?",
         (anon, user_id),
@@ -66,62 +65,60 @@ async def _anonymise(conn: Any, user_id: int, now: str) -> tuple[int, int, int]:
         "UPDATE checkins SET user_id = ? WHERE user_id = ?",
         "UPDATE deliveries SET user_id = ?, chat_id = 0 WHERE user_id = ?",
     ):
-        await conn.execute(sql, (anon, user_id))
-    await conn.execute("DELETE FROM prompts WHERE user_id = ?", (user_id,))
+        conn.execute(sql, (anon, user_id))
+    conn.execute("DELETE FROM prompts WHERE user_id = ?", (user_id,))
     # Updates already handled that came from them (they hold what they typed and what the bot
     # showed them). The update being handled now stays until the inbox prunes it.
-    await conn.execute(
+    conn.execute(
         "DELETE FROM inbox WHERE state != 'new' AND EXISTS (SELECT 1 FROM json_each(inbox.payload) "
         "e WHERE e.key != 'update_id' AND json_extract(e.value, '$.from.id') = ?)",
         (user_id,),
     )
-    await conn.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
+    conn.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
     # Follow-up: the recommendations they owned stay, without an owner; what they wrote about
     # progress (comments, evidence files) goes, the status changes stay (anonymous); the name
     # an organizer typed for their invite goes; their summary choices go.
-    await conn.execute("UPDATE recommendations SET owner_id = NULL WHERE owner_id = ?", (user_id,))
-    await conn.execute(
+    conn.execute("UPDATE recommendations SET owner_id = NULL WHERE owner_id = ?", (user_id,))
+    conn.execute(
         "UPDATE status_updates SET by_user = ?, comment = NULL, evidence = '[]' WHERE by_user = ?",
         (anon, user_id),
     )
     for end in ("from", "to"):  # owner changes name the owners by id
-        await conn.execute(
+        conn.execute(
             f"UPDATE status_updates SET details = json_set(details, '$.{end}', NULL) "
             f"WHERE kind = 'owner' AND json_extract(details, '$.{end}') = ?",
             (user_id,),
         )
-    await conn.execute(
-        "UPDATE invites SET label = '', used_by = ? WHERE used_by = ?", (anon, user_id)
-    )
-    await conn.execute("UPDATE invites SET created_by = ? WHERE created_by = ?", (anon, user_id))
-    await conn.execute("DELETE FROM follow_up_prefs WHERE user_id = ?", (user_id,))
-    await conn.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
-    cur = await conn.execute("SELECT 1 FROM roles WHERE user_id = ? LIMIT 1", (user_id,))
-    if await cur.fetchone() is None:  # an organizer kept by the purge stays on record
-        await _anonymise_audit(conn, user_id, anon)
+    conn.execute("UPDATE invites SET label = '', used_by = ? WHERE used_by = ?", (anon, user_id))
+    conn.execute("UPDATE invites SET created_by = ? WHERE created_by = ?", (anon, user_id))
+    conn.execute("DELETE FROM follow_up_prefs WHERE user_id = ?", (user_id,))
+    conn.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
+    # An organizer kept by the purge stays on record.
+    if conn.execute("SELECT 1 FROM roles WHERE user_id = ? LIMIT 1", (user_id,)).fetchone() is None:
+        _anonymise_audit(conn, user_id, anon)
     return int(cleared or 0), int(kept or 0), anon
 
 
-async def _forget_access(conn: Any, user_id: int) -> None:
+def _forget_access(conn: sqlite3.Connection, user_id: int) -> None:
     """The person's own request: the roles they hold go (an id in ORGANIZER_IDS gets the
     organizer role again at the next start), with their dashboard sessions and sign-in
     links, the messages planned for them as an organizer and their organizer's choices."""
-    await conn.execute("DELETE FROM roles WHERE user_id = ?", (user_id,))
-    await forget_organizer(conn, user_id)
-    await conn.execute("DELETE FROM organizer_notices WHERE user_id = ?", (user_id,))
-    await conn.execute("DELETE FROM organizer_prefs WHERE user_id = ?", (user_id,))
+    conn.execute("DELETE FROM roles WHERE user_id = ?", (user_id,))
+    forget_organizer(conn, user_id)
+    conn.execute("DELETE FROM organizer_notices WHERE user_id = ?", (user_id,))
+    conn.execute("DELETE FROM organizer_prefs WHERE user_id = ?", (user_id,))
 
 
-async def _anonymise_audit(conn: Any, user_id: int, anon: int | None) -> None:
+def _anonymise_audit(conn: sqlite3.Connection, user_id: int, anon: int | None) -> None:
     """The audit log keeps what was done, no longer to or by whom: its entries name the
     anonymous row instead (or nobody, for someone who never registered)."""
-    await conn.execute(
+    conn.execute(
         "UPDATE audit_log SET subject = ? WHERE subject = ?",
         (f"user:{anon}" if anon is not None else "user:erased", f"user:{user_id}"),
     )
-    await conn.execute("UPDATE audit_log SET actor_id = ? WHERE actor_id = ?", (anon, user_id))
+    conn.execute("UPDATE audit_log SET actor_id = ? WHERE actor_id = ?", (anon, user_id))
     for end in ("from", "to"):  # owner changes name the owners by id
-        await conn.execute(
+        conn.execute(
             f"UPDATE audit_log SET details = json_set(details, '$.{end}', ?) "
             f"WHERE action = 'recommendation.owner' AND json_extract(details, '$.{end}') = ?",
             (anon, user_id),
@@ -191,15 +188,20 @@ class PrivacyRepository:
     async def erase(self, user_id: int) -> Erasure:
         """Erase one person (their seats must have been given up first, to promote others)."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            await _forget_access(conn, user_id)
-            cur = await conn.execute("SELECT 1 FROM participants WHERE user_id = ?", (user_id,))
-            if await cur.fetchone() is None:
-                await conn.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
-                await _anonymise_audit(conn, user_id, None)
+
+        def erase(conn: sqlite3.Connection) -> Erasure:
+            _forget_access(conn, user_id)
+            if (
+                conn.execute("SELECT 1 FROM participants WHERE user_id = ?", (user_id,)).fetchone()
+                is None
+            ):
+                conn.execute("DELETE FROM drafts WHERE user_id = ?", (user_id,))
+                _anonymise_audit(conn, user_id, None)
                 return Erasure()
-            cleared, kept, _ = await _anonymise(conn, user_id, now)
-        return Erasure(1, cleared, kept)
+            cleared, kept, _ = _anonymise(conn, user_id, now)
+            return Erasure(1, cleared, kept)
+
+        return await self._db.write(erase)
 
     async def purge_all(self, batch: int = 200) -> Erasure:
         """Anonymise every participant still identifiable (the retention period is over).
@@ -207,16 +209,23 @@ class PrivacyRepository:
         people = cleared = kept = 0
         while True:
             now = self._clock.now().isoformat()
-            async with self._db.transaction() as conn:
-                cur = await conn.execute(
-                    "SELECT user_id FROM participants WHERE user_id > 0 LIMIT ?", (batch,)
-                )
-                ids = [row[0] for row in await cur.fetchall()]
+
+            def purge(conn: sqlite3.Connection, now: str = now) -> tuple[int, int, int]:
+                ids = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT user_id FROM participants WHERE user_id > 0 LIMIT ?", (batch,)
+                    ).fetchall()
+                ]
+                done_cleared = done_kept = 0
                 for user_id in ids:
-                    c, k, _ = await _anonymise(conn, user_id, now)
-                    cleared, kept = cleared + c, kept + k
-            people += len(ids)
-            if len(ids) < batch:
+                    c, k, _ = _anonymise(conn, user_id, now)
+                    done_cleared, done_kept = done_cleared + c, done_kept + k
+                return len(ids), done_cleared, done_kept
+
+            found, c, k = await self._db.write(purge)
+            people, cleared, kept = people + found, cleared + c, kept + k
+            if found < batch:
                 return Erasure(people, cleared, kept)
 
 

@@ -270,8 +270,9 @@ class RecommendationRepository:
     ) -> int:
         """A new recommendation (status not_started); its sources become merged."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+
+        def create(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
                 "INSERT INTO recommendations (workshop_id, text, language, owner_id, due_date, "
                 "created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -287,37 +288,46 @@ class RecommendationRepository:
             )
             rec_id = int(cur.lastrowid or 0)
             for proposal_id in sources or []:
-                cur = await conn.execute(
+                cur = conn.execute(
                     "UPDATE proposals SET status = 'merged', recommendation_id = ?, "
                     "reviewed_at = ?, reviewed_by = ? WHERE id = ? AND status != 'withdrawn'",
                     (rec_id, now, created_by, proposal_id),
                 )
                 if cur.rowcount == 0:  # rolls the recommendation back with it
                     raise ProposalWithdrawn(proposal_id)
-        return rec_id
+            return rec_id
+
+        return await self._db.write(create)
 
     async def create_many(self, rows: list[NewRecommendation], created_by: int | None) -> list[int]:
         """Several recommendations in one transaction: all of them, or none (an import)."""
         now = self._clock.now().isoformat()
-        ids = []
-        async with self._db.transaction() as conn:
-            for row in rows:
-                cur = await conn.execute(
+        values = [
+            (
+                row.workshop_id,
+                row.text,
+                row.language,
+                row.owner_id,
+                row.due.isoformat() if row.due else None,
+                now,
+                created_by,
+                now,
+            )
+            for row in rows
+        ]
+
+        def create_many(conn: sqlite3.Connection) -> list[int]:
+            ids = []
+            for value in values:
+                cur = conn.execute(
                     "INSERT INTO recommendations (workshop_id, text, language, owner_id, "
                     "due_date, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        row.workshop_id,
-                        row.text,
-                        row.language,
-                        row.owner_id,
-                        row.due.isoformat() if row.due else None,
-                        now,
-                        created_by,
-                        now,
-                    ),
+                    value,
                 )
                 ids.append(int(cur.lastrowid or 0))
-        return ids
+            return ids
+
+        return await self._db.write(create_many)
 
     async def text_index(self) -> dict[tuple[str | None, str], int]:
         """(workshop, text ignoring case and spacing) -> id of every recommendation not

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -78,31 +79,31 @@ class RoleRepository:
         on the terminal is left alone. Both are audited. Returns (granted, revoked)."""
         wanted = set(user_ids)
         now = self._clock.now().isoformat()
-        granted, revoked = [], []
-        async with self._db.transaction() as conn:
+
+        def sync(conn: sqlite3.Connection) -> tuple[list[int], list[int]]:
+            granted: list[int] = []
+            revoked: list[int] = []
             for user_id in sorted(wanted):
-                cur = await conn.execute(
+                cur = conn.execute(
                     "INSERT OR IGNORE INTO roles (user_id, role, granted_by, granted_at, source) "
                     "VALUES (?, 'organizer', NULL, ?, 'settings')",
                     (user_id, now),
                 )
                 if cur.rowcount:
                     granted.append(user_id)
-                    await _audit(
-                        conn, now, None, "role.grant", f"user:{user_id}", _from("settings")
-                    )
-            cur = await conn.execute(
+                    _audit(conn, now, None, "role.grant", f"user:{user_id}", _from("settings"))
+            cur = conn.execute(
                 "SELECT user_id FROM roles WHERE role = 'organizer' AND source = 'settings'"
             )
-            for (user_id,) in await cur.fetchall():
+            for (user_id,) in cur.fetchall():
                 if user_id in wanted:
                     continue
-                await conn.execute(
+                conn.execute(
                     "DELETE FROM roles WHERE user_id = ? AND role = 'organizer'", (user_id,)
                 )
-                await forget_organizer(conn, user_id)
+                forget_organizer(conn, user_id)
                 revoked.append(user_id)
-                await _audit(
+                _audit(
                     conn,
                     now,
                     None,
@@ -110,21 +111,23 @@ class RoleRepository:
                     f"user:{user_id}",
                     {**_from("settings"), "reason": "not in ORGANIZER_IDS"},
                 )
-        return granted, revoked
+            return granted, revoked
+
+        return await self._db.write(sync)
 
     async def grant(self, user_id: int, role: Role, actor_id: int | None, source: Source) -> bool:
         """Grant a role (audited). An existing grant takes the new source: a role granted on
         the terminal to someone also in ORGANIZER_IDS stays when they leave ORGANIZER_IDS.
         False when it was already held from that source."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+
+        def grant(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
                 "SELECT source FROM roles WHERE user_id = ? AND role = ?", (user_id, role)
-            )
-            row = await cur.fetchone()
+            ).fetchone()
             if row is not None and row[0] == source:
                 return False
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO roles (user_id, role, granted_by, granted_at, source) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, role) DO UPDATE SET "
                 "source = excluded.source, granted_by = excluded.granted_by, "
@@ -134,50 +137,58 @@ class RoleRepository:
             details = {"role": role, "source": source}
             if row is not None:
                 details["was"] = row[0]
-            await _audit(conn, now, actor_id, "role.grant", f"user:{user_id}", details)
-        return True
+            _audit(conn, now, actor_id, "role.grant", f"user:{user_id}", details)
+            return True
+
+        return await self._db.write(grant)
 
     async def revoke(self, user_id: int, role: Role, actor_id: int | None, source: Source) -> bool:
         """Take a role away (audited); False when it was not held."""
         now = self._clock.now().isoformat()
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "DELETE FROM roles WHERE user_id = ? AND role = ?", (user_id, role)
-            )
+
+        def revoke(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("DELETE FROM roles WHERE user_id = ? AND role = ?", (user_id, role))
             if not cur.rowcount:
                 return False
             if role == "organizer":
-                await forget_organizer(conn, user_id)
-            await _audit(
+                forget_organizer(conn, user_id)
+            _audit(
                 conn, now, actor_id, "role.revoke", f"user:{user_id}", {"role": role, "by": source}
             )
-        return True
+            return True
+
+        return await self._db.write(revoke)
 
 
-async def forget_organizer(conn: Any, user_id: int) -> None:
+def forget_organizer(conn: sqlite3.Connection, user_id: int) -> None:
     """What someone had only as an organizer goes with the role: the messages planned for
     them (escalations, summaries, notices: recommendation texts, delegates' names) and their
     dashboard sessions and sign-in links. Granted again later, they start afresh."""
     kinds = ",".join("?" * len(ORGANIZER_PROMPT_KINDS))
-    await conn.execute(
+    conn.execute(
         f"DELETE FROM prompts WHERE user_id = ? AND state = 'pending' AND kind IN ({kinds})",
         (user_id, *ORGANIZER_PROMPT_KINDS),
     )
-    await conn.execute(
+    conn.execute(
         "DELETE FROM organizer_notices WHERE user_id = ? AND state = 'pending'", (user_id,)
     )
-    await conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (user_id,))
-    await conn.execute("DELETE FROM web_links WHERE user_id = ?", (user_id,))
+    conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (user_id,))
+    conn.execute("DELETE FROM web_links WHERE user_id = ?", (user_id,))
 
 
 def _from(source: str) -> dict[str, Any]:
     return {"role": "organizer", "source": source}
 
 
-async def _audit(
-    conn: Any, at: str, actor_id: int | None, action: str, subject: str, details: dict[str, Any]
+def _audit(
+    conn: sqlite3.Connection,
+    at: str,
+    actor_id: int | None,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
 ) -> None:
-    await conn.execute(
+    conn.execute(
         "INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES (?, ?, ?, ?, ?)",
         (at, actor_id, action, subject, json.dumps(details, ensure_ascii=False)),
     )
@@ -198,10 +209,12 @@ class AuditLog:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Write one entry."""
-        async with self._db.transaction() as conn:
-            await _audit(
-                conn, self._clock.now().isoformat(), actor_id, action, subject, details or {}
-            )
+        at = self._clock.now().isoformat()
+
+        def record(conn: sqlite3.Connection) -> None:
+            _audit(conn, at, actor_id, action, subject, details or {})
+
+        await self._db.write(record)
 
     async def entries(self, limit: int = 100) -> list[dict[str, Any]]:
         """Newest entries first."""

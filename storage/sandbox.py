@@ -47,11 +47,17 @@ def made_elsewhere(path: Path) -> bool:
 
 async def mark_as_sandbox(db: Database, clock: Clock) -> None:
     """Mark a database as the sandbox's own (once), so a later `--db` of it is accepted."""
-    async with db.transaction() as conn:
-        cur = await conn.execute("SELECT 1 FROM audit_log WHERE action = ? LIMIT 1", (MARK,))
-        if await cur.fetchone() is None:
-            await conn.execute(
+    at = clock.now().isoformat()
+
+    def mark(conn: sqlite3.Connection) -> None:
+        if (
+            conn.execute("SELECT 1 FROM audit_log WHERE action = ? LIMIT 1", (MARK,)).fetchone()
+            is None
+        ):
+            conn.execute(
                 "INSERT INTO audit_log (at, actor_id, action, subject, details) "
                 "VALUES (?, NULL, ?, '', '{}')",
-                (clock.now().isoformat(), MARK),
+                (at, MARK),
             )
+
+    await db.write(mark)

@@ -79,3 +79,58 @@ def test_the_sql_check_sees_statements_in_calls_constants_and_f_strings(tmp_path
         "    return 'Update your profile', 'UPDATES', 'DELETED', 'WITHDRAWN'\n"
     )
     assert sorted(int(where.rsplit(":", 1)[1]) for where in _statements(module)) == [1, 4, 6, 7]
+
+
+# `Database.transaction()` awaits its statements one by one: inside an update's handling its
+# result cannot be journaled, so a replay after a crash reaching it falls back to the generic
+# "taken into account" answer. Every write goes through `Database.write` (a function of the
+# raw connection, journaled) except loading an event file, which awaits between statements.
+_TRANSACTION_ALLOWED = {("storage/event.py", "EventStore.loading")}
+
+
+def _transactions(path: Path, shown: str) -> list[str]:
+    """Each `.transaction()` call of this file, as `path:line (Class.function)`."""
+    found: list[str] = []
+
+    def visit(node: ast.AST, scope: tuple[str, ...]) -> None:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            scope = (*scope, node.name)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "transaction"
+            and (shown, ".".join(scope)) not in _TRANSACTION_ALLOWED
+        ):
+            found.append(f"{shown}:{node.lineno} ({'.'.join(scope)})")
+        for child in ast.iter_child_nodes(node):
+            visit(child, scope)
+
+    visit(ast.parse(path.read_text(encoding="utf-8"), str(path)), ())
+    return found
+
+
+def test_storage_writes_go_through_the_journaled_path() -> None:
+    sources = sorted(p for p in (ROOT / "storage").rglob("*.py") if p.name != "database.py")
+    found = [
+        where for path in sources for where in _transactions(path, str(path.relative_to(ROOT)))
+    ]
+    assert found == [], "use `Database.write(work)` (journaled), not `transaction()`"
+
+
+def test_the_transaction_check_sees_every_use_but_the_event_load(tmp_path: Path) -> None:
+    module = tmp_path / "event.py"
+    module.write_text(
+        "class EventStore:\n"
+        "    async def loading(self):\n"
+        "        async with self._db.transaction() as conn:\n"  # line 3: allowed
+        "            yield conn\n"
+        "    async def claim(self):\n"
+        "        async with self._db.transaction() as conn:\n"  # line 6
+        "            await conn.execute('SELECT 1')\n"
+        "async def mark(db):\n"
+        "    tx = db.transaction()\n"  # line 9
+    )
+    assert _transactions(module, "storage/event.py") == [
+        "storage/event.py:6 (EventStore.claim)",
+        "storage/event.py:9 (mark)",
+    ]

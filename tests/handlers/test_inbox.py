@@ -13,14 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.event.file import parse_event_text
+from bot.event.file import load_event_file, parse_event_text
 from bot.intake import Sender, sender_of
+from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator, SimUser
-from storage.clock import SystemClock
+from storage.clock import FakeClock, SystemClock
 from storage.database import Database
 from storage.inbox import InboxRepository
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
+from tests.handlers.test_followup import MONDAY as FOLLOW_UP_MONDAY
 from tests.harness import RunningBot, said, said_text, settings_for, shown, shown_text
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
@@ -212,6 +214,44 @@ async def test_a_replayed_join_takes_one_seat_and_says_so(
         # The answer the press had decided, never "you already have a seat"; one seat.
         assert "You have a seat" in await shown_text(person)
         assert await bot.services.signups.counts() == {"management": (1, 0)}
+    finally:
+        await bot.stop()
+
+
+async def test_a_replayed_status_update_is_recorded_once_and_answered_with_its_record(
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
+) -> None:
+    bot = await make_bot(clock=FakeClock(FOLLOW_UP_MONDAY)).start()
+    try:
+        await bot.services.event.load(load_event_file(EXAMPLE), None)
+        delegate = emulator.user(first_name="Karim", language_code="en")
+        await enrol(bot, delegate, "en", "souss_massa")
+        rec_id = await bot.services.recommendations.create(
+            "partnerships", "Sign agreements", "en", None, date(2019, 6, 28), ORGANIZER_ID
+        )
+        assert await bot.services.followup.assign(rec_id, delegate.id, ORGANIZER_ID)
+        await tick(bot.services)
+        assert f"R-{rec_id}" in await said_text(delegate)  # told it is theirs
+        await delegate.send("/tasks")
+        await delegate.press((await said(delegate)).labels[0])  # open it
+        card = await said(delegate)
+        await delegate.press(next(label for label in card.labels if label.endswith("done")))
+        await said(delegate)  # a comment or evidence?
+        await delegate.send("Signed with 3 associations")
+        await said(delegate)  # received
+        await _killed_as_its_effects_commit(bot, delegate.press("✅ Save"))
+        # The answer the save had decided, never "already taken into account"; then the next
+        # answer is to the next message: that one came once.
+        answer = await said_text(delegate)
+        assert f"Recorded for R-{rec_id}" in answer and "Signed with 3 associations" in answer
+        await delegate.send("/tasks")
+        assert "Recorded for" not in await said_text(delegate)
+        status = [
+            u for u in await bot.services.followup.repo.timeline(rec_id) if u.kind == "status"
+        ]
+        assert [(u.to_status, u.progress, u.comment) for u in status] == [
+            ("done", 100, "Signed with 3 associations")
+        ]
     finally:
         await bot.stop()
 

@@ -239,7 +239,7 @@ async def test_erasing_takes_the_roles_sessions_and_links_and_the_audit_log_forg
     await said(omar)
     await omar.press("🗑 حذف بياناتي")
     await said(omar)
-    await omar.press("نعم، احذف كل شيء")
+    await omar.press("نعم، حذف كل شيء")
     assert "تم حذف بياناتك" in await said_text(omar)
 
     assert await services.roles.roles_of(106) == frozenset()

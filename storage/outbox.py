@@ -49,9 +49,10 @@ class OutboxRepository:
     ) -> list[Reply]:
         """Keep `ops` (positions `first`…) as the replies of `update_id`; when `last`, the
         update is handled (its inbox row is marked so, its journal deleted) in the same
-        transaction. Returns this
-        update's replies still to send, in order. A replay that decides replies already kept
-        does not keep them twice."""
+        transaction. Returns this update's replies from `first` on that are still to send, in
+        order: those before `first` went with an earlier flush of this run (a replay starts
+        again from 0, so a dead run's unsent ones come back). A replay that decides replies
+        already kept does not keep them twice."""
         now = int(time.time())
 
         def keep(conn: sqlite3.Connection) -> list[Reply]:
@@ -81,8 +82,9 @@ class OutboxRepository:
                 )
             rows = conn.execute(
                 "SELECT id, update_id, chat_id, op FROM outbox "
-                f"WHERE update_id = ? AND bot_id = {THIS_BOT} AND state = 'pending' ORDER BY seq",
-                (update_id,),
+                f"WHERE update_id = ? AND bot_id = {THIS_BOT} AND seq >= ? AND state = 'pending' "
+                "ORDER BY seq",
+                (update_id, first),
             ).fetchall()
             return [_reply(row) for row in rows]
 

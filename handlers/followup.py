@@ -92,13 +92,8 @@ async def _open(update: Update, context: MultaqaContext, rec: Tracked) -> None:
     t = context.who.t
     services = context.services
     text = Markup("\n\n").join([await services.followup.card(t, rec), t("fu.prompt_how")])
-    markup = services.followup.status_buttons(t, rec)
-    markup = inline(
-        [
-            *[[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard],
-            [(t("fu.btn.tasks"), _b("t", 0))],
-        ]
-    )
+    # Rows in logical order: inline() lays them out once for the reader's direction.
+    markup = inline([*services.followup.status_rows(t, rec), [(t("fu.btn.tasks"), _b("t", 0))]])
     await reply(update, context, text, markup)
 
 

@@ -54,8 +54,12 @@ async def privacy_command(update: Update, context: MultaqaContext) -> None:
     if profile.get("function_other"):
         function = f"{function}: {profile['function_other']}"
     workshops = await services.organizers.desk.labels(t)
-    seats = ", ".join(
-        f"{workshops.names.theme(s['workshop_id'])} ({workshops.names.code('seat', s['state'])})"
+    seats = Html(t("common.list_separator")).join(
+        t(
+            "privacy.seat",
+            workshop=workshops.names.theme(s["workshop_id"]),
+            state=workshops.names.code("seat", s["state"]),
+        )
         for s in data["workshops"]
     )
     text = t(

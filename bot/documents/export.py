@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import xlsxwriter
 
-from bot.i18n import Translator
+from bot.i18n import Translator, plain_text
 from storage.backup import create_private
 from storage.exports import ExportRepository
 
@@ -260,7 +260,8 @@ def _broadcasts(tables: ExportRepository, lb: ExportLabels) -> Rows:
             int(r["failed"] or 0),
             int(r["unreachable"] or 0),
             int(r["pending"] or 0),
-            texts.get(lb.t.locale) or next(iter(texts.values()), ""),
+            # Kept as the Telegram HTML it is sent as; the sheet shows the text as typed.
+            plain_text(texts.get(lb.t.locale) or next(iter(texts.values()), "")),
         ]
 
 

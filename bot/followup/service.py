@@ -407,18 +407,19 @@ class FollowUpService:
             lines.append(t("fu.last_comment", comment=last.comment, when=t.date(last.at, zone)))
         return Markup("\n").join(lines)
 
+    def status_rows(self, t: Translator, rec: Tracked) -> list[list[tuple[str, str]]]:
+        """Not started · In progress / Done · Blocked, in logical order (to lay out once)."""
+        return [
+            [
+                (status_label(t, status), buttons.STATUS(rec.id, code))
+                for code, status in list(buttons.STATUS_CODES.items())[row * 2 : row * 2 + 2]
+            ]
+            for row in range(2)
+        ]
+
     def status_buttons(self, t: Translator, rec: Tracked) -> InlineKeyboardMarkup:
         """Not started / In progress / Done / Blocked for one recommendation."""
-        return inline_keyboard(
-            [
-                [
-                    (status_label(t, status), buttons.STATUS(rec.id, code))
-                    for code, status in list(buttons.STATUS_CODES.items())[row * 2 : row * 2 + 2]
-                ]
-                for row in range(2)
-            ],
-            t.is_rtl,
-        )
+        return inline_keyboard(self.status_rows(t, rec), t.is_rtl)
 
     async def compose_prompt(
         self, user_id: int, t: Translator, forced: tuple[int, ...] = ()

@@ -261,6 +261,8 @@ const DUE_NAMES = {
   day_before: "day-before reminder", morning_agenda: "morning agenda", session: "session reminder",
   notice: "notice", campaign: "scheduled broadcast",
   daily_summary: "organizers' daily summary", organizer_notice: "organizers' notice",
+  followup: "follow-up prompt", escalation: "escalation to organizers",
+  weekly_summary: "organizers' weekly follow-up summary", digest: "participants' digest",
 };
 
 function showClock(clock) {

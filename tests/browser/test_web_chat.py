@@ -218,3 +218,36 @@ async def test_files_blocking_and_faults_from_the_page(
         await expect(page.locator("#flood")).not_to_be_checked()
         assert (await http.get("/sandbox/faults")).json()["random"] == {}
         assert (await http.get("/sandbox/flood")).json()["enabled"] is False
+
+
+async def test_the_clock_bar_names_the_follow_up_rows_in_words(
+    page: Page, web_chat: WebChat
+) -> None:
+    """A recommendation with an owner brings follow-up prompts, escalations and weekly
+    summaries: the bar says what they are, never the row's code (`weekly_summary`)."""
+    from datetime import date
+
+    from storage.participants import ProfileFields
+
+    services = web_chat.bot.services
+    delegate = next(p for p in PERSONAS if p.role == "delegate")
+    await services.participants.save_profile(
+        delegate.user_id,
+        delegate.user_id,
+        ProfileFields("ar", services.clock.now(), "يوسف", "inspector", None, "oriental", "U", None),
+    )
+    rec_id = await services.recommendations.create(
+        "partnerships", "Signer des conventions", "fr", None, date(2019, 2, 15), ORGANIZER.user_id
+    )
+    assert await services.followup.assign(rec_id, delegate.user_id, ORGANIZER.user_id)
+    await page.goto(web_chat.url)
+    seen = set()
+    for _ in range(12):
+        reached = (await next_reminder(page)).get("reached")
+        if reached is None:  # nothing left to reach
+            break
+        seen.add(reached)
+        await expect(page.locator("#clock-due")).not_to_have_text("")
+        due = await page.locator("#clock-due").inner_text()
+        assert "_" not in due and " followup " not in due, due
+    assert {"followup", "escalation", "weekly_summary"} <= seen, seen

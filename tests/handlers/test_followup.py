@@ -743,7 +743,7 @@ async def test_every_arabic_follow_up_button_reads_right_to_left(
     screens.append(await said(delegate))
     await delegate.press(screens[-1].labels[0])  # open the first one
     screens.append(await said(delegate))
-    await delegate.press(screens[-1].labels[1])  # in progress
+    await delegate.press(next(x for x in screens[-1].labels if "في طور الإنجاز" in x))
     screens.append(await said(delegate))
     move_to(bot, local(date(2019, 2, 6), 10, 0))
     await tick(bot.services)
@@ -758,6 +758,39 @@ async def test_every_arabic_follow_up_button_reads_right_to_left(
     assert any("R-1" in label for label in labels) and any("R-2" in label for label in labels)
     wrong = [label for label in labels if first_strong(label, skip_isolates=False) == "L"]
     assert wrong == []
+
+
+async def test_an_arabic_delegate_finds_the_status_buttons_where_the_prompt_put_them(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    """The card /tasks opens shows Not started · In progress / Done · Blocked in the same
+    places as the follow-up prompt: read right to left in Arabic, left to right in French."""
+    bot = event_bot
+    arabic = emulator.user(first_name="Youssef", language_code="ar")
+    french = emulator.user(first_name="Karim", language_code="fr")
+    await enrol(bot, arabic, "ar", "oriental")
+    await enrol(bot, french, "fr", "oriental")
+    owned = {d.id: await _recommendation(bot, d, date(2019, 6, 28)) for d in (arabic, french)}
+    await tick(bot.services)  # each is told they own one
+    move_to(bot, local(date(2019, 2, 6), 10, 0))
+    await tick(bot.services)  # the first follow-up prompt
+    layouts = {}
+    for delegate in (arabic, french):
+        rec_id = owned[delegate.id]
+        await said(delegate)
+        prompt = await said(delegate)
+        await delegate.send("/tasks")
+        await said(delegate)
+        await delegate.press_data(delegate.inbox[-1].message_id, f"fu:o:{rec_id}")
+        card = await said(delegate)
+        statuses = [
+            [data.rsplit(":", 1)[-1] for _, data in row if data and data.startswith("fu:s:")]
+            for row in card.inline_buttons
+        ]
+        prompted = [[data.rsplit(":", 1)[-1] for _, data in row] for row in prompt.inline_buttons]
+        assert [row for row in statuses if row] == prompted
+        layouts[delegate.id] = prompted
+    assert layouts[arabic.id] == [row[::-1] for row in layouts[french.id]]
 
 
 async def test_a_blocked_recommendation_reaches_the_organizers_at_once_with_its_reason(

@@ -19,7 +19,7 @@ from bot.documents.export import inert
 from sandbox import BotApiEmulator
 from storage.clock import FakeClock
 from tests.conftest import ORGANIZER_ID
-from tests.harness import RunningBot, said
+from tests.harness import RunningBot, said, shown
 from tests.organizers.seed import EVIL_NAME, SATURDAY, seed
 
 SHEETS_AR = [
@@ -228,3 +228,31 @@ async def test_phone_numbers_are_exported_as_typed_without_an_apostrophe(
     table = next(p for p in paths if "participants" in p.name)
     rows = {row[0]: row for row in csv.reader(io.StringIO(table.read_text("utf-8-sig")))}
     assert rows["104"][5] == "+212612345678"
+
+
+async def test_a_broadcast_is_exported_as_the_text_the_organizer_typed(
+    emulator: BotApiEmulator, seeded: RunningBot, tmp_path: Path
+) -> None:
+    """The bot keeps a broadcast as Telegram HTML; the workbook shows what was typed, not
+    `l&#x27;hôtel &amp; …`."""
+    typed = "Le bus part de l'hôtel & du centre à 8h15."
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="fr")
+    await organizer.send("/admin")
+    await said(organizer)
+    await organizer.press("📣 Diffuser un message")
+    await said(organizer)
+    await organizer.send(typed)
+    await said(organizer)
+    await organizer.press("➡️ Continuer")
+    audience = await shown(organizer)
+    await organizer.press(next(x for x in audience.labels if x.startswith("Organisateurs")))
+    while "✅ Envoyer maintenant" not in (await organizer.next_message()).labels:
+        pass
+    await organizer.press("✅ Envoyer maintenant")
+    assert "Diffusion n° 1" in (await shown(organizer)).text
+    [campaign] = await seeded.services.db.fetchall("SELECT id FROM campaigns")
+    await seeded.services.runner.wait(campaign["id"])
+    t = seeded.services.texts["fr"]
+    [book_path] = await seeded.services.organizers.desk.export(t, "xlsx", tmp_path / "x")
+    rows = list(load_workbook(book_path)["Diffusions"].values)
+    assert rows[1][-1] == typed

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.i18n import unmarked
 from bot.outbound.daily import daily_tick
 from bot.outbound.schedule import tick
 from sandbox import BotApiEmulator
 from storage.clock import FakeClock
+from storage.event import Seating
 from storage.participants import ProfileFields
 from tests.conftest import ORGANIZER_ID
 from tests.harness import RunningBot, said, said_text
@@ -256,3 +258,17 @@ async def test_erasing_takes_the_roles_sessions_and_links_and_the_audit_log_forg
     grant = next(subject for action, subject in actions if action == "role.grant")
     assert grant.startswith("user:-")
     assert await services.roles.holders("organizer") == [ORGANIZER_ID]
+
+
+async def test_arabic_privacy_lists_workshops_with_the_arabic_comma_each_in_its_isolate(
+    emulator: BotApiEmulator, seeded: RunningBot
+) -> None:
+    """Someone with two places (a seat kept while waiting for another) reads them as an Arabic
+    list: «، » between them, each workshop and its state a phrase of the sentence."""
+    await seeded.services.signups.join(101, "partnerships", Seating.one("partnerships", 30))
+    souad = emulator.user(user_id=101, first_name="Souad", language_code="ar")
+    await souad.send("/privacy")
+    line = next(x for x in (await said_text(souad)).splitlines() if x.startswith("الورشات"))
+    assert ", " not in line, line
+    assert line.count("، ") == 1, line
+    assert "(مؤكد)" in unmarked(line), line

@@ -6,6 +6,7 @@ it is refused before anything is written, not even a migration."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from storage.clock import Clock
@@ -61,3 +62,22 @@ async def mark_as_sandbox(db: Database, clock: Clock) -> None:
             )
 
     await db.write(mark)
+
+
+async def clock_reached(db: Database) -> datetime | None:
+    """How far the sandbox's clock had been moved when it last ran on this database (None:
+    never moved), so a kept `--db` resumes there instead of going back in time."""
+    row = await db.fetchone(
+        "SELECT json_extract(details, '$.clock') AS at FROM audit_log WHERE action = ? "
+        "ORDER BY id LIMIT 1",
+        (MARK,),
+    )
+    return datetime.fromisoformat(row["at"]) if row and row["at"] else None
+
+
+async def note_clock(db: Database, now: datetime) -> None:
+    """Remember how far the sandbox's clock has been moved (with the sandbox's mark)."""
+    await db.execute(
+        "UPDATE audit_log SET details = json_set(details, '$.clock', ?) WHERE action = ?",
+        (now.isoformat(), MARK),
+    )

@@ -124,8 +124,15 @@ class SandboxClock:
         await self._plan()
         await tick(self.services)
 
+    async def _moved(self) -> None:
+        """Kept with the database: a later run on it resumes at this moment, never earlier."""
+        from storage.sandbox import note_clock
+
+        await note_clock(self.services.db, self.clock.now())
+
     async def advance(self, seconds: float) -> dict[str, Any]:
         self.clock.advance(timedelta(seconds=seconds))
+        await self._moved()
         await self._deliver()
         return {"moved": True, **await self.status()}
 
@@ -137,6 +144,7 @@ class SandboxClock:
         if due is None:
             return {"moved": False, **await self.status()}
         self.clock.advance_to(due.at)
+        await self._moved()
         await self._deliver()
         return {"moved": True, "reached": due.kind, **await self.status()}
 
@@ -232,7 +240,7 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
     from sandbox import BotApiEmulator
     from storage.clock import OffsetClock
     from storage.database import Database
-    from storage.sandbox import mark_as_sandbox
+    from storage.sandbox import clock_reached, mark_as_sandbox
 
     emu = BotApiEmulator(
         bot_username="multaqa_sandbox_bot",
@@ -262,8 +270,11 @@ async def _sandbox(args: argparse.Namespace, definition: EventDefinition, db_pat
         db = await Database(db_path).open()  # this database is the sandbox's from now on
         try:
             await mark_as_sandbox(db, clock)
+            reached = await clock_reached(db)
         finally:
             await db.close()
+        if reached is not None and reached > clock.now():  # a kept --db: where it stopped
+            clock.advance_to(reached)
         application = build_application(settings, clock)
         services = services_of(application)
         emu.clock_control = SandboxClock(clock, services, definition.zone)

@@ -8,7 +8,10 @@ import re
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -16,6 +19,8 @@ from storage.clock import SystemClock
 from storage.database import Database
 from storage.roles import RoleRepository
 from storage.sandbox import made_elsewhere, mark_as_sandbox
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -76,9 +81,9 @@ async def test_sandbox_starts_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path
     assert "Traceback" not in err.decode()
 
 
-async def _answered(db: Path, cwd: Path) -> str:
-    """One `multaqa sandbox --db db` run: Amina sends /start; the bot's first answer (html),
-    then Ctrl-C."""
+async def _run_on(db: Path, cwd: Path, work: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
+    """One `multaqa sandbox --db db` run: `work` with a client of its control API, then
+    Ctrl-C (which must end it cleanly)."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -99,27 +104,53 @@ async def _answered(db: Path, cwd: Path) -> str:
         assert process.stdout is not None
         await asyncio.wait_for(process.stdout.readline(), 60)  # serving
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            amina = (await client.get("/sandbox/personas")).json()[0]["id"]
-            await client.post(f"/sandbox/users/{amina}/send", json={"text": "/start"})
-            chat = {"version": 0, "messages": []}
-            for _ in range(4):  # each call waits up to 5 s for the next change (long poll)
-                if any(m["from_bot"] for m in chat["messages"]):
-                    break
-                chat = (
-                    await client.get(
-                        f"/sandbox/users/{amina}/chat",
-                        params={"after": chat["version"], "wait": 5},
-                        timeout=10,
-                    )
-                ).json()
-            answers = [m["html"] for m in chat["messages"] if m["from_bot"]]
+            result = await work(client)
     finally:
         process.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(process.wait(), 30)
     _, err = await process.communicate()
     assert code == 0, err.decode()[-2000:]
-    assert answers, "the bot did not answer /start"
-    return str(answers[0])
+    return result
+
+
+async def _answered(db: Path, cwd: Path) -> str:
+    """Amina sends /start in one sandbox run on `db`: the bot's first answer (html)."""
+
+    async def start(client: httpx.AsyncClient) -> str:
+        amina = (await client.get("/sandbox/personas")).json()[0]["id"]
+        await client.post(f"/sandbox/users/{amina}/send", json={"text": "/start"})
+        chat = {"version": 0, "messages": []}
+        for _ in range(4):  # each call waits up to 5 s for the next change (long poll)
+            if any(m["from_bot"] for m in chat["messages"]):
+                break
+            chat = (
+                await client.get(
+                    f"/sandbox/users/{amina}/chat",
+                    params={"after": chat["version"], "wait": 5},
+                    timeout=10,
+                )
+            ).json()
+        answers = [m["html"] for m in chat["messages"] if m["from_bot"]]
+        assert answers, "the bot did not answer /start"
+        return str(answers[0])
+
+    return await _run_on(db, cwd, start)
+
+
+async def test_a_kept_sandbox_database_resumes_its_clock_where_it_stopped(tmp_path: Path) -> None:
+    db = tmp_path / "kept.db"
+
+    async def three_days_on(client: httpx.AsyncClient) -> str:
+        moved = (await client.post("/sandbox/clock", json={"seconds": 3 * 86400})).json()
+        return str(moved["now"])
+
+    async def now(client: httpx.AsyncClient) -> str:
+        return str((await client.get("/sandbox/clock")).json()["now"])
+
+    reached = datetime.fromisoformat(await _run_on(db, tmp_path, three_days_on))
+    # The second run's clock does not go back to the rehearsal's first day: what was
+    # rehearsed (prompts answered, reminders sent) stays in the past.
+    assert datetime.fromisoformat(await _run_on(db, tmp_path, now)) >= reached
 
 
 async def test_a_kept_sandbox_database_answers_the_first_message_of_the_next_run(

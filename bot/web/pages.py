@@ -192,6 +192,13 @@ def _languages(services: Services, t: Translator) -> str:
     )
 
 
+def _kpi_label(t: Translator, key: str, value: int) -> str:
+    """The word under a figure of the dashboard, agreeing with it (1 inscrit, 3 inscrits)."""
+    if key == "waiting":  # "on waiting lists": the same for every count
+        return str(t("web.kpi.waiting"))
+    return str(t.plural(f"web.kpi.{key}", value))
+
+
 def dashboard_page(
     t: Translator,
     services: Services,
@@ -203,7 +210,8 @@ def dashboard_page(
     """The organizers' dashboard."""
     names = labels.names
     kpis = "".join(
-        f'<div><b class="big" data-kpi="{key}">{value}</b><span>{t(f"web.kpi.{key}")}</span></div>'
+        f'<div><b class="big" data-kpi="{key}">{value}</b>'
+        f"<span>{_kpi_label(t, key, value)}</span></div>"
         for key, value in (
             ("registered", figures.registered),
             ("checkins", figures.checkins),

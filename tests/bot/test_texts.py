@@ -149,6 +149,9 @@ def test_isolates_are_balanced_everywhere() -> None:
     assert [key for _, key, text in RENDERED if not isolates_balanced(text)] == []
 
 
+BESIDE_ITS_NUMBER = "web.kpi."  # a word under a big figure (the dashboard's tiles)
+
+
 @pytest.mark.parametrize("code", SUPPORTED_LOCALES)
 def test_every_plural_renders_for_typical_counts(code: str) -> None:
     t = TEXTS[code]
@@ -160,8 +163,9 @@ def test_every_plural_renders_for_typical_counts(code: str) -> None:
         shown = {n: plain_text(t.plural(key, n, **values)) for n in COUNTS}
         for n, text in shown.items():
             assert "{" not in text and "(s)" not in text, (key, n, text)
-            if n >= 3:
-                assert t.number(n) in text, (key, n, text)  # the count itself is shown
+            # The count itself is shown, but by the dashboard's figures: their word only agrees.
+            if n >= 3 and not key.startswith(BESIDE_ITS_NUMBER):
+                assert t.number(n) in text, (key, n, text)
         assert len(set(shown.values())) > 1, key  # the count changes what is said
     if code == "ar":  # six forms: 0, 1, 2, 3-10, 11-99, 100+
         assert [catalogue.plural_index(n) for n in COUNTS] == [0, 1, 2, 3, 4, 5]

@@ -90,6 +90,11 @@ async def test_sign_in_read_switch_language_download_and_refusals(
     assert await page.inner_text("[data-kpi=registered]") == "6"
     assert await page.inner_text("[data-kpi=checkins]") == "2"
     assert await page.inner_text("[data-kpi=waiting]") == "1"
+    # Each figure's word agrees with it (not "1 recommendations", "3 مسجل").
+    words = await page.eval_on_selector_all(
+        "[data-kpi] + span", "els => els.map(e => e.textContent)"
+    )
+    assert words[:2] == ["people registered", "people checked in"]
     body = await page.inner_text("body")
     assert "Recommendations board" in body and "Un guide commun pour tous" in body
     assert "Nadia Amrani" in body  # the owner, on the organizers' board

@@ -48,6 +48,7 @@ OWNER = RV.button("owner", callbacks.Id("participant"))
 NO_OWNER = RV.button("noowner")
 NO_DUE = RV.button("nodue")
 NO_NOTE = RV.button("nonote")
+CANCEL = RV.button("cancel")  # leave the question (a note, a tag, a new recommendation)
 CARD_LIMIT = 4096  # Telegram's limit for a message, in UTF-16 units
 
 
@@ -335,6 +336,18 @@ async def on_skip(update: Update, context: MultaqaContext, press: callbacks.Pres
     await _skip(update, context, press.action)
 
 
+async def on_cancel(update: Update, context: MultaqaContext, press: callbacks.Press) -> None:
+    """✖️ Cancel under a question of the review: leave it, nothing of it kept (as /cancel)."""
+    draft = context.who.drafts.get(FLOW)
+    if draft is None:
+        await callbacks.stale(update, context, "review question gone")
+        return
+    await toast(update)
+    await drop_buttons(update)
+    await conversations(context).end(context, draft)
+    await reply(update, context, context.who.t("conv.cancelled"))
+
+
 # ---------------------------------------------------------------- typed answers
 
 
@@ -352,7 +365,8 @@ async def ask(update: Update, context: MultaqaContext, draft: Draft) -> None:
         "rec_due": t("rv.ask_due", **await context.services.event.date_examples()),
     }[draft.step]
     label = t("rv.no_note") if draft.step == "note" else t("rv.skip")
-    await reply(update, context, text, inline([[(label, skip())]]) if skip else None)
+    row = [(label, skip())] if skip else []
+    await reply(update, context, text, inline([[*row, (t("common.cancel"), CANCEL())]]))
 
 
 TAG_LIMIT = 30
@@ -537,6 +551,7 @@ def handlers() -> list[tuple[int, BaseHandler]]:
                     NO_OWNER: on_skip,
                     NO_DUE: on_skip,
                     NO_NOTE: on_skip,
+                    CANCEL: on_cancel,
                     **recommendations.ROUTES,
                 },
             ),

@@ -71,6 +71,28 @@ async def test_accept_reject_with_note_and_authors_are_told(
     assert entries[:2] == ["proposal.accepted", "proposal.rejected"]
 
 
+async def test_the_text_of_a_new_recommendation_can_be_cancelled_with_a_button(
+    emulator: BotApiEmulator, bot: RunningBot
+) -> None:
+    author = emulator.user(first_name="Rachid", language_code="en")
+    await enrol(bot, author, "en", "central")
+    await _proposal(
+        author, "A shared catalogue of training offers.", "💡 General (not tied to a workshop)"
+    )
+    organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
+    await _open_queue(organizer)
+    await said(organizer)
+    await organizer.press("🔗 Into a recommendation")
+    await shown(organizer)
+    await organizer.press("➕ A new recommendation")
+    question = await shown(organizer)
+    assert "✖️ Cancel" in question.labels  # a way back from the question
+    await organizer.press("✖️ Cancel")
+    assert "cancelled" in (await said_text(organizer)).lower()
+    assert await bot.services.drafts.get(organizer.id, "review") is None
+    assert await bot.services.recommendations.get(1) is None  # nothing created
+
+
 async def test_merge_into_a_new_recommendation_with_owner_and_due_date(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:

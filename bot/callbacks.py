@@ -278,6 +278,7 @@ async def stale(update: Update, context: MultaqaContext, reason: str = "stale") 
         return
     chat = update.effective_chat
     text = as_plain(context.who.t("common.stale_button"))
+    replies.withdraw_answer(query.id)  # a plain answer decided before the press was found stale
     await replies.queue(
         query.get_bot(), replies.answer_press(query.id, chat.id if chat else None, text)
     )

@@ -178,6 +178,18 @@ async def queue(bot: Bot, op: Op) -> None:
     scope.replies.append(op)
 
 
+def withdraw_answer(query_id: str) -> None:
+    """Take back the answer to this press decided so far (not sent yet): another one replaces
+    it (a press found stale after it was answered plainly)."""
+    scope = update_scope.get()
+    if scope is not None:
+        scope.replies[:] = [
+            op
+            for op in scope.replies
+            if not (op["method"] == "answer" and op["query_id"] == query_id)
+        ]
+
+
 def forget_decided() -> None:
     """Drop the replies decided so far by this update (its replay went another way: a short
     'taken into account' answer replaces them)."""

@@ -202,17 +202,17 @@ async def on_button(update: Update, context: MultaqaContext, press: callbacks.Pr
         return
     draft = who.drafts.get(FLOW)
     if draft is None or draft.data.get("rec") != rec.id:
-        await reply(update, context, t("common.stale_button"))
+        await callbacks.stale(update, context, "no status being given")
         return
     if press.action == "p":
         if draft.step != "progress":
-            await reply(update, context, t("common.stale_button"))
+            await callbacks.stale(update, context, "progress already given")
             return
         draft.data["progress"] = int(press["pct"])
         await _ask_comment(update, context, draft)
         return
     if draft.step != "comment":  # save
-        await reply(update, context, t("common.stale_button"))
+        await callbacks.stale(update, context, "nothing to save")
         return
     await _save(update, context, draft, rec)
 

@@ -474,7 +474,7 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
     services, t = context.services, context.who.t
     draft = context.who.drafts.get(FLOW)
     if draft is None:
-        await reply(update, context, t("common.stale_button"))
+        await callbacks.stale(update, context, "review question gone")
         return
     if action == "nonote" and draft.step == "note":
         proposal = await services.proposals.get(draft.data["pid"])
@@ -488,7 +488,7 @@ async def _skip(update: Update, context: MultaqaContext, action: str) -> None:
     elif action == "nodue" and draft.step == "rec_due":
         await _create_recommendation(update, context, draft, None)
     else:
-        await reply(update, context, t("common.stale_button"))
+        await callbacks.stale(update, context, "another review question")
 
 
 async def _create_recommendation(

@@ -852,3 +852,29 @@ async def test_an_organizer_who_never_registered_is_named_in_timelines(
     await organizer.press_data(organizer.inbox[-1].message_id, f"fa:tl:{rec_id}")
     timeline = await said_text(organizer)
     assert "Nadia Benali" in timeline and str(ORGANIZER_ID) not in timeline
+
+
+async def test_a_follow_up_button_pressed_after_its_step_is_one_toast_and_nothing_in_the_chat(
+    emulator: BotApiEmulator, event_bot: RunningBot
+) -> None:
+    bot = event_bot
+    delegate = emulator.user(first_name="Karim", language_code="fr")
+    await enrol(bot, delegate, "fr", "souss_massa")
+    await _organizer(emulator, bot)
+    await _recommendation(bot, delegate, date(2019, 6, 28))
+    assert await tick(bot.services) == 1
+    await said(delegate)  # "Vous êtes désormais en charge"
+    move_to(bot, local(date(2019, 2, 6), 10, 0))
+    assert await tick(bot.services) == 1
+    await said(delegate)  # the prompt
+    await delegate.press("🟡 en cours")
+    percentages = await said(delegate)
+    await delegate.press("50%")
+    assert "Ajoutez un commentaire" in await said_text(delegate)
+    # The percentage asked before is pressed again: the step is past.
+    [data] = [d for row in percentages.inline_buttons for label, d in row if label == "75%"]
+    assert data is not None
+    again = await delegate.press_data(percentages.message_id, data)
+    answer = await delegate.wait_callback_answer(again)
+    assert answer.text == "Ce bouton n'est plus actif."
+    await delegate.expect_silence(0.5)  # one toast, nothing in the chat

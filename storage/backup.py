@@ -74,7 +74,11 @@ def rotate(folder: Path, keep: int) -> list[Path]:
     for path in doomed:
         path.unlink(missing_ok=True)
     for stale in folder.glob(f"{BACKUP_GLOB}.*{PARTIAL}"):  # left by a process that died
-        if time.time() - stale.stat().st_mtime > STALE_PARTIAL_SECONDS:
+        try:
+            age = time.time() - stale.stat().st_mtime
+        except FileNotFoundError:  # another copy being made just finished (or gave up)
+            continue
+        if age > STALE_PARTIAL_SECONDS:
             stale.unlink(missing_ok=True)
     return doomed
 

@@ -128,6 +128,7 @@ async def test_a_switch_gives_the_freed_seat_to_the_first_person_waiting(
     await second.expect_silence(0.2)
 
 
+@pytest.mark.slow
 async def test_200_people_race_for_30_seats_through_the_bot(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

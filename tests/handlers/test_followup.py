@@ -604,6 +604,7 @@ async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away
     assert all(row[2] == '\'=HYPERLINK("x") & <b>' for row in rows[1:])
 
 
+@pytest.mark.slow
 async def test_tasks_are_paged_and_each_page_fits(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:

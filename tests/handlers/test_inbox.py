@@ -84,6 +84,7 @@ async def _people_looking_at_workshops(
     return people
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [1, 110], ids=["early", "late"])
 async def test_sigkill_during_150_presses_loses_none_and_counts_no_seat_twice(
     emulator: BotApiEmulator,

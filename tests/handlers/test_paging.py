@@ -83,6 +83,7 @@ def _event_with_workshops(count: int, description: str) -> str:
     return dump_yaml(data)
 
 
+@pytest.mark.slow
 async def test_2000_recommendations_page_through_all(
     emulator: BotApiEmulator, bot: RunningBot, pace: PersonsPace
 ) -> None:

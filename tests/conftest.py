@@ -70,7 +70,8 @@ def make_bot(emulator: BotApiEmulator, db_path: Path) -> Callable[..., RunningBo
 
     def make(clock: FakeClock | None = None, **overrides: Any) -> RunningBot:
         overrides.setdefault("organizer_ids", [ORGANIZER_ID])
-        return RunningBot(settings_for(emulator, db_path, **overrides), clock or FakeClock())
+        settings = settings_for(emulator, db_path, **overrides)
+        return RunningBot(settings, clock or FakeClock(), emulator)
 
     return make
 

@@ -291,7 +291,7 @@ async def test_an_update_whose_handling_kept_killing_the_bot_is_skipped_at_start
     assert (await bot.intake.inbox.counts()).get("skipped") == 1
     # Not handled a fourth time; its sender hears once that it could not be taken.
     assert "could not read" in await said_text(user)
-    await user.expect_silence(0.5)
+    await bot.settled(user)
     assert sum("handling failed 3 times" in r.getMessage() for r in caplog.records) == 1
 
 

@@ -22,9 +22,12 @@ ORGANIZER_ID = 900001
 @pytest.fixture
 async def emulator() -> AsyncIterator[BotApiEmulator]:
     """A fresh emulator per test, with Telegram's flood limits on (a private chat takes a short
-    burst, then one message a second), so a flow that floods one person fails here first."""
+    burst, then one message a second), so a flow that floods one person fails here first; each
+    person takes a second per action, as a person would, so a dialog at machine speed is not
+    mistaken for a flood."""
     emu = BotApiEmulator()
     emu.flood.enable()
+    emu.person_pace = 1.0  # a second per thing a person sends or presses (see the emulator)
     await emu.start()
     try:
         yield emu

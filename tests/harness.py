@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +14,6 @@ from bot.intake import Intake, start_bot, stop_bot
 from bot.settings import Settings, load_settings
 from sandbox import BotApiEmulator, BotMessage, SimUser
 from storage.clock import Clock, FakeClock
-
-
-class PersonsPace:
-    """Monotonic time for the emulator's flood control (`emulator.flood.clock = pace`) in
-    which a person pauses between presses, as one reading each page does: real time plus the
-    pauses the test declares with `pause()`. Flood control stays on; only the test no longer
-    presses faster than a person could (which made every page wait out a 429 in real time)."""
-
-    def __init__(self) -> None:
-        self.paused = 0.0
-
-    def __call__(self) -> float:
-        return time.monotonic() + self.paused
-
-    def pause(self, seconds: float) -> None:
-        """The person takes `seconds` before the next press."""
-        self.paused += seconds
 
 
 def settings_for(emu: BotApiEmulator, db_path: Path, **overrides: Any) -> Settings:

@@ -20,7 +20,7 @@ from storage.proposals import NewRecommendation
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_workshop_buttons import dump_yaml, load_yaml
-from tests.harness import PersonsPace, RunningBot, plain, shown
+from tests.harness import RunningBot, plain, shown
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "study-day.yaml"
 MONDAY = datetime(2019, 1, 28, 9, 0, tzinfo=UTC)
@@ -41,22 +41,12 @@ async def _next_page(user: SimUser) -> BotMessage:
             return message
 
 
-@pytest.fixture
-def pace(emulator: BotApiEmulator) -> PersonsPace:
-    """Flood control timed at a person's pace: a second to read each page before ▶️."""
-    paced = PersonsPace()
-    emulator.flood.clock = paced
-    return paced
-
-
-async def every_page(user: SimUser, first: BotMessage, pace: PersonsPace) -> list[BotMessage]:
-    """The first page, then ▶️ until the last, a second to read each (flood control counts
-    each page); each page checked against the limits and numbered in order (`n/N` on the
-    middle button)."""
+async def every_page(user: SimUser, first: BotMessage) -> list[BotMessage]:
+    """The first page, then ▶️ until the last (at a person's pace: tests/conftest.py), each
+    page checked against the limits and numbered in order (`n/N` on the middle button)."""
     pages = [first]
     _fits(first)
     while "▶️" in pages[-1].labels:
-        pace.pause(1.0)
         await user.press("▶️")
         page = await _next_page(user)
         _fits(page)
@@ -85,7 +75,7 @@ def _event_with_workshops(count: int, description: str) -> str:
 
 @pytest.mark.slow
 async def test_2000_recommendations_page_through_all(
-    emulator: BotApiEmulator, bot: RunningBot, pace: PersonsPace
+    emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
     await bot.services.recommendations.create_many(  # seeded in one transaction
         [
@@ -104,7 +94,7 @@ async def test_2000_recommendations_page_through_all(
     await organizer.send("/admin")
     await shown(organizer)
     await organizer.press("📌 Recommendations")
-    pages = await every_page(organizer, await shown(organizer, timeout=30), pace)
+    pages = await every_page(organizer, await shown(organizer, timeout=30))
     assert len(pages) > 20
     refs = [int(n) for p in pages for n in re.findall(r"\bR-(\d+)\b", plain(p.text))]
     assert sorted(set(refs)) == list(range(1, 2001))
@@ -143,7 +133,7 @@ async def test_a_proposal_of_4096_utf16_units_is_cut_on_its_card_and_sent_whole(
 
 
 async def test_60_workshops_every_one_reachable_in_workshops_agenda_and_review(
-    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], pace: PersonsPace
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
 ) -> None:
     bot = await make_bot(clock=FakeClock(MONDAY)).start()
     try:
@@ -154,7 +144,7 @@ async def test_60_workshops_every_one_reachable_in_workshops_agenda_and_review(
         user = emulator.user(first_name="Many", language_code="fr")
         await enrol(bot, user, "fr", "central")
         await user.send("/workshops")
-        pages = await every_page(user, await shown(user), pace)
+        pages = await every_page(user, await shown(user))
         assert len(pages) > 1
         labels = [lb for p in pages for lb in p.labels if lb.startswith("➕")]
         assert labels == [f"➕ S'inscrire à l'atelier {i}" for i in range(1, 61)]
@@ -165,7 +155,7 @@ async def test_60_workshops_every_one_reachable_in_workshops_agenda_and_review(
         newcomer = emulator.user(first_name="Agenda", language_code="fr")
         await enrol(bot, newcomer, "fr", "central")
         await newcomer.send("/agenda")
-        pages = await every_page(newcomer, await shown(newcomer), pace)
+        pages = await every_page(newcomer, await shown(newcomer))
         agenda = "\n".join(plain(p.text) for p in pages)
         assert all(f"Salle {i}" in agenda for i in range(1, 61))
 
@@ -175,14 +165,14 @@ async def test_60_workshops_every_one_reachable_in_workshops_agenda_and_review(
         await organizer.press("🗂 Propositions")
         menu = await shown(organizer)
         _fits(menu)
-        themes = [lb for p in await every_page(organizer, menu, pace) for lb in p.labels]
+        themes = [lb for p in await every_page(organizer, menu) for lb in p.labels]
         assert all(any(f"Atelier {i} " in lb for lb in themes) for i in range(1, 61))
     finally:
         await bot.stop()
 
 
 async def test_120_workshops_as_broadcast_audiences_and_proposal_themes(
-    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], pace: PersonsPace
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
 ) -> None:
     bot = await make_bot(clock=FakeClock(MONDAY)).start()
     try:
@@ -197,7 +187,7 @@ async def test_120_workshops_as_broadcast_audiences_and_proposal_themes(
         await organizer.press("➡️ Continue")
         await shown(organizer)
         await organizer.press("By workshop…")
-        pages = await every_page(organizer, await shown(organizer), pace)
+        pages = await every_page(organizer, await shown(organizer))
         assert len(pages) == 2
         names = [lb for p in pages for lb in p.labels if lb.startswith("Atelier")]
         assert len(names) == 120
@@ -210,7 +200,7 @@ async def test_120_workshops_as_broadcast_audiences_and_proposal_themes(
         author = emulator.user(first_name="Idea", language_code="fr")
         await enrol(bot, author, "fr", "central")
         await author.send("Ouvrir les centres le samedi")
-        pages = await every_page(author, await shown(author), pace)
+        pages = await every_page(author, await shown(author))
         assert "Enregistrer ce message" in plain(pages[0].text) and len(pages) == 2
         themes = [lb for p in pages for lb in p.labels if lb.startswith("Atelier")]
         assert len(themes) == 120
@@ -243,7 +233,7 @@ def test_pages_hold_every_entry_once_within_the_limits() -> None:
 
 
 async def test_150_regions_in_registration_every_one_reachable(
-    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], pace: PersonsPace
+    emulator: BotApiEmulator, make_bot: Callable[..., RunningBot]
 ) -> None:
     data = load_yaml(EXAMPLE.read_text(encoding="utf-8"))
     data["regions"] = [
@@ -263,7 +253,7 @@ async def test_150_regions_in_registration_every_one_reachable(
         await user.send("Nour Benali")
         await shown(user)
         await user.press("Inspector")
-        pages = await every_page(user, await shown(user), pace)
+        pages = await every_page(user, await shown(user))
         assert len(pages) == 2 and "region" in plain(pages[0].text)
         names = [lb for p in pages for lb in p.labels if lb.startswith("Province")]
         assert sorted(names) == sorted(f"Province {i}" for i in range(1, 151))
@@ -288,14 +278,14 @@ def test_an_entry_too_long_for_any_page_is_cut_as_plain_text() -> None:
 
 
 async def test_mine_with_300_proposals_pages_through_all(
-    emulator: BotApiEmulator, bot: RunningBot, pace: PersonsPace
+    emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
     author = emulator.user(first_name="Prolific", language_code="en")
     await enrol(bot, author, "en", "central")
     for i in range(1, 301):
         await bot.services.proposals.create(author.id, "general", f"Idea {i}: " + "x" * 150, [])
     await author.send("/mine")
-    pages = await every_page(author, await shown(author), pace)
+    pages = await every_page(author, await shown(author))
     assert len(pages) > 3  # before, only the first 20 were shown
     refs = {int(n) for p in pages for n in re.findall(r"\bP-(\d+)\b", plain(p.text))}
     assert refs == set(range(1, 301))

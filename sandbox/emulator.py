@@ -70,6 +70,11 @@ class BotApiEmulator:
         self.files = FileStore()
         self.faults = Faults()
         self.flood = FloodControl()
+        # Seconds a person takes before each thing they send or press (None: no time). Tests
+        # drive a dialog at machine speed, many presses a second, which no person does; with a
+        # pace, flood control refills that person's chat as if the time had passed (a reply
+        # per action never waits out a 429; a bot sending more than that still meets them).
+        self.person_pace: float | None = None
         self.command_store = CommandStore()
         self.chats: dict[int, ChatState] = {}
         self.users: dict[int, SimUser] = {}

@@ -203,6 +203,15 @@ class FloodControl:
         self.edits += 1
         return None
 
+    def credit(self, chat_id: int, seconds: float) -> None:
+        """A person took `seconds` before acting in their private chat: its bucket refills as
+        if that time had passed (BotApiEmulator.person_pace). Groups and the bot-wide limit are
+        untouched."""
+        if is_group(chat_id) or chat_id not in self._buckets:
+            return  # a chat never sent to has its whole burst
+        tokens, at = self._buckets[chat_id]
+        self._buckets[chat_id] = (tokens + seconds * self.per_chat_per_second, at)
+
     def busiest(self, window: float = _SECOND) -> int:
         """Most accepted sends within any rolling window of `window` seconds."""
         return busiest_window(list(self.sent_times), window)  # lists index in O(1)

@@ -81,6 +81,8 @@ class SimUser:
     # --- sending ---------------------------------------------------------------------
 
     def _push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if self._emu.person_pace:
+            self._emu.flood.credit(self._chat.chat_id, self._emu.person_pace)
         update = self._emu.updates.push(kind, payload)
         # A type filtered out by allowed_updates never reaches the bot, as in Telegram.
         return update if update is not None else {"update_id": None, kind: payload}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,15 @@ def settings_for(emu: BotApiEmulator, db_path: Path, **overrides: Any) -> Settin
 class RunningBot:
     """One Application polling the emulator; `restart()` builds a fresh one on the same DB."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        emulator: BotApiEmulator | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock or FakeClock()
+        self.emulator = emulator  # the one its settings point at (for `settled`)
         self.app: Application | None = None  # type: ignore[type-arg]
         self.intake: Intake | None = None
 
@@ -53,6 +60,37 @@ class RunningBot:
         """Stop this Application and start a new one on the same database."""
         await self.stop()
         await self.start()
+
+    async def settled(self, *quiet: SimUser, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot is done with everything it was sent, then assert that these
+        people have nothing more to read: no update left with the emulator, queued in the
+        Application or being handled (an update's handling includes sending its replies),
+        no inbox row unhandled and no committed reply unsent. What "nothing more comes" means
+        for the people's own updates, decided from the bot's state instead of a wait in real
+        time; it says nothing of what the clock or a broadcast may send later."""
+        assert self.app is not None and self.intake is not None and self.emulator is not None
+        app, intake, emulator = self.app, self.intake, self.emulator
+        processor = app.update_processor
+        async with asyncio.timeout(timeout):
+            while True:
+                unhandled = await intake.inbox.unhandled()
+                unsent = await intake.outbox.pending()
+                busy = (
+                    len(emulator.updates)
+                    or not app.update_queue.empty()
+                    or processor.current_concurrent_updates
+                    or intake.inbox.db.unwritten_marks
+                )
+                if not (unhandled or unsent or busy):
+                    break
+                await asyncio.sleep(0.005)
+        for user in quiet:
+            if user.pending_events():
+                said = await user.next_message(1.0)
+                raise AssertionError(
+                    f"expected nothing more for {user.first_name} but the bot sent "
+                    f"[{said.kind} #{said.message_id}] {said.text[:200]!r}"
+                )
 
     @property
     def services(self):  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sandbox import BotApiEmulator, SimUser
 from storage.participants import ProfileFields
 from tests.conftest import ORGANIZER_ID
@@ -131,6 +133,7 @@ async def test_restart_mid_campaign_completes_with_nobody_skipped(
         await bot.stop()
 
 
+@pytest.mark.slow
 async def test_a_thousand_recipients_under_flood_control_blocks_and_5xx(
     emulator: BotApiEmulator, make_bot
 ) -> None:

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from sandbox import BotApiEmulator, SimUser
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
@@ -149,6 +151,7 @@ async def test_a_second_bot_on_the_same_database_refuses_to_start(
             await first.wait()
 
 
+@pytest.mark.slow
 async def test_the_bot_finishes_a_broadcast_whose_command_line_was_killed(
     emulator: BotApiEmulator, make_bot: Callable[..., RunningBot], db_path: Path
 ) -> None:

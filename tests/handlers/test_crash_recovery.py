@@ -8,6 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from sandbox import BotApiEmulator, SimUser
 from tests.harness import said, said_text, shown, shown_text
 
@@ -53,6 +55,7 @@ async def _repeated_at_most_once(user: SimUser, question: str) -> bool:
     return bool(repeats)
 
 
+@pytest.mark.slow
 async def test_sigkill_after_each_answer_loses_nothing(
     emulator: BotApiEmulator, db_path: Path
 ) -> None:

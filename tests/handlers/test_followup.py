@@ -299,7 +299,7 @@ async def test_a_restart_neither_loses_nor_doubles_a_prompt_and_downtime_sends_i
     assert "Follow-up of a recommendation" in await said_text(delegate)
     await bot.restart()
     await tick(bot.services)
-    await delegate.expect_silence(0.3)
+    await bot.settled(delegate)
 
 
 async def test_forged_and_foreign_buttons_change_nothing(
@@ -438,7 +438,7 @@ async def test_digest_tells_what_moved_and_the_fate_of_ones_proposal_and_can_be_
     await bot.services.followup.repo.record(rec_id, delegate.id, "done")
     move_to(bot, local(date(2019, 2, 27), 11, 0))
     await tick(bot.services)
-    await author.expect_silence(0.3)
+    await bot.settled(author)
 
 
 async def test_weekly_summary_reaches_organizers_and_one_button_switches_it_off(
@@ -459,7 +459,7 @@ async def test_weekly_summary_reaches_organizers_and_one_button_switches_it_off(
     assert "désactivé" in await said_text(organizer)
     move_to(bot, local(date(2019, 2, 11), 9, 0))
     await tick(bot.services)
-    await organizer.expect_silence(0.3)
+    await bot.settled(organizer)
 
 
 async def test_reassign_finds_a_delegate_by_a_national_phone_and_lists_namesakes_in_any_script(
@@ -604,6 +604,7 @@ async def test_organizer_reassigns_reprompts_and_takes_the_chart_and_export_away
     assert all(row[2] == '\'=HYPERLINK("x") & <b>' for row in rows[1:])
 
 
+@pytest.mark.slow
 async def test_tasks_are_paged_and_each_page_fits(
     emulator: BotApiEmulator, event_bot: RunningBot
 ) -> None:
@@ -666,7 +667,7 @@ async def test_an_organizer_removes_an_owner_without_naming_another_asked_first(
     assert "aucune recommandation" in await said_text(owner)
     move_to(bot, local(date(2019, 2, 25), 10))  # weeks pass, the due date comes: no prompt
     await tick(bot.services)
-    await owner.expect_silence(0.5)
+    await bot.settled(owner)
     await open_card()  # the card no longer offers to remove an owner it does not have
     assert not any("Retirer le responsable" in label for label in organizer.inbox[-1].labels)
 

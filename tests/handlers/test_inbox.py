@@ -84,6 +84,7 @@ async def _people_looking_at_workshops(
     return people
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [1, 110], ids=["early", "late"])
 async def test_sigkill_during_150_presses_loses_none_and_counts_no_seat_twice(
     emulator: BotApiEmulator,
@@ -290,7 +291,7 @@ async def test_an_update_whose_handling_kept_killing_the_bot_is_skipped_at_start
     assert (await bot.intake.inbox.counts()).get("skipped") == 1
     # Not handled a fourth time; its sender hears once that it could not be taken.
     assert "could not read" in await said_text(user)
-    await user.expect_silence(0.5)
+    await bot.settled(user)
     assert sum("handling failed 3 times" in r.getMessage() for r in caplog.records) == 1
 
 

@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).parents[2] / "benchmarks" / "kill_mixed_burst.py"
 
 
@@ -18,6 +20,7 @@ def _bench():  # type: ignore[no-untyped-def]
     return module
 
 
+@pytest.mark.slow
 async def test_five_kills_during_a_mixed_burst_leave_nobody_unanswered_and_nothing_twice() -> None:
     figures = await _bench().run(kills=5, seed=7, hang=False)
     print(figures)
@@ -27,6 +30,7 @@ async def test_five_kills_during_a_mixed_burst_leave_nobody_unanswered_and_nothi
     assert figures["told_twice"] <= figures["in_flight_max"] * figures["kills"]
 
 
+@pytest.mark.slow
 async def test_with_hangs_after_delivery_too_nobody_is_left_unanswered() -> None:
     figures = await _bench().run(kills=5, seed=11, hang=True)
     print(figures)

@@ -10,10 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.event.file import parse_event_text
 from bot.views.paging import Entry, cut, paged, split, utf16_len
 from sandbox import BotApiEmulator, BotMessage, SimUser
 from storage.clock import FakeClock
+from storage.proposals import NewRecommendation
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
 from tests.handlers.test_workshop_buttons import dump_yaml, load_yaml
@@ -39,8 +42,8 @@ async def _next_page(user: SimUser) -> BotMessage:
 
 
 async def every_page(user: SimUser, first: BotMessage) -> list[BotMessage]:
-    """The first page, then ▶️ until the last; each page checked against the limits and
-    numbered in order (`n/N` on the middle button)."""
+    """The first page, then ▶️ until the last (at a person's pace: tests/conftest.py), each
+    page checked against the limits and numbered in order (`n/N` on the middle button)."""
     pages = [first]
     _fits(first)
     while "▶️" in pages[-1].labels:
@@ -70,19 +73,23 @@ def _event_with_workshops(count: int, description: str) -> str:
     return dump_yaml(data)
 
 
+@pytest.mark.slow
 async def test_2000_recommendations_page_through_all(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:
-    services = bot.services
-    for i in range(1, 2001):
-        await services.recommendations.create(
-            None,
-            f"Recommandation numéro {i} : " + "former & accompagner " * 5,
-            "fr",
-            None,
-            None,
-            None,
-        )
+    await bot.services.recommendations.create_many(  # seeded in one transaction
+        [
+            NewRecommendation(
+                None,
+                f"Recommandation numéro {i} : " + "former & accompagner " * 5,
+                "fr",
+                None,
+                None,
+            )
+            for i in range(1, 2001)
+        ],
+        None,
+    )
     organizer = emulator.user(user_id=ORGANIZER_ID, first_name="Direction", language_code="en")
     await organizer.send("/admin")
     await shown(organizer)

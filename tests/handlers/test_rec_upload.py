@@ -9,6 +9,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from sandbox import BotApiEmulator
 from tests.conftest import ORGANIZER_ID
 from tests.handlers.test_broadcast import enrol
@@ -161,6 +163,7 @@ async def test_a_table_sent_again_warns_about_identical_rows(
     ]
 
 
+@pytest.mark.slow
 async def test_two_thousand_refused_rows_are_all_listed_in_messages_that_fit(
     emulator: BotApiEmulator, bot: RunningBot
 ) -> None:

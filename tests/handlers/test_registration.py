@@ -335,7 +335,7 @@ async def test_unexpected_media_mid_flow_gets_an_answer_and_the_question_again(
     assert "text message" in await shown_text(user)
     await user.send_photo()
     assert "text message" in await shown_text(user)
-    await user.expect_silence(0.2)
+    await bot.settled(user)
     await user.send("Laila Fassi")
     assert "function" in await shown_text(user)
     await user.send("Inspector")  # typing a button's label works too

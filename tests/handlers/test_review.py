@@ -259,7 +259,7 @@ async def test_a_decision_on_a_proposal_withdrawn_while_its_card_was_open_is_ref
     assert (await bot.services.proposals.get(1)).status == "withdrawn"
     assert "proposal.accepted" not in [e["action"] for e in await bot.services.audit.entries()]
     await tick(bot.services)
-    await author.expect_silence(0.3)  # not told of an acceptance
+    await bot.settled(author)  # not told of an acceptance
 
     await organizer.press("🔗 Into a recommendation")  # the same card, another decision
     await said(organizer)

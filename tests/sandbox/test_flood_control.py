@@ -103,6 +103,30 @@ async def test_flood_control_is_off_by_default(emu: BotApiEmulator, bot: telegra
     assert len(emu.flood.sent_times) == 100  # recorded even when off, for rate measurements
 
 
+async def test_a_persons_pace_refills_only_their_chat_one_message_per_action(
+    emu: BotApiEmulator, bot: telegram.Bot, clock: FakeClock
+) -> None:
+    alice, bob = await started(emu, "Alice"), await started(emu, "Bob")
+    emu.flood.enable(private_burst=2)
+    emu.person_pace = 1.0  # a second per thing a person sends or presses
+    for chat in (alice.id, bob.id):
+        await bot.send_message(chat, "one")
+        await bot.send_message(chat, "two")
+    await alice.send("and?")  # took Alice a second: one more message for her, not two
+    await bot.send_message(alice.id, "three")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(alice.id, "four")
+    with pytest.raises(RetryAfter):  # Bob did nothing: his chat is as full as before
+        await bot.send_message(bob.id, "three")
+    for _ in range(5):  # five actions refill no more than the burst
+        await alice.send("hello?")
+    await bot.send_message(alice.id, "four")
+    await bot.send_message(alice.id, "five")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(alice.id, "six")
+    assert clock.now == 1000.0  # only the pace refilled it: no time passed
+
+
 async def test_private_chat_allows_a_short_burst_then_one_per_second(
     emu: BotApiEmulator, bot: telegram.Bot, clock: FakeClock, http: httpx.AsyncClient
 ) -> None:

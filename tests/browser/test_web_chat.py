@@ -251,3 +251,25 @@ async def test_the_clock_bar_names_the_follow_up_rows_in_words(
         due = await page.locator("#clock-due").inner_text()
         assert "_" not in due and " followup " not in due, due
     assert {"followup", "escalation", "weekly_summary"} <= seen, seen
+
+
+async def test_the_top_bar_wraps_on_a_narrow_window_instead_of_hiding_anything(
+    page: Page, web_chat: WebChat
+) -> None:
+    """At 900 px (a laptop's half screen) every control of the bar stays whole and apart, and
+    the next due row is read to its end (it used to overlap the buttons, then be cut)."""
+    await page.set_viewport_size({"width": 900, "height": 700})
+    await page.goto(web_chat.url)
+    await expect(page.locator("#clock-due")).not_to_have_text("")
+    boxes = await page.eval_on_selector_all(
+        ".topbar button, .topbar label, #clock-now, #clock-due, .brand",
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom, e.scrollWidth <= e.clientWidth + 1]; })",
+    )
+    for box in boxes:
+        assert box[4], box  # nothing cut
+        assert box[2] <= 900, box  # nothing beyond the window
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, (a, b)

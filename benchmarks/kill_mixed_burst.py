@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import signal
 import sys
@@ -32,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # _common: the benchmarks' shared pieces
+
+from _common import ptb_env  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.event.file import parse_event_text  # noqa: E402
@@ -175,14 +177,8 @@ async def prepare(emu: BotApiEmulator, db_path: Path, capacity: int) -> list[Per
 
 
 def spawn(emu: BotApiEmulator, db_path: Path) -> asyncio.Future[asyncio.subprocess.Process]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
-        "BOT_TOKEN": emu.token,
-        "BOT_API_BASE_URL": emu.base_url,
-        "BOT_API_FILE_URL": emu.base_file_url,
-        "DATABASE_PATH": str(db_path),
-        "LOG_LEVEL": "WARNING",
-    }
+    """`multaqa run` as its own process, on the emulator and the database."""
+    env = ptb_env(emu, DATABASE_PATH=str(db_path))
     return asyncio.ensure_future(
         asyncio.create_subprocess_exec(
             sys.executable,

@@ -200,8 +200,12 @@ async def load_who(update: Update, context: MultaqaContext) -> None:
     if (scope := update_scope.get()) is not None:
         scope.locale = locale
     if participant is None and roles and user.full_name:
-        # An organizer who never registered is named in timelines by their Telegram name.
-        await services.followup.repo.note_telegram_name(user.id, user.full_name[:80])
+        # An organizer who never registered is named in timelines by their Telegram name:
+        # written when it changed, not on every update (a write would make each of their
+        # updates one with effects).
+        name = user.full_name[:80]
+        if await services.followup.repo.pref(user.id, "telegram_name") != name:
+            await services.followup.repo.note_telegram_name(user.id, name)
     context.who = Who(
         user=user,
         participant=participant,
